@@ -1,0 +1,263 @@
+// Package store opens plenary's database — embedded SQLite by default,
+// PostgreSQL when several instances share one — and gives the domain packages
+// one small API over both: queries written with ? placeholders, transactions
+// as closures, and embedded migrations that run on start.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Querier is what DB and Tx have in common, so domain code can run the same
+// statements inside or outside a transaction.
+type Querier interface {
+	Exec(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, query string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+// DB is an open plenary database.
+type DB struct {
+	dialect Dialect
+	// write takes every statement that changes data. On SQLite it holds a
+	// single connection, because SQLite allows one writer at a time and a
+	// queue in Go is kinder than SQLITE_BUSY. On PostgreSQL it is the same
+	// pool as read.
+	write *sql.DB
+	read  *sql.DB
+	desc  string
+}
+
+// Open opens the database named by dsn. An empty dsn, a plain file path or a
+// "sqlite:" URL selects SQLite (a relative path is taken inside dataDir);
+// "postgres://" or "postgresql://" selects PostgreSQL.
+func Open(ctx context.Context, dsn, dataDir string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return openPostgres(ctx, dsn)
+	case strings.Contains(dsn, "://"):
+		return nil, fmt.Errorf("unsupported database URL %q: use a file path, sqlite:PATH or postgres://", redact(dsn))
+	default:
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			path = "plenary.db"
+		}
+		if !filepath.IsAbs(path) && dataDir != "" {
+			path = filepath.Join(dataDir, path)
+		}
+		return openSQLite(ctx, path)
+	}
+}
+
+func openSQLite(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating directory for SQLite database: %w", err)
+	}
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_time_format", "sqlite")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + q.Encode()
+	write, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	db := &DB{dialect: SQLite, write: write, read: read, desc: "sqlite:" + path}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*DB, error) {
+	pool, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening PostgreSQL %s: %w", redact(dsn), err)
+	}
+	pool.SetMaxOpenConns(20)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	db := &DB{dialect: Postgres, write: pool, read: pool, desc: redact(dsn)}
+	if err := db.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connecting to PostgreSQL %s: %w", redact(dsn), err)
+	}
+	return db, nil
+}
+
+// redact hides a password in a database URL before it is printed.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// String describes the database without secrets, for logs.
+func (db *DB) String() string { return db.desc }
+
+// Dialect reports the engine.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes every connection.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Exec runs a statement that changes data.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.write.ExecContext(ctx, Rebind(db.dialect, query), args...)
+}
+
+// Query runs a read-only query.
+func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, Rebind(db.dialect, query), args...)
+}
+
+// QueryRow runs a read-only query that returns at most one row.
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, Rebind(db.dialect, query), args...)
+}
+
+// Tx runs fn in a transaction: committed when fn returns nil, rolled back
+// when it returns an error or panics. On SQLite the transaction takes the
+// write lock at BEGIN, so two writers never deadlock half-way.
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			sqlTx.Rollback()
+			return
+		}
+		if cerr := sqlTx.Commit(); cerr != nil {
+			err = fmt.Errorf("committing transaction: %w", cerr)
+		}
+	}()
+	return fn(&Tx{tx: sqlTx, dialect: db.dialect})
+}
+
+// Tx is an open transaction; see DB.Tx.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, Rebind(tx.dialect, query), args...)
+}
+
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, Rebind(tx.dialect, query), args...)
+}
+
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, query), args...)
+}
+
+// Insert runs an INSERT and returns the new row's id column. Both engines
+// support RETURNING, so this is one statement on either.
+func Insert(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	var id int64
+	if err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// Rebind turns ? placeholders into PostgreSQL's $1, $2, … and leaves SQLite
+// queries as they are. Question marks inside quoted strings are kept.
+func Rebind(d Dialect, query string) string {
+	if d != Postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	inQuote := byte(0)
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case inQuote != 0:
+			if c == inQuote {
+				inQuote = 0
+			}
+		case c == '\'' || c == '"':
+			inQuote = c
+		case c == '?':
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either engine, so callers can turn it into a helpful message.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}

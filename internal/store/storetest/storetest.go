@@ -1,0 +1,103 @@
+// Package storetest gives each test its own freshly migrated database:
+// SQLite always, and PostgreSQL too when PLENARY_TEST_POSTGRES holds a URL
+// such as postgres://postgres@127.0.0.1:5432/test. Each PostgreSQL test gets
+// a schema of its own, dropped when the test ends.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"plenary/internal/store"
+)
+
+// EnvPostgres names the variable that turns PostgreSQL tests on.
+const EnvPostgres = "PLENARY_TEST_POSTGRES"
+
+// Engines runs fn once per available engine, as subtests named "sqlite" and
+// "postgres", each with a new migrated database.
+func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	if os.Getenv(EnvPostgres) == "" {
+		t.Logf("postgres: skipped, %s is not set", EnvPostgres)
+		return
+	}
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite returns a migrated SQLite database in the test's temporary directory.
+func SQLite(t testing.TB) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.Open(ctx, filepath.Join(dir, "test.db"), dir)
+	if err != nil {
+		t.Fatalf("opening SQLite: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrating SQLite: %v", err)
+	}
+	return db
+}
+
+// Postgres returns a migrated database in a new PostgreSQL schema; the test
+// is skipped when PLENARY_TEST_POSTGRES is unset.
+func Postgres(t testing.TB) *store.DB {
+	t.Helper()
+	dsn := PostgresURL(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, "")
+	if err != nil {
+		t.Fatalf("opening PostgreSQL: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrating PostgreSQL: %v", err)
+	}
+	return db
+}
+
+// PostgresURL creates an empty schema and returns a URL whose connections
+// use it; the schema is dropped when the test ends. Tests that start the
+// real binary against PostgreSQL pass this URL as --db.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		t.Skipf("%s is not set", EnvPostgres)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "plenary_test_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("opening %s: %v", EnvPostgres, err)
+	}
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		t.Fatalf("creating schema %s: %v", schema, err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dropping schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parsing %s: %v", EnvPostgres, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
