@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"plenary/internal/config"
+	"plenary/internal/inventory"
+	"plenary/internal/policy"
+	"plenary/internal/store"
+)
+
+// app is an opened plenary installation: configuration, migrated database
+// and the services built on it. serve, migrate and the admin commands all
+// start from one.
+type app struct {
+	cfg    *config.Config
+	db     *store.DB
+	inv    *inventory.Inventory
+	policy *policy.Service
+	log    *slog.Logger
+}
+
+// openApp parses the shared configuration flags, opens and migrates the
+// database and checks the privacy statement against the inventory.
+func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log *slog.Logger) (*app, error) {
+	load := config.Flags(fs)
+	if err := parse(fs, args); err != nil {
+		return nil, err
+	}
+	cfg, err := load()
+	if err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DB, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("--db: %w", err)
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "db", db.String(), "applied", applied)
+	}
+	inv := inventory.Default()
+	a := &app{cfg: cfg, db: db, inv: inv, log: log}
+	a.policy = &policy.Service{
+		DB: db, Inventory: inv, AnnounceFor: cfg.AnnounceFor,
+		Facts: policy.Facts{
+			Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact,
+			BaseURL: cfg.BaseURL.String(), RetentionDays: cfg.RetentionDays,
+		},
+	}
+	published, err := a.policy.EnsureCurrent(ctx, time.Now())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if published {
+		log.Info("published a new privacy statement version to match this release's data inventory and configuration")
+	}
+	return a, nil
+}
+
+func (a *app) Close() error { return a.db.Close() }
+
+func runMigrate(ctx context.Context, env Env, args []string) error {
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	a, err := openApp(ctx, env, newFlags(env, "migrate"), args, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(env.Stdout, "database %s is up to date\n", a.db)
+	return nil
+}

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"plenary/internal/accesslog"
+	"plenary/internal/config"
+	"plenary/internal/demo"
+	"plenary/internal/web"
+)
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	a, err := openApp(ctx, env, newFlags(env, "serve"), args, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	cfg := a.cfg
+
+	if cfg.Demo {
+		seeded, err := demo.Seed(ctx, demo.Deps{DB: a.db, Out: env.Stdout, Now: time.Now()})
+		if err != nil {
+			return fmt.Errorf("--demo: %w", err)
+		}
+		if !seeded {
+			log.Info("--demo: the database already has content; nothing was added")
+		}
+	}
+
+	logs, err := accesslog.NewWriter(filepath.Join(cfg.DataDir, "logs"), cfg.Instance)
+	if err != nil {
+		return fmt.Errorf("--data: %w", err)
+	}
+	defer logs.Close()
+
+	srv, err := web.New(web.Deps{
+		Config: cfg, DB: a.db, Inventory: a.inv, Policy: a.policy,
+		AccessLog: logs, Log: log, Version: Version(),
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go sweepLoop(ctx, cfg, logs, log)
+
+	errc := make(chan error, 1)
+	scheme := "http"
+	go func() {
+		if cfg.TLS() {
+			errc <- httpSrv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			errc <- httpSrv.Serve(ln)
+		}
+	}()
+	if cfg.TLS() {
+		scheme = "https"
+	}
+	log.Info("plenary is serving", "url", scheme+"://"+ln.Addr().String(), "db", a.db.String(), "data", cfg.DataDir, "instance", cfg.Instance)
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in progress")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// sweepLoop enforces the access-log retention rule (U3) once at start and
+// then hourly, and says what it removed.
+func sweepLoop(ctx context.Context, cfg *config.Config, logs *accesslog.Writer, log *slog.Logger) {
+	keep := cfg.RetentionDays("access_log", 90)
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		removed, err := accesslog.Sweep(logs.Dir(), keep, time.Now())
+		if err != nil {
+			log.Error("access log retention", "err", err)
+		}
+		for _, r := range removed {
+			log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes, "keep_days", keep)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}

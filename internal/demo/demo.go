@@ -1,0 +1,44 @@
+// Package demo fills an empty database with example content, so that a
+// newcomer running `plenary serve --demo` sees a site that looks lived in.
+// Each feature adds its own examples here.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"plenary/internal/store"
+)
+
+// Deps are what seeding needs.
+type Deps struct {
+	DB  *store.DB
+	Out io.Writer // where to tell the person what was created
+	Now time.Time
+}
+
+// Seed adds the examples when the database has no demo content yet, all in
+// one transaction, and reports whether it did.
+func Seed(ctx context.Context, d Deps) (bool, error) {
+	var n int
+	if err := d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM announcements WHERE link = ?", "/#demo").Scan(&n); err != nil {
+		return false, fmt.Errorf("checking for demo content: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	err := d.DB.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO announcements (title, body, link, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)",
+			"This is a demonstration site",
+			"Everything here is example content created by plenary serve --demo.",
+			"/#demo", d.Now.UTC(), d.Now.UTC().AddDate(1, 0, 0))
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("seeding demo content: %w", err)
+	}
+	fmt.Fprintln(d.Out, "demo: added example content")
+	return true, nil
+}

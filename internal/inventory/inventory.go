@@ -1,0 +1,224 @@
+// Package inventory declares every piece of personal data plenary holds:
+// each table column, cookie, access-log field and outside processor, with
+// why it is kept, who may see it and for how long. The privacy page, the
+// cookie page, export, erasure, retention and access checks are all derived
+// from this one list, so the statement cannot drift from the code; a test
+// compares it with the live schema of both database engines.
+package inventory
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Kind says where a piece of data lives.
+type Kind string
+
+const (
+	Column   Kind = "column"    // a database column
+	Cookie   Kind = "cookie"    // a cookie set in the visitor's browser
+	LogField Kind = "log field" // a field of the access log files
+)
+
+// Category groups personal data the way the privacy page and the erasure
+// shredders do.
+type Category string
+
+const (
+	Contact  Category = "contact"  // e-mail, postal address, phone
+	Identity Category = "identity" // name, affiliation, account credentials
+	Payment  Category = "payment"  // payment records
+	Network  Category = "network"  // IP address, user agent, request details
+	Content  Category = "content"  // what a person writes: postings, inquiries, submissions
+	Consent  Category = "consent"  // records of what a person agreed to
+	Session  Category = "session"  // sign-in state
+)
+
+// Audience names who may see a piece of data: the public, the person it is
+// about, or a staff role.
+type Audience string
+
+const (
+	Public      Audience = "public"
+	Self        Audience = "the person it is about"
+	Secretariat Audience = "secretariat"
+	Finance     Audience = "finance"
+	Security    Audience = "security"
+	Admin       Audience = "admin"
+)
+
+// Retention says how long a piece of data stays. Key, when set, names the
+// configuration setting (--retention KEY=DAYS) that can change Days; a
+// sweeper removes what has outlived its rule.
+type Retention struct {
+	Key     string // configuration key, e.g. "access_log"; empty when fixed
+	Days    int    // default lifetime in days; 0 with Forever false means "while the record exists"
+	Forever bool   // kept without limit (public record, or an operator's choice)
+	Rule    string // the rule in plain words, shown on the privacy page
+}
+
+// Item is one declared piece of data.
+type Item struct {
+	Kind     Kind
+	Table    string // for columns
+	Name     string // column, cookie or log field name
+	Personal bool
+	// The rest applies to personal data only.
+	Category  Category
+	Label     string // what it is, in plain words ("your e-mail address")
+	Purpose   string // why it is kept
+	Origin    string // how it arrives
+	Visible   []Audience
+	Retention Retention
+	Lifetime  string // cookies: how long the browser keeps it
+	Optional  bool   // cookies: set only at the visitor's request
+}
+
+// Key identifies an item: "table.column", "cookie:name" or "log:name".
+func (it Item) Key() string {
+	switch it.Kind {
+	case Column:
+		return it.Table + "." + it.Name
+	case Cookie:
+		return "cookie:" + it.Name
+	default:
+		return "log:" + it.Name
+	}
+}
+
+// Processor is an outside party that receives personal data.
+type Processor struct {
+	Name       string
+	Purpose    string
+	Location   string
+	Categories []Category
+	// Enabled reports whether the operator's configuration uses it; only
+	// enabled processors are listed and may receive data.
+	Enabled bool
+}
+
+// Inventory is the complete declaration.
+type Inventory struct {
+	items      []Item
+	byKey      map[string]Item
+	Processors []Processor
+}
+
+// New builds an inventory from items and checks it: every personal item
+// needs a category, label, purpose, audience and retention rule, and no key
+// may be declared twice.
+func New(items []Item, processors []Processor) (*Inventory, error) {
+	inv := &Inventory{byKey: make(map[string]Item, len(items)), Processors: processors}
+	var problems []string
+	for _, it := range items {
+		k := it.Key()
+		if _, dup := inv.byKey[k]; dup {
+			problems = append(problems, k+" is declared twice")
+		}
+		if it.Personal {
+			switch {
+			case it.Category == "":
+				problems = append(problems, k+" has no category")
+			case it.Label == "" || it.Purpose == "":
+				problems = append(problems, k+" has no label or purpose")
+			case len(it.Visible) == 0:
+				problems = append(problems, k+" says nobody may see it")
+			case it.Retention.Rule == "":
+				problems = append(problems, k+" has no retention rule")
+			}
+		}
+		inv.byKey[k] = it
+		inv.items = append(inv.items, it)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("data inventory: %s", strings.Join(problems, "; "))
+	}
+	return inv, nil
+}
+
+// Default is plenary's own inventory: every domain's declarations together.
+func Default() *Inventory {
+	var items []Item
+	for _, part := range [][]Item{
+		foundationItems(),
+		accessLogItems(),
+		cookieItems(),
+	} {
+		items = append(items, part...)
+	}
+	inv, err := New(items, defaultProcessors())
+	if err != nil {
+		// The declarations are code; a mistake in them is a programming
+		// error that the package tests catch before anything ships.
+		panic(err)
+	}
+	return inv
+}
+
+// Items returns every declaration, in declaration order.
+func (inv *Inventory) Items() []Item { return append([]Item(nil), inv.items...) }
+
+// Lookup finds an item by key.
+func (inv *Inventory) Lookup(key string) (Item, bool) {
+	it, ok := inv.byKey[key]
+	return it, ok
+}
+
+// Personal returns the personal items of one kind.
+func (inv *Inventory) Personal(kind Kind) []Item {
+	var out []Item
+	for _, it := range inv.items {
+		if it.Personal && it.Kind == kind {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Cookies returns every declared cookie.
+func (inv *Inventory) Cookies() []Item {
+	var out []Item
+	for _, it := range inv.items {
+		if it.Kind == Cookie {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Categories lists the categories of personal data held, sorted.
+func (inv *Inventory) Categories() []Category {
+	seen := map[Category]bool{}
+	for _, it := range inv.items {
+		if it.Personal {
+			seen[it.Category] = true
+		}
+	}
+	out := make([]Category, 0, len(seen))
+	for c := range seen {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// EnabledProcessors lists the processors the configuration uses.
+func (inv *Inventory) EnabledProcessors() []Processor {
+	var out []Processor
+	for _, p := range inv.Processors {
+		if p.Enabled {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// notPersonal declares columns that hold no personal data.
+func notPersonal(table string, columns ...string) []Item {
+	out := make([]Item, len(columns))
+	for i, c := range columns {
+		out[i] = Item{Kind: Column, Table: table, Name: c}
+	}
+	return out
+}

@@ -1,0 +1,74 @@
+package inventory_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"plenary/internal/inventory"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// TestSchemaIsDeclared fails when a table column exists in the live schema
+// of either engine without a declaration in the inventory, or when the
+// inventory declares a column the schema lacks.
+func TestSchemaIsDeclared(t *testing.T) {
+	inv := inventory.Default()
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		cols, err := db.Columns(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := map[string]bool{}
+		for _, c := range cols {
+			key := c.Table + "." + c.Name
+			live[key] = true
+			if _, ok := inv.Lookup(key); !ok {
+				t.Errorf("column %s is not declared in internal/inventory: declare it as personal (with category, purpose, audience, retention) or as not personal", key)
+			}
+		}
+		for _, it := range inv.Items() {
+			if it.Kind == inventory.Column && !live[it.Key()] {
+				t.Errorf("inventory declares %s but the schema has no such column", it.Key())
+			}
+		}
+	})
+}
+
+func TestNewRejectsIncompleteDeclarations(t *testing.T) {
+	tests := []struct {
+		name string
+		item inventory.Item
+		want string
+	}{
+		{"no category", inventory.Item{Kind: inventory.Column, Table: "t", Name: "c", Personal: true}, "no category"},
+		{"no purpose", inventory.Item{Kind: inventory.Column, Table: "t", Name: "c", Personal: true, Category: inventory.Contact}, "no label or purpose"},
+		{"no audience", inventory.Item{Kind: inventory.Column, Table: "t", Name: "c", Personal: true, Category: inventory.Contact, Label: "l", Purpose: "p"}, "nobody may see"},
+		{"no retention", inventory.Item{Kind: inventory.Column, Table: "t", Name: "c", Personal: true, Category: inventory.Contact, Label: "l", Purpose: "p", Visible: []inventory.Audience{inventory.Self}}, "no retention"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := inventory.New([]inventory.Item{tt.item}, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	dup := inventory.Item{Kind: inventory.Cookie, Name: "x"}
+	if _, err := inventory.New([]inventory.Item{dup, dup}, nil); err == nil {
+		t.Error("a duplicate declaration was accepted")
+	}
+}
+
+// TestAccessLogDeclaresNoLinkingFields keeps C2 visible in the inventory:
+// the access log must not declare anything that identifies an account.
+func TestAccessLogDeclaresNoLinkingFields(t *testing.T) {
+	for _, it := range inventory.Default().Personal(inventory.LogField) {
+		for _, bad := range []string{"account", "session", "cookie", "email", "user_id"} {
+			if strings.Contains(it.Name, bad) {
+				t.Errorf("access log declares %s, which would link log lines to people", it.Name)
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"plenary/internal/inventory"
+)
+
+// itemView is one inventory item in the words the statement uses.
+type itemView struct {
+	Label, Purpose, Visible, Retention string
+}
+
+type processorView struct {
+	Name, Location, Purpose string
+}
+
+type statementData struct {
+	Org, Country, Contact   string
+	CookiesURL, VersionsURL string
+	LogFields               []itemView
+	LogRetention            string
+	Collected               []itemView
+	Processors              []processorView
+	ThirdPartyCookies       string
+}
+
+func (s *Service) statementData() statementData {
+	f := s.Facts
+	d := statementData{
+		Org: f.Org, Country: f.Country, Contact: f.Contact,
+		CookiesURL:        f.BaseURL + "/privacy/cookies",
+		VersionsURL:       f.BaseURL + "/privacy/versions",
+		ThirdPartyCookies: strings.Join(f.ThirdPartyCookies, ", "),
+	}
+	for _, it := range s.Inventory.Personal(inventory.LogField) {
+		d.LogFields = append(d.LogFields, itemView{Label: it.Label})
+		d.LogRetention = RetentionText(it.Retention, f.RetentionDays)
+	}
+	for _, it := range s.Inventory.Personal(inventory.Column) {
+		d.Collected = append(d.Collected, itemView{
+			Label: it.Label, Purpose: it.Purpose,
+			Visible:   AudienceText(it.Visible),
+			Retention: RetentionText(it.Retention, f.RetentionDays),
+		})
+	}
+	d.Collected = dedupe(d.Collected)
+	for _, p := range s.Inventory.EnabledProcessors() {
+		d.Processors = append(d.Processors, processorView{Name: p.Name, Location: p.Location, Purpose: p.Purpose})
+	}
+	return d
+}
+
+// dedupe drops repeated lines: several columns (a name in two tables, say)
+// can read the same to a person.
+func dedupe(items []itemView) []itemView {
+	seen := map[itemView]bool{}
+	var out []itemView
+	for _, it := range items {
+		if !seen[it] {
+			seen[it] = true
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// RetentionText says how long data under rule r stays, with the operator's
+// configured number of days where the rule has a key.
+func RetentionText(r inventory.Retention, days func(key string, def int) int) string {
+	if r.Key == "" || days == nil {
+		return r.Rule
+	}
+	n := days(r.Key, r.Days)
+	switch {
+	case n < 0:
+		return "indefinitely, by the operator's choice"
+	case n == r.Days:
+		return r.Rule
+	case n == 1:
+		return "for 1 day"
+	default:
+		return fmt.Sprintf("for %d days", n)
+	}
+}
+
+// AudienceText names who may see something, in plain words.
+func AudienceText(aud []inventory.Audience) string {
+	var parts []string
+	staff := []string{}
+	for _, a := range aud {
+		switch a {
+		case inventory.Public:
+			parts = append(parts, "anyone")
+		case inventory.Self:
+			parts = append(parts, "you")
+		default:
+			staff = append(staff, string(a))
+		}
+	}
+	if len(staff) > 0 {
+		parts = append(parts, "staff with the "+strings.Join(staff, " or ")+" role")
+	}
+	return strings.Join(parts, " and ")
+}

@@ -1,0 +1,149 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"plenary/internal/inventory"
+	"plenary/internal/policy"
+)
+
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) error {
+	return notFound("There is no page at this address.")
+}
+
+type homeData struct {
+	Announcements []policy.Announcement
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	ann, err := s.Policy.Announcements(r.Context(), s.Now())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: homeData{Announcements: ann}})
+	return nil
+}
+
+// healthz reports whether this instance can serve: it answers JSON and
+// checks the database, so a load balancer drops an instance that lost it.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	status, code := "ok", http.StatusOK
+	dbStatus := "ok"
+	if err := s.DB.Ping(r.Context()); err != nil {
+		s.Log.Error("health check: database", "err", err)
+		status, dbStatus, code = "unavailable", "unreachable", http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	return json.NewEncoder(w).Encode(map[string]string{
+		"status":   status,
+		"database": dbStatus,
+		"engine":   s.DB.Dialect().String(),
+		"instance": s.Config.Instance,
+		"version":  s.Version,
+	})
+}
+
+type privacyData struct {
+	Version   policy.Version
+	Blocks    []policy.Block
+	Columns   []inventoryRow
+	LogFields []inventoryRow
+	Cookies   []inventoryRow
+	Contact   string
+}
+
+type inventoryRow struct {
+	Category, Label, Purpose, Visible, Retention, Name, Lifetime string
+	Optional                                                     bool
+}
+
+func (s *Server) rows(items []inventory.Item) []inventoryRow {
+	out := make([]inventoryRow, 0, len(items))
+	for _, it := range items {
+		out = append(out, inventoryRow{
+			Category:  string(it.Category),
+			Label:     it.Label,
+			Purpose:   it.Purpose,
+			Visible:   policy.AudienceText(it.Visible),
+			Retention: policy.RetentionText(it.Retention, s.Config.RetentionDays),
+			Name:      it.Name,
+			Lifetime:  it.Lifetime,
+			Optional:  it.Optional,
+		})
+	}
+	return out
+}
+
+func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.Policy.Current(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "privacy", pageData{Title: "Privacy", Data: privacyData{
+		Version:   v,
+		Blocks:    policy.Blocks(v.Body),
+		Columns:   s.rows(s.Inventory.Personal(inventory.Column)),
+		LogFields: s.rows(s.Inventory.Personal(inventory.LogField)),
+		Contact:   s.Config.PrivacyContact,
+	}})
+	return nil
+}
+
+func (s *Server) privacyCookies(w http.ResponseWriter, r *http.Request) error {
+	s.render(w, r, http.StatusOK, "cookies", pageData{Title: "Cookies", Data: privacyData{
+		Cookies: s.rows(s.Inventory.Cookies()),
+		Contact: s.Config.PrivacyContact,
+	}})
+	return nil
+}
+
+func (s *Server) privacyVersions(w http.ResponseWriter, r *http.Request) error {
+	vs, err := s.Policy.List(r.Context())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "versions", pageData{Title: "Privacy statement versions", Data: vs})
+	return nil
+}
+
+type versionData struct {
+	Version  policy.Version
+	Previous *policy.Version
+	Blocks   []policy.Block
+	Diff     []policy.DiffLine
+	Current  bool
+}
+
+func (s *Server) privacyVersion(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return notFound("There is no such version of the privacy statement.")
+	}
+	v, err := s.Policy.Get(r.Context(), id)
+	if errors.Is(err, policy.ErrNoVersion) {
+		return notFound("There is no such version of the privacy statement.")
+	}
+	if err != nil {
+		return err
+	}
+	d := versionData{Version: v, Blocks: policy.Blocks(v.Body)}
+	prev, ok, err := s.Policy.Previous(r.Context(), v)
+	if err != nil {
+		return err
+	}
+	if ok {
+		d.Previous = &prev
+		d.Diff = policy.Diff(prev.Body, v.Body)
+	}
+	if cur, err := s.Policy.Current(r.Context()); err == nil && cur.ID == v.ID {
+		d.Current = true
+	}
+	s.render(w, r, http.StatusOK, "version", pageData{Title: "Privacy statement of " + v.PublishedAt.UTC().Format(time.DateOnly), Data: d})
+	return nil
+}

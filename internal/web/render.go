@@ -1,0 +1,181 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"plenary/internal/auth"
+)
+
+//go:embed templates static
+var embedded embed.FS
+
+// views holds the parsed templates and the static files with their content
+// hashes. With --dev they are read from disk on every request instead.
+type views struct {
+	dev    bool
+	mu     sync.Mutex
+	pages  map[string]*template.Template
+	static fs.FS
+	hashes map[string]string
+}
+
+func loadViews(dev bool) (*views, error) {
+	v := &views{dev: dev}
+	if err := v.load(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func (v *views) files() fs.FS {
+	if v.dev {
+		return os.DirFS("internal/web")
+	}
+	return embedded
+}
+
+func (v *views) load() error {
+	files := v.files()
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return err
+	}
+	hashes := map[string]string{}
+	err = fs.WalkDir(static, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(static, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		hashes[p] = hex.EncodeToString(sum[:6])
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("hashing static files: %w", err)
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(v.funcs(hashes)).ParseFS(files, "templates/layout.html", n)
+		if err != nil {
+			return fmt.Errorf("parsing template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	v.mu.Lock()
+	v.pages, v.static, v.hashes = pages, static, hashes
+	v.mu.Unlock()
+	return nil
+}
+
+func (v *views) page(name string) (*template.Template, error) {
+	if v.dev {
+		if err := v.load(); err != nil {
+			return nil, err
+		}
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	t, ok := v.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	return t, nil
+}
+
+func (v *views) funcs(hashes map[string]string) template.FuncMap {
+	return template.FuncMap{
+		// static gives a file's URL with its content hash, so browsers may
+		// cache it for a year and still see every change.
+		"static": func(name string) string {
+			return "/static/" + hashes[name] + "/" + name
+		},
+		"date":     func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+		"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+		"isoDate":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+		// external renders a link that leaves the site, marked as such in
+		// words and by its class (L1).
+		"external": func(href, text string) template.HTML {
+			return template.HTML(fmt.Sprintf(`<a href="%s" class="external" rel="external noopener noreferrer">%s<span class="visually-hidden"> (external site)</span></a>`,
+				template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
+		},
+		"hasRole": func(id *auth.Identity, role string) bool { return id.Has(auth.Role(role)) },
+		"add":     func(a, b int) int { return a + b },
+	}
+}
+
+// pageData is what every page template receives.
+type pageData struct {
+	Title    string
+	Org      string
+	Identity *auth.Identity
+	Path     string
+	Data     any
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean error page instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p pageData) {
+	t, err := s.views.page(name)
+	if err == nil {
+		p.Org = s.Config.OrgName
+		p.Path = r.URL.Path
+		if p.Identity == nil {
+			p.Identity = identityOf(r)
+		}
+		var buf bytes.Buffer
+		if err = t.Execute(&buf, p); err == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(status)
+			if r.Method != http.MethodHead {
+				w.Write(buf.Bytes())
+			}
+			return
+		}
+	}
+	s.Log.Error("rendering page", "page", name, "err", err)
+	http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
+}
+
+// serveStatic serves /static/{hash}/{file}. The hash is checked, so an old
+// URL never gets a new file cached under it for a year.
+func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("file")
+	s.views.mu.Lock()
+	want, ok := s.views.hashes[name]
+	static := s.views.static
+	s.views.mu.Unlock()
+	if !ok {
+		return notFound("There is no such file.")
+	}
+	if r.PathValue("hash") != want {
+		http.Redirect(w, r, "/static/"+want+"/"+url.PathEscape(name), http.StatusFound)
+		return nil
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	http.ServeFileFS(w, r, static, name)
+	return nil
+}

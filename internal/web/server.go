@@ -1,0 +1,213 @@
+// Package web turns HTTP requests into calls on plenary's domain packages
+// and renders the answers as HTML that works without JavaScript and without
+// cookies. Every route is registered in routes.go with its access rule.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"plenary/internal/accesslog"
+	"plenary/internal/auth"
+	"plenary/internal/config"
+	"plenary/internal/inventory"
+	"plenary/internal/policy"
+	"plenary/internal/store"
+)
+
+// Deps are what the web layer needs from the rest of plenary.
+type Deps struct {
+	Config    *config.Config
+	DB        *store.DB
+	Inventory *inventory.Inventory
+	Policy    *policy.Service
+	AccessLog *accesslog.Writer
+	Log       *slog.Logger
+	Version   string
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// Identify returns the signed-in person behind a request, or nil.
+	// Until accounts exist every visitor is anonymous.
+	Identify func(r *http.Request) (*auth.Identity, error)
+}
+
+// Server is plenary's HTTP application.
+type Server struct {
+	Deps
+	mux    *http.ServeMux
+	routes []Route
+	views  *views
+}
+
+// Route is a registered pattern with its access rule.
+type Route struct {
+	Pattern string
+	Rule    auth.Rule
+}
+
+// handlerFunc is a handler that returns an error instead of writing one; see
+// serveError for how errors become pages.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// New builds the server and registers every route.
+func New(d Deps) (*Server, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	v, err := loadViews(d.Config.Dev)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux(), views: v}
+	s.registerRoutes()
+	return s, nil
+}
+
+// Routes lists every registered route with its rule, for the access test.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// handle registers pattern with its access rule. A route without a rule is
+// a programming error and stops the server from starting.
+func (s *Server) handle(pattern string, rule auth.Rule, h handlerFunc) {
+	if rule.IsZero() {
+		panic("web: route " + pattern + " has no access rule")
+	}
+	s.routes = append(s.routes, Route{Pattern: pattern, Rule: rule})
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := s.identify(r)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		if !rule.Allows(id) {
+			s.refuse(w, r, id, rule)
+			return
+		}
+		if id != nil {
+			r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+		}
+		if err := h(w, r); err != nil {
+			s.serveError(w, r, err)
+		}
+	}))
+}
+
+type identityKey struct{}
+
+// identityOf returns the identity the access check found, or nil.
+func identityOf(r *http.Request) *auth.Identity {
+	id, _ := r.Context().Value(identityKey{}).(*auth.Identity)
+	return id
+}
+
+func (s *Server) identify(r *http.Request) (*auth.Identity, error) {
+	if s.Identify == nil {
+		return nil, nil
+	}
+	return s.Identify(r)
+}
+
+// refuse answers a request the rule does not allow: anonymous visitors of a
+// page are sent to sign in, everyone else is told they lack the role.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, id *auth.Identity, rule auth.Rule) {
+	if id == nil && rule.NeedsSignIn() {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		s.serveError(w, r, &Error{Status: http.StatusUnauthorized, Message: "Please sign in first."})
+		return
+	}
+	s.serveError(w, r, &Error{Status: http.StatusForbidden, Message: "Your account does not have access to this page."})
+}
+
+// Handler returns the whole application with its middleware: access log
+// outermost so that every request is logged, refusals included.
+func (s *Server) Handler() http.Handler {
+	var h http.Handler = s.mux
+	h = s.limitBodies(h)
+	h = s.crossOrigin(h)
+	h = s.securityHeaders(h)
+	h = s.recoverPanics(h)
+	if s.AccessLog != nil {
+		al := &accesslog.Logger{Writer: s.AccessLog, Trusted: s.Config.TrustedProxies, Redact: redactURI, Log: s.Log, Now: s.Now}
+		h = al.Wrap(h)
+	}
+	return h
+}
+
+// secretPrefixes are route prefixes whose next path segment is a one-time
+// token; the access log records "[token]" instead.
+var secretPrefixes = []string{"/verify/", "/reset/", "/unsubscribe/", "/invite/"}
+
+func redactURI(uri string) string {
+	for _, p := range secretPrefixes {
+		if strings.HasPrefix(uri, p) {
+			rest := uri[len(p):]
+			if i := strings.IndexAny(rest, "/?"); i >= 0 {
+				return p + "[token]" + rest[i:]
+			}
+			return p + "[token]"
+		}
+	}
+	return uri
+}
+
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		// No inline script or style anywhere: charts are SVG with
+		// presentation attributes, pages work without JavaScript.
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
+		if s.Config.TLS() || r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOrigin refuses cross-site state-changing requests with the
+// browser's Sec-Fetch-Site and Origin headers, so forms need no token and
+// no cookie (K3).
+func (s *Server) crossOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveError(w, r, &Error{Status: http.StatusForbidden, Message: "This form was sent from another site, so it was refused. Please use the form on this site."})
+	}))
+	return cop.Handler(next)
+}
+
+func (s *Server) limitBodies(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, s.Config.MaxBodyBytes)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				s.Log.Error("panic serving request", "path", r.URL.Path, "panic", p)
+				s.serveError(w, r, errors.New("internal error"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
