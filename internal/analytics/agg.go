@@ -71,6 +71,7 @@ type dayAgg struct {
 	browsers, oses        map[uaName]int64
 	bots                  map[string]int64
 	gaHits                int64
+	gaStatus              [600]int64
 }
 
 // uaInfo caches what a user agent tells us, keyed by a hash of its raw
@@ -220,6 +221,7 @@ func (a *Aggregator) Add(e *Entry) {
 	}
 	if e.GoAccessValid {
 		d.gaHits++
+		d.gaStatus[e.Status]++
 		// GoAccess leaves 4xx responses out of its unique visitors.
 		if e.Status < 400 || e.Status > 499 {
 			flags |= visGoAccess
@@ -310,6 +312,7 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		d.gaHits += od.gaHits
 		for i := range d.status {
 			d.status[i] += od.status[i]
+			d.gaStatus[i] += od.gaStatus[i]
 		}
 		for i := range d.hours {
 			d.hours[i] += od.hours[i]
@@ -359,8 +362,9 @@ type Day struct {
 	Bots            map[string]int64 `json:"bots"`
 	// GoAccessHits and GoAccessVisitors count the day the way GoAccess 1.7
 	// does (see bench/README.md), for the agreement benchmark only.
-	GoAccessHits     int64 `json:"-"`
-	GoAccessVisitors int64 `json:"-"`
+	GoAccessHits     int64         `json:"-"`
+	GoAccessVisitors int64         `json:"-"`
+	GoAccessStatus   map[int]int64 `json:"-"`
 }
 
 func (d *dayAgg) export() Day {
@@ -369,6 +373,7 @@ func (d *dayAgg) export() Day {
 		Pages: d.pages, StaticFiles: d.static, NotFound: d.notFnd, Bytes: d.bytes,
 		Hours: d.hours, GoAccessHits: d.gaHits,
 		Status:          make(map[int]int64),
+		GoAccessStatus:  make(map[int]int64),
 		Browsers:        make(map[string]int64, len(d.browsers)),
 		OperatingSystem: make(map[string]int64, len(d.oses)),
 		Bots:            make(map[string]int64, len(d.bots)),
@@ -377,8 +382,12 @@ func (d *dayAgg) export() Day {
 		if n > 0 {
 			out.Status[code] = n
 		}
+		// GoAccess has no row for lines that end before the status.
+		if g := d.gaStatus[code]; g > 0 && code != 0 {
+			out.GoAccessStatus[code] = g
+		}
 	}
-	for h, f := range d.visitors {
+	for _, f := range d.visitors {
 		out.UniqueVisitors++
 		if f&visHuman != 0 {
 			out.HumanVisitors++
@@ -386,7 +395,6 @@ func (d *dayAgg) export() Day {
 		if f&visGoAccess != 0 {
 			out.GoAccessVisitors++
 		}
-		_ = h
 	}
 	for k, v := range d.browsers {
 		out.Browsers[k.String()] += v

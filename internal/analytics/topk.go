@@ -108,3 +108,12 @@ func (t *topCounter) total() int64 {
 	}
 	return s
 }
+
+// addString adds n to k without pruning.
+func (t *topCounter) addString(k string, n int64) {
+	if i, ok := t.idx[k]; ok {
+		t.counts[i] += n
+		return
+	}
+	t.insert(k, n)
+}
