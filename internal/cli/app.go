@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/config"
 	"plenary/internal/inventory"
 	"plenary/internal/policy"
+	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
 
@@ -21,6 +23,8 @@ type app struct {
 	db     *store.DB
 	inv    *inventory.Inventory
 	policy *policy.Service
+	keys   *secrets.Keys
+	audit  *audit.Log
 	log    *slog.Logger
 }
 
@@ -35,6 +39,10 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 	if err != nil {
 		return nil, err
 	}
+	keys, err := secrets.Load(cfg.DataDir, cfg.SecretKey)
+	if err != nil {
+		return nil, fmt.Errorf("--secret-key: %w", err)
+	}
 	db, err := store.Open(ctx, cfg.DB, cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("--db: %w", err)
@@ -48,7 +56,8 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 		log.Info("database migrated", "db", db.String(), "applied", applied)
 	}
 	inv := inventory.Default()
-	a := &app{cfg: cfg, db: db, inv: inv, log: log}
+	a := &app{cfg: cfg, db: db, inv: inv, keys: keys, log: log,
+		audit: &audit.Log{DB: db, Key: keys.Derive("audit")}}
 	a.policy = &policy.Service{
 		DB: db, Inventory: inv, AnnounceFor: cfg.AnnounceFor,
 		Facts: policy.Facts{

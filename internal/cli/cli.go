@@ -34,6 +34,7 @@ func commands() []command {
 		{"serve", "run the web site", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"policy", "publish and inspect privacy statement versions", runPolicy},
+		{"audit", "verify the tamper-evident audit log", runAudit},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -46,7 +46,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	srv, err := web.New(web.Deps{
 		Config: cfg, DB: a.db, Inventory: a.inv, Policy: a.policy,
-		AccessLog: logs, Log: log, Version: Version(),
+		AccessLog: logs, Audit: a.audit, Keys: a.keys, Log: log, Version: Version(),
 	})
 	if err != nil {
 		return err

@@ -40,6 +40,9 @@ type Config struct {
 	Retention map[string]int
 	// MaxBodyBytes caps request bodies for ordinary forms.
 	MaxBodyBytes int64
+	// SecretKey is the base64 master key; empty means the key generated
+	// in the data directory. Instances sharing a database need the same.
+	SecretKey string
 }
 
 // TLS reports whether the server terminates TLS itself.
@@ -78,6 +81,7 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		retention  = fs.String("retention", "", "comma-separated KEY=DAYS (or KEY=forever) overriding retention, e.g. access_log=30")
 		accessRet  = fs.String("access-log-retention", "", "`days` raw access log files are kept, or forever (same as --retention access_log=…)")
 		maxBody    = fs.String("max-body", "1048576", "largest accepted form body in `bytes`")
+		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
 	)
 	return func() (*Config, error) {
 		set := map[string]bool{}
@@ -102,6 +106,7 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 			Addr: *addr, DataDir: *dataDir, DB: *db, TLSCert: *tlsCert, TLSKey: *tlsKey,
 			OrgName: strings.TrimSpace(*orgName), OrgCountry: strings.TrimSpace(*orgCountry),
 			PrivacyContact: strings.TrimSpace(*contact), Instance: *instance, Demo: *demo, Dev: *dev,
+			SecretKey: *secretKey,
 			Retention: map[string]int{},
 		}
 		var errs []error

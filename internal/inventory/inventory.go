@@ -144,6 +144,7 @@ func Default() *Inventory {
 		foundationItems(),
 		accessLogItems(),
 		cookieItems(),
+		auditItems(),
 	} {
 		items = append(items, part...)
 	}

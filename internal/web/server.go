@@ -12,10 +12,12 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/config"
 	"plenary/internal/inventory"
 	"plenary/internal/policy"
+	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
 
@@ -26,6 +28,8 @@ type Deps struct {
 	Inventory *inventory.Inventory
 	Policy    *policy.Service
 	AccessLog *accesslog.Writer
+	Audit     *audit.Log
+	Keys      *secrets.Keys
 	Log       *slog.Logger
 	Version   string
 	// Now is the clock; tests replace it.
