@@ -30,7 +30,8 @@ type Entry struct {
 }
 
 // Writer appends entries to daily files named access-INSTANCE-YYYY-MM-DD.log
-// in its directory. It is safe for concurrent use.
+// in its directory, the day counted in UTC like Sweep counts it. It is safe
+// for concurrent use.
 type Writer struct {
 	dir      string
 	instance string
@@ -54,7 +55,7 @@ func (w *Writer) Dir() string { return w.dir }
 
 // FileName is the name of the file for one instance and day.
 func FileName(instance string, day time.Time) string {
-	return "access-" + instance + "-" + day.Format("2006-01-02") + ".log"
+	return "access-" + instance + "-" + day.UTC().Format("2006-01-02") + ".log"
 }
 
 // Write appends one line, opening the day's file when the date changes.
@@ -63,7 +64,7 @@ func FileName(instance string, day time.Time) string {
 func (w *Writer) Write(e Entry) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	day := e.Time.Format("2006-01-02")
+	day := e.Time.UTC().Format("2006-01-02")
 	if w.file == nil || day != w.day {
 		if w.file != nil {
 			w.file.Close()
