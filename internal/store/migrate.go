@@ -21,6 +21,9 @@ var migrationFiles embed.FS
 //	{{time}}  a timestamp (TIMESTAMP on SQLite, TIMESTAMPTZ on PostgreSQL)
 //	{{blob}}  binary data
 //
+// A file named NNNN_what.sqlite.sql or NNNN_what.postgres.sql runs on that
+// engine only, for the rare statement with no common form.
+//
 // Each file runs in its own transaction together with its bookkeeping row,
 // so a crash never leaves a half-applied migration behind.
 var placeholders = map[Dialect]*strings.Replacer{
@@ -56,6 +59,12 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	var applied []string
 	for _, file := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(file, "migrations/"), ".sql")
+		// NNNN_what.sqlite.sql and NNNN_what.postgres.sql hold what one
+		// schema cannot say for both engines (triggers, say); each engine
+		// runs only its own.
+		if _, engine, ok := strings.Cut(name, "."); ok && engine != db.dialect.String() {
+			continue
+		}
 		body, err := migrationFiles.ReadFile(file)
 		if err != nil {
 			return applied, fmt.Errorf("reading migration %s: %w", name, err)
