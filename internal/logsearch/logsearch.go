@@ -1,0 +1,263 @@
+// Package logsearch is the one way to read raw access-log lines about a
+// particular address or moment (C3). It is reserved to the security role
+// (the web layer and the CLI enforce who may call it), demands a stated
+// reason — diagnosing a problem or investigating misuse — and writes every
+// look-up, with what was asked and how many lines matched, to the audit log
+// before any line is shown.
+package logsearch
+
+import (
+	"bufio"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"plenary/internal/accesslog"
+	"plenary/internal/analytics"
+	"plenary/internal/audit"
+)
+
+// Reasons a look-up may be made for; nothing else is accepted (U2).
+var Reasons = []string{"diagnosis", "misuse"}
+
+// MaxWindow bounds a look-up's time window, so a look-up stays a targeted
+// inquiry rather than a way to read the whole log.
+const MaxWindow = 31 * 24 * time.Hour
+
+// Query is one look-up.
+type Query struct {
+	// Addr is an IP address or CIDR block ("203.0.113.7", "2001:db8::/48");
+	// empty to search by time window alone.
+	Addr   string
+	From   time.Time
+	To     time.Time
+	Reason string // one of Reasons
+	Note   string // the case: what is being diagnosed or investigated
+	Limit  int    // most lines returned (default 500)
+}
+
+// Match is one matching log line.
+type Match struct {
+	File string
+	Line int64
+	Text string
+}
+
+// Result is what a look-up found.
+type Result struct {
+	Matches   []Match
+	Total     int64 // lines that matched, including any beyond Limit
+	Scanned   int64
+	Files     int
+	Truncated bool
+}
+
+// Actor is who asks, for the audit log.
+type Actor struct {
+	ID    int64
+	Label string
+}
+
+// Service searches one directory of access logs.
+type Service struct {
+	Dir   string
+	Audit *audit.Log
+}
+
+// Validate checks a query and returns a message a person can act on.
+func (q *Query) validate() (netip.Prefix, error) {
+	var prefix netip.Prefix
+	ok := false
+	for _, r := range Reasons {
+		if q.Reason == r {
+			ok = true
+		}
+	}
+	if !ok {
+		return prefix, fmt.Errorf("choose a reason: %s", strings.Join(Reasons, " or "))
+	}
+	if len(strings.TrimSpace(q.Note)) < 10 {
+		return prefix, errors.New("describe the case in a few words (at least 10 characters): the note goes to the audit log")
+	}
+	if q.From.IsZero() || q.To.IsZero() {
+		return prefix, errors.New("give a time window: both a start and an end")
+	}
+	if !q.To.After(q.From) {
+		return prefix, errors.New("the end of the time window must come after its start")
+	}
+	if q.To.Sub(q.From) > MaxWindow {
+		return prefix, fmt.Errorf("the time window may span at most %d days", int(MaxWindow.Hours()/24))
+	}
+	if a := strings.TrimSpace(q.Addr); a != "" {
+		var err error
+		if strings.Contains(a, "/") {
+			prefix, err = netip.ParsePrefix(a)
+			prefix = prefix.Masked()
+		} else {
+			var addr netip.Addr
+			addr, err = netip.ParseAddr(a)
+			if err == nil {
+				addr = addr.Unmap()
+				prefix = netip.PrefixFrom(addr, addr.BitLen())
+			}
+		}
+		if err != nil {
+			return prefix, fmt.Errorf("%q is not an IP address or CIDR block", a)
+		}
+	}
+	if q.Limit <= 0 || q.Limit > 5000 {
+		q.Limit = 500
+	}
+	return prefix, nil
+}
+
+// ErrInvalid wraps messages about a query a person must fix.
+var ErrInvalid = errors.New("invalid look-up")
+
+// Lookup validates q, searches and records the look-up in the audit log.
+// When the audit entry cannot be written, no line is returned: an
+// unrecorded look-up must not happen.
+func (s *Service) Lookup(ctx context.Context, who Actor, q Query) (Result, error) {
+	prefix, err := q.validate()
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	res, err := search(ctx, s.Dir, prefix, q)
+	if err != nil {
+		return Result{}, err
+	}
+	addr := "any address"
+	if prefix.IsValid() {
+		addr = prefix.String()
+	}
+	detail := fmt.Sprintf("reason=%s; address=%s; from=%s; to=%s; matched=%d lines in %d files; note=%s",
+		q.Reason, addr, q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339), res.Total, res.Files, strings.TrimSpace(q.Note))
+	if s.Audit == nil {
+		return Result{}, errors.New("log look-up refused: no audit log is configured")
+	}
+	if err := s.Audit.Record(ctx, s.Audit.DB, audit.Entry{Actor: who.ID, Label: who.Label, Action: "logs.lookup", Subject: "access-log", Detail: detail}); err != nil {
+		return Result{}, fmt.Errorf("log look-up refused, the audit log could not be written: %w", err)
+	}
+	return res, nil
+}
+
+func search(ctx context.Context, dir string, prefix netip.Prefix, q Query) (Result, error) {
+	files, err := accesslog.Files(dir)
+	if err != nil {
+		return Result{}, fmt.Errorf("listing access logs: %w", err)
+	}
+	var res Result
+	// A file's day is in the server's zone; allow a day either side so a
+	// window near midnight in another zone still finds its lines.
+	lo := q.From.UTC().AddDate(0, 0, -1).Format("2006-01-02")
+	hi := q.To.UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	for _, f := range files {
+		day := dayOf(f)
+		if day != "" && (day < lo || day > hi) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		res.Files++
+		if err := searchFile(f, prefix, q, &res); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func dayOf(path string) string {
+	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".log")
+	if len(name) < 10 {
+		return ""
+	}
+	return name[len(name)-10:]
+}
+
+func searchFile(path string, prefix netip.Prefix, q Query, res *Result) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("opening %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	var r io.Reader = bufio.NewReaderSize(f, 256<<10)
+	br := r.(*bufio.Reader)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+		}
+		defer gz.Close()
+		r = gz
+	}
+	lines := bufio.NewReaderSize(r, 64<<10)
+	from, to := q.From.UTC(), q.To.UTC()
+	var n int64
+	for {
+		line, err := lines.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// A line longer than any real request: skip the rest of it
+			// rather than hold it in memory.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = lines.ReadSlice('\n')
+			}
+			n++
+			res.Scanned++
+			line = nil
+		}
+		if len(line) > 0 {
+			n++
+			res.Scanned++
+			matchLine(line, n, path, prefix, from, to, q.Limit, res)
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", filepath.Base(path), err)
+		}
+	}
+}
+
+func matchLine(line []byte, n int64, path string, prefix netip.Prefix, from, to time.Time, limit int, res *Result) {
+	e, ok := analytics.ParseLine(line)
+	if !ok {
+		return
+	}
+	at := entryTime(e)
+	if at.Before(from) || !at.Before(to) {
+		return
+	}
+	if prefix.IsValid() {
+		a, err := netip.ParseAddr(string(e.Client))
+		if err != nil || !prefix.Contains(a.Unmap()) {
+			return
+		}
+	}
+	res.Total++
+	if len(res.Matches) >= limit {
+		res.Truncated = true
+		return
+	}
+	text := strings.TrimRight(string(line), "\r\n")
+	if !utf8.ValidString(text) {
+		text = strings.ToValidUTF8(text, "\uFFFD")
+	}
+	res.Matches = append(res.Matches, Match{File: filepath.Base(path), Line: n, Text: text})
+}
+
+// entryTime is the instant a log line records, in UTC.
+func entryTime(e analytics.Entry) time.Time {
+	d := e.Date
+	local := time.Date(d.Year(), time.Month(d.Month()), d.Day(), int(e.Hour), int(e.Minute), int(e.Second), 0, time.UTC)
+	return local.Add(-time.Duration(e.Zone) * time.Minute)
+}
