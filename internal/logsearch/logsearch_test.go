@@ -69,7 +69,10 @@ func TestLookupIsAuditedAndNeedsReason(t *testing.T) {
 			{"by ip", with(window, func(q *logsearch.Query) { q.Addr = "203.0.113.7" }), []string{"/a", "/join", "/gz"}, ""},
 			{"by cidr v6", with(window, func(q *logsearch.Query) { q.Addr = "2001:db8::/32" }), []string{"/v6"}, ""},
 			{"by window only", with(window, func(q *logsearch.Query) { q.From, q.To = at("2026-03-10T10:00:00Z"), at("2026-03-10T10:06:00Z") }), []string{"/a", "/b"}, ""},
-			{"zone respected", with(window, func(q *logsearch.Query) { q.Addr = "203.0.113.7"; q.From, q.To = at("2026-03-11T01:00:00Z"), at("2026-03-11T02:00:00Z") }), []string{"/join"}, ""},
+			{"zone respected", with(window, func(q *logsearch.Query) {
+				q.Addr = "203.0.113.7"
+				q.From, q.To = at("2026-03-11T01:00:00Z"), at("2026-03-11T02:00:00Z")
+			}), []string{"/join"}, ""},
 			{"no reason", with(window, func(q *logsearch.Query) { q.Reason = "" }), nil, "choose a reason"},
 			{"other reason", with(window, func(q *logsearch.Query) { q.Reason = "marketing" }), nil, "choose a reason"},
 			{"no note", with(window, func(q *logsearch.Query) { q.Note = "x" }), nil, "describe the case"},
@@ -131,5 +134,3 @@ func with(q logsearch.Query, f func(*logsearch.Query)) logsearch.Query {
 	f(&q)
 	return q
 }
-
-
