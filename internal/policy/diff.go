@@ -17,6 +17,9 @@ func Diff(old, new string) []DiffLine {
 	if old == "" {
 		a = nil
 	}
+	if new == "" {
+		b = nil
+	}
 	// lcs[i][j] is the LCS length of a[i:] and b[j:].
 	lcs := make([][]int, len(a)+1)
 	for i := range lcs {
