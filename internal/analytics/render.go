@@ -49,12 +49,12 @@ func WriteText(w io.Writer, r *Report) error {
 	t := r.Totals
 	p("\nSummary\n")
 	tw = table(ew)
-	fmt.Fprintf(tw, "  requests\t%s\t(people %s, bots %s)\t\n", num(t.Requests), num(t.HumanRequests), num(t.BotRequests))
-	fmt.Fprintf(tw, "  pages\t%s\t\t\n", num(t.Pages))
-	fmt.Fprintf(tw, "  static files\t%s\t\t\n", num(t.StaticFiles))
-	fmt.Fprintf(tw, "  not found (404)\t%s\t\t\n", num(t.NotFound))
-	fmt.Fprintf(tw, "  bandwidth\t%s\t\t\n", bytesText(t.Bytes))
-	fmt.Fprintf(tw, "  average daily unique visitors\t%.1f\t(people %.1f)\t\n", t.AvgDailyVisitors, t.AvgDailyHumanVisitor)
+	fmt.Fprintf(tw, "  %s\t  requests (people %s, bots %s)\n", num(t.Requests), num(t.HumanRequests), num(t.BotRequests))
+	fmt.Fprintf(tw, "  %s\t  pages\n", num(t.Pages))
+	fmt.Fprintf(tw, "  %s\t  static files\n", num(t.StaticFiles))
+	fmt.Fprintf(tw, "  %s\t  not found (404)\n", num(t.NotFound))
+	fmt.Fprintf(tw, "  %s\t  bandwidth\n", bytesText(t.Bytes))
+	fmt.Fprintf(tw, "  %.1f\t  average daily unique visitors (people %.1f)\n", t.AvgDailyVisitors, t.AvgDailyHumanVisitor)
 	tw.Flush()
 
 	p("\nPer day (unique visitors are counted within each day)\n")
@@ -102,10 +102,10 @@ func WriteText(w io.Writer, r *Report) error {
 		p("\n%s\n", title)
 		tw = table(ew)
 		for _, row := range sec.t.Rows {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t\n", num(row.Requests), pct(row.Requests, sec.t.Total), row.Kind, row.Key)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s\n", num(row.Requests), pct(row.Requests, sec.t.Total), row.Kind, row.Key)
 		}
 		if sec.t.Other > 0 {
-			fmt.Fprintf(tw, "  %s\t%s\t\t(other)\t\n", num(sec.t.Other), pct(sec.t.Other, sec.t.Total))
+			fmt.Fprintf(tw, "  %s\t%s\t\t  (other)\n", num(sec.t.Other), pct(sec.t.Other, sec.t.Total))
 		}
 		tw.Flush()
 	}

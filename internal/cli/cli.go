@@ -35,6 +35,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"policy", "publish and inspect privacy statement versions", runPolicy},
 		{"audit", "verify the tamper-evident audit log", runAudit},
+		{"logs", "report usage trends from access logs (aggregates only)", runLogs},
 		{"version", "print the version", runVersion},
 	}
 }
