@@ -16,6 +16,7 @@ import (
 	"plenary/internal/accesslog"
 	"plenary/internal/config"
 	"plenary/internal/demo"
+	"plenary/internal/logsearch"
 	"plenary/internal/web"
 )
 
@@ -46,7 +47,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	srv, err := web.New(web.Deps{
 		Config: cfg, DB: a.db, Inventory: a.inv, Policy: a.policy,
-		AccessLog: logs, Audit: a.audit, Keys: a.keys, Log: log, Version: Version(),
+		AccessLog: logs, Audit: a.audit,
+		LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: a.audit}, Keys: a.keys, Log: log, Version: Version(),
 	})
 	if err != nil {
 		return err

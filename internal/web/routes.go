@@ -17,6 +17,11 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /privacy/versions", public, s.privacyVersions)
 	s.handle("GET /privacy/versions/{id}", public, s.privacyVersion)
 
+	// Raw access-log look-ups: security staff only, with a reason, audited (C3).
+	security := auth.Roles(auth.Security)
+	s.handle("GET /admin/logs/lookup", security, s.logLookupForm)
+	s.handle("POST /admin/logs/lookup", security, s.logLookup)
+
 	// Anything else is a clean 404 page rather than the mux's plain text.
 	s.handle("/", public, s.notFoundPage)
 }

@@ -16,6 +16,7 @@ import (
 	"plenary/internal/auth"
 	"plenary/internal/config"
 	"plenary/internal/inventory"
+	"plenary/internal/logsearch"
 	"plenary/internal/policy"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
@@ -29,6 +30,7 @@ type Deps struct {
 	Policy    *policy.Service
 	AccessLog *accesslog.Writer
 	Audit     *audit.Log
+	LogSearch *logsearch.Service
 	Keys      *secrets.Keys
 	Log       *slog.Logger
 	Version   string
