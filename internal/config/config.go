@@ -43,6 +43,12 @@ type Config struct {
 	// SecretKey is the base64 master key; empty means the key generated
 	// in the data directory. Instances sharing a database need the same.
 	SecretKey string
+	// SMTP is the outbound mail server URL, smtp://[user:pass@]host:port;
+	// empty means messages are written to the server log instead.
+	SMTP string
+	// ThirdPartyCookies lists the third-party cookies the operator has
+	// enabled (K2); by default there are none.
+	ThirdPartyCookies []string
 }
 
 // TLS reports whether the server terminates TLS itself.
@@ -81,6 +87,8 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		retention  = fs.String("retention", "", "comma-separated KEY=DAYS (or KEY=forever) overriding retention, e.g. access_log=30")
 		accessRet  = fs.String("access-log-retention", "", "`days` raw access log files are kept, or forever (same as --retention access_log=…)")
 		maxBody    = fs.String("max-body", "1048576", "largest accepted form body in `bytes`")
+		smtpURL    = fs.String("smtp", "", "outbound mail server `URL` smtp://[user:pass@]host:port[?from=ADDR&tls=none|opportunistic|mandatory]; without it mail is written to the server log")
+		thirdParty = fs.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
 		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
 	)
 	return func() (*Config, error) {
@@ -107,6 +115,7 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 			OrgName: strings.TrimSpace(*orgName), OrgCountry: strings.TrimSpace(*orgCountry),
 			PrivacyContact: strings.TrimSpace(*contact), Instance: *instance, Demo: *demo, Dev: *dev,
 			SecretKey: *secretKey,
+			SMTP:      strings.TrimSpace(*smtpURL), ThirdPartyCookies: splitList(*thirdParty),
 			Retention: map[string]int{},
 		}
 		var errs []error
@@ -187,6 +196,11 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 				bad("access-log-retention", "%q is not a number of days or forever", *accessRet)
 			} else {
 				c.Retention["access_log"] = days
+			}
+		}
+		if c.SMTP != "" {
+			if u, err := url.Parse(c.SMTP); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+				bad("smtp", "%q is not an smtp://host:port URL", redactURL(c.SMTP))
 			}
 		}
 		if n, err := strconv.ParseInt(*maxBody, 10, 64); err != nil || n < 1024 {

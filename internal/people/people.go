@@ -1,0 +1,623 @@
+// Package people keeps participants: their names, e-mail addresses (each
+// with where it came from), optional postal address and affiliation, roles,
+// age attestation, and a history of every change to them (C4, R3). It
+// knows nothing of HTTP; every function takes the store.Querier to run on,
+// so callers compose them into one transaction.
+package people
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"plenary/internal/auth"
+	"plenary/internal/store"
+)
+
+// Origin says where an e-mail address came from. Addresses from a public
+// record (a draft's author, a list posting) can be deactivated but not
+// erased: the record they belong to stays accurate.
+type Origin string
+
+const (
+	OriginSelf         Origin = "self"         // typed by the person
+	OriginRegistration Origin = "registration" // given when registering for a meeting
+	OriginDraftAuthor  Origin = "draft-author" // on an Internet-Draft the person wrote
+	OriginListPosting  Origin = "list-posting" // sender of a discussion-group posting
+	OriginStaff        Origin = "staff"        // entered by staff on the person's request
+)
+
+// Origins lists every origin, for forms.
+var Origins = []Origin{OriginSelf, OriginRegistration, OriginDraftAuthor, OriginListPosting, OriginStaff}
+
+// PublicRecord reports whether addresses of this origin belong to a public
+// record and so may only be deactivated.
+func (o Origin) PublicRecord() bool { return o == OriginDraftAuthor || o == OriginListPosting }
+
+// Describe says in words where an address came from.
+func (o Origin) Describe() string {
+	switch o {
+	case OriginSelf:
+		return "added by you"
+	case OriginRegistration:
+		return "from a meeting registration"
+	case OriginDraftAuthor:
+		return "from an Internet-Draft you wrote (public record)"
+	case OriginListPosting:
+		return "from a discussion-group posting (public record)"
+	case OriginStaff:
+		return "entered by staff"
+	}
+	return string(o)
+}
+
+// Person is a participant.
+type Person struct {
+	ID            int64
+	Name          string
+	PostalAddress string
+	Affiliation   string
+	HasPassword   bool
+	AgeAttestedAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	passwordHash  string
+}
+
+// PasswordHash is the stored argon2id hash, empty when none is set.
+func (p Person) PasswordHash() string { return p.passwordHash }
+
+// Email is one of a person's addresses.
+type Email struct {
+	ID         int64
+	PersonID   int64
+	Address    string
+	Origin     Origin
+	Primary    bool
+	VerifiedAt *time.Time
+	Active     bool
+	CreatedAt  time.Time
+}
+
+// Verified reports whether the person proved the address is theirs.
+func (e Email) Verified() bool { return e.VerifiedAt != nil }
+
+// Change is one entry of a person's history.
+type Change struct {
+	ActorID   int64 // 0 when the system made it
+	ActorName string
+	Field     string
+	Old, New  string
+	At        time.Time
+}
+
+// Errors with messages fit for the person.
+var (
+	ErrNotFound   = errors.New("There is no such participant.")
+	ErrEmailTaken = errors.New("That e-mail address already belongs to an account.")
+)
+
+// Limits on what a person may type.
+const (
+	MaxName     = 200
+	MaxAddress  = 1000
+	MaxAffil    = 300
+	MaxEmail    = 254
+	MinPassword = 10
+	MaxPassword = 1000
+)
+
+// FieldError says which field is wrong and how.
+type FieldError struct {
+	Field, Message string
+}
+
+func (e *FieldError) Error() string { return e.Message }
+
+// CleanText trims s and checks it is valid UTF-8 without control
+// characters (newlines allowed when multiline), at most max characters.
+func CleanText(field, label, s string, max int, required, multiline bool) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", &FieldError{field, label + " contains bytes that are not valid text (UTF-8). Please type it again."}
+	}
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	for _, r := range s {
+		if (unicode.IsControl(r) && !(multiline && r == '\n')) || r == '\u2028' || r == '\u2029' {
+			return "", &FieldError{field, label + " contains control characters. Please use plain text."}
+		}
+	}
+	if required && s == "" {
+		return "", &FieldError{field, label + " is required."}
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", &FieldError{field, fmt.Sprintf("%s is too long: %d characters, at most %d.", label, n, max)}
+	}
+	return s, nil
+}
+
+// CleanName checks a person's name.
+func CleanName(s string) (string, error) {
+	return CleanText("name", "The name", s, MaxName, true, false)
+}
+
+// CleanEmail checks that s is one plain e-mail address and returns it
+// trimmed; the domain is lower-cased, the local part kept as typed.
+func CleanEmail(s string) (string, error) {
+	bad := &FieldError{"email", "That does not look like an e-mail address. Please type one address, such as name@example.org."}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", &FieldError{"email", "The e-mail address is required."}
+	}
+	if !utf8.ValidString(s) || len(s) > MaxEmail {
+		return "", bad
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return "", bad
+	}
+	local, domain, ok := strings.Cut(s, "@")
+	if !ok || local == "" || !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
+		return "", bad
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f {
+			return "", bad
+		}
+	}
+	return local + "@" + strings.ToLower(domain), nil
+}
+
+// CheckPassword checks a new password's length.
+func CheckPassword(pw string) error {
+	switch n := utf8.RuneCountInString(pw); {
+	case !utf8.ValidString(pw):
+		return &FieldError{"password", "The password contains bytes that are not valid text (UTF-8)."}
+	case n < MinPassword:
+		return &FieldError{"password", fmt.Sprintf("The password is too short: use at least %d characters.", MinPassword)}
+	case len(pw) > MaxPassword:
+		return &FieldError{"password", fmt.Sprintf("The password is too long: at most %d characters.", MaxPassword)}
+	}
+	return nil
+}
+
+// addressKey is how addresses are compared: case does not matter.
+func addressKey(addr string) string { return strings.ToLower(addr) }
+
+// New is what creating a person needs.
+type New struct {
+	Name         string
+	Email        string
+	Origin       Origin
+	Verified     bool
+	PasswordHash string
+	AgeAttested  bool
+	Roles        []auth.Role
+	Actor        int64 // who created it; 0 for the person themself or the CLI
+}
+
+// Create stores a person with one primary address and roles. It returns
+// ErrEmailTaken when the address belongs to someone already.
+func Create(ctx context.Context, q store.Querier, n New, now time.Time) (Person, Email, error) {
+	now = now.UTC()
+	if _, _, err := FindByEmail(ctx, q, n.Email); err == nil {
+		return Person{}, Email{}, ErrEmailTaken
+	} else if !errors.Is(err, ErrNotFound) {
+		return Person{}, Email{}, err
+	}
+	var age any
+	if n.AgeAttested {
+		age = now
+	}
+	id, err := store.Insert(ctx, q, "INSERT INTO people (name, password_hash, age_attested_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+		n.Name, n.PasswordHash, age, now, now)
+	if err != nil {
+		return Person{}, Email{}, fmt.Errorf("creating a participant: %w", err)
+	}
+	e, err := addEmail(ctx, q, id, n.Email, n.Origin, true, n.Verified, now)
+	if err != nil {
+		return Person{}, Email{}, err
+	}
+	for _, r := range n.Roles {
+		if _, err := q.Exec(ctx, "INSERT INTO person_roles (person_id, role, granted_at) VALUES (?, ?, ?)", id, string(r), now); err != nil {
+			return Person{}, Email{}, fmt.Errorf("giving a role: %w", err)
+		}
+	}
+	p, err := Get(ctx, q, id)
+	return p, e, err
+}
+
+func addEmail(ctx context.Context, q store.Querier, personID int64, addr string, origin Origin, primary, verified bool, now time.Time) (Email, error) {
+	var ver any
+	if verified {
+		ver = now
+	}
+	id, err := store.Insert(ctx, q, "INSERT INTO person_emails (person_id, address, address_key, origin, is_primary, verified_at, active, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		personID, addr, addressKey(addr), string(origin), primary, ver, true, now)
+	if store.IsUniqueViolation(err) {
+		return Email{}, ErrEmailTaken
+	}
+	if err != nil {
+		return Email{}, fmt.Errorf("adding an e-mail address: %w", err)
+	}
+	return GetEmail(ctx, q, personID, id)
+}
+
+const personColumns = "id, name, postal_address, affiliation, password_hash, age_attested_at, created_at, updated_at"
+
+func scanPerson(row interface{ Scan(...any) error }) (Person, error) {
+	var p Person
+	var age sql.NullTime
+	err := row.Scan(&p.ID, &p.Name, &p.PostalAddress, &p.Affiliation, &p.passwordHash, &age, &p.CreatedAt, &p.UpdatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	if age.Valid {
+		t := age.Time
+		p.AgeAttestedAt = &t
+	}
+	p.HasPassword = p.passwordHash != ""
+	return p, err
+}
+
+// Get returns a person by id.
+func Get(ctx context.Context, q store.Querier, id int64) (Person, error) {
+	return scanPerson(q.QueryRow(ctx, "SELECT "+personColumns+" FROM people WHERE id = ?", id))
+}
+
+const emailColumns = "id, person_id, address, origin, is_primary, verified_at, active, created_at"
+
+func scanEmail(row interface{ Scan(...any) error }) (Email, error) {
+	var e Email
+	var ver sql.NullTime
+	var origin string
+	err := row.Scan(&e.ID, &e.PersonID, &e.Address, &origin, &e.Primary, &ver, &e.Active, &e.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrNotFound
+	}
+	e.Origin = Origin(origin)
+	if ver.Valid {
+		t := ver.Time
+		e.VerifiedAt = &t
+	}
+	return e, err
+}
+
+// GetEmail returns one address of a person.
+func GetEmail(ctx context.Context, q store.Querier, personID, emailID int64) (Email, error) {
+	return scanEmail(q.QueryRow(ctx, "SELECT "+emailColumns+" FROM person_emails WHERE id = ? AND person_id = ?", emailID, personID))
+}
+
+// FindByEmail returns the person an address belongs to, and the address.
+func FindByEmail(ctx context.Context, q store.Querier, addr string) (Person, Email, error) {
+	e, err := scanEmail(q.QueryRow(ctx, "SELECT "+emailColumns+" FROM person_emails WHERE address_key = ?", addressKey(strings.TrimSpace(addr))))
+	if err != nil {
+		return Person{}, e, err
+	}
+	p, err := Get(ctx, q, e.PersonID)
+	return p, e, err
+}
+
+// Emails lists a person's addresses, primary first.
+func Emails(ctx context.Context, q store.Querier, personID int64) ([]Email, error) {
+	rows, err := q.Query(ctx, "SELECT "+emailColumns+" FROM person_emails WHERE person_id = ? ORDER BY is_primary DESC, id", personID)
+	if err != nil {
+		return nil, fmt.Errorf("listing e-mail addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []Email
+	for rows.Next() {
+		e, err := scanEmail(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Primary returns a person's primary address.
+func Primary(ctx context.Context, q store.Querier, personID int64) (Email, error) {
+	return scanEmail(q.QueryRow(ctx, "SELECT "+emailColumns+" FROM person_emails WHERE person_id = ? AND is_primary = ?", personID, true))
+}
+
+// Roles returns a person's roles, in the order of auth.AllRoles.
+func Roles(ctx context.Context, q store.Querier, personID int64) ([]auth.Role, error) {
+	rows, err := q.Query(ctx, "SELECT role FROM person_roles WHERE person_id = ?", personID)
+	if err != nil {
+		return nil, fmt.Errorf("reading roles: %w", err)
+	}
+	defer rows.Close()
+	have := map[auth.Role]bool{}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		have[auth.Role(r)] = true
+	}
+	var out []auth.Role
+	for _, r := range auth.AllRoles {
+		if have[r] {
+			out = append(out, r)
+		}
+	}
+	return out, rows.Err()
+}
+
+// Identity returns the auth identity of a person.
+func Identity(ctx context.Context, q store.Querier, personID int64) (*auth.Identity, error) {
+	p, err := Get(ctx, q, personID)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := Roles(ctx, q, personID)
+	if err != nil {
+		return nil, err
+	}
+	return &auth.Identity{PersonID: p.ID, Name: p.Name, Roles: roles}, nil
+}
+
+// record writes one entry of a person's history.
+func record(ctx context.Context, q store.Querier, personID, actor int64, field, old, new string, now time.Time) error {
+	var a any
+	if actor != 0 {
+		a = actor
+	}
+	_, err := q.Exec(ctx, "INSERT INTO person_changes (person_id, actor_id, field, old_value, new_value, changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+		personID, a, field, old, new, now.UTC())
+	if err != nil {
+		return fmt.Errorf("recording a change: %w", err)
+	}
+	return nil
+}
+
+// Details are the fields a person (or staff on their request) may correct.
+type Details struct {
+	Name, PostalAddress, Affiliation string
+}
+
+// CleanDetails checks every field and returns the cleaned values, or the
+// first problem.
+func CleanDetails(d Details) (Details, error) {
+	var err error
+	if d.Name, err = CleanName(d.Name); err != nil {
+		return d, err
+	}
+	if d.PostalAddress, err = CleanText("postal_address", "The postal address", d.PostalAddress, MaxAddress, false, true); err != nil {
+		return d, err
+	}
+	if d.Affiliation, err = CleanText("affiliation", "The affiliation", d.Affiliation, MaxAffil, false, false); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// Update sets a person's details, recording each field that changed with
+// its old value and who changed it. It returns the names of the fields
+// changed. Run it in a transaction.
+func Update(ctx context.Context, q store.Querier, personID, actor int64, d Details, now time.Time) ([]string, error) {
+	d, err := CleanDetails(d)
+	if err != nil {
+		return nil, err
+	}
+	p, err := Get(ctx, q, personID)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, f := range []struct{ field, old, new string }{
+		{"name", p.Name, d.Name},
+		{"postal_address", p.PostalAddress, d.PostalAddress},
+		{"affiliation", p.Affiliation, d.Affiliation},
+	} {
+		if f.old == f.new {
+			continue
+		}
+		if err := record(ctx, q, personID, actor, f.field, f.old, f.new, now); err != nil {
+			return nil, err
+		}
+		changed = append(changed, f.field)
+	}
+	if len(changed) == 0 {
+		return nil, nil
+	}
+	_, err = q.Exec(ctx, "UPDATE people SET name = ?, postal_address = ?, affiliation = ?, updated_at = ? WHERE id = ?",
+		d.Name, d.PostalAddress, d.Affiliation, now.UTC(), personID)
+	if err != nil {
+		return nil, fmt.Errorf("updating a participant: %w", err)
+	}
+	return changed, nil
+}
+
+// SetPassword stores a new password hash; the history says the password
+// changed, never what it was.
+func SetPassword(ctx context.Context, q store.Querier, personID, actor int64, hash string, now time.Time) error {
+	if _, err := q.Exec(ctx, "UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now.UTC(), personID); err != nil {
+		return fmt.Errorf("setting a password: %w", err)
+	}
+	return record(ctx, q, personID, actor, "password", "", "(changed)", now)
+}
+
+// AddEmail adds a non-primary address, unverified unless staff vouch.
+func AddEmail(ctx context.Context, q store.Querier, personID, actor int64, addr string, origin Origin, now time.Time) (Email, error) {
+	e, err := addEmail(ctx, q, personID, addr, origin, false, false, now.UTC())
+	if err != nil {
+		return e, err
+	}
+	return e, record(ctx, q, personID, actor, "email added", "", addr, now)
+}
+
+// VerifyEmail marks an address as confirmed.
+func VerifyEmail(ctx context.Context, q store.Querier, personID, emailID int64, now time.Time) error {
+	_, err := q.Exec(ctx, "UPDATE person_emails SET verified_at = ? WHERE id = ? AND person_id = ? AND verified_at IS NULL", now.UTC(), emailID, personID)
+	if err != nil {
+		return fmt.Errorf("confirming an address: %w", err)
+	}
+	return nil
+}
+
+// Errors of address management, fit for the person.
+var (
+	ErrPrimaryNeedsVerified = errors.New("Only a confirmed, active address can be the primary one. Confirm it first.")
+	ErrCannotRemovePrimary  = errors.New("The primary address cannot be removed. Make another address primary first.")
+)
+
+// SetPrimary makes a verified, active address the primary one.
+func SetPrimary(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) error {
+	e, err := GetEmail(ctx, q, personID, emailID)
+	if err != nil {
+		return err
+	}
+	if !e.Verified() || !e.Active {
+		return ErrPrimaryNeedsVerified
+	}
+	if e.Primary {
+		return nil
+	}
+	old, err := Primary(ctx, q, personID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if _, err := q.Exec(ctx, "UPDATE person_emails SET is_primary = ? WHERE person_id = ?", false, personID); err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, "UPDATE person_emails SET is_primary = ? WHERE id = ?", true, emailID); err != nil {
+		return err
+	}
+	return record(ctx, q, personID, actor, "primary email", old.Address, e.Address, now)
+}
+
+// RemoveEmail erases an address, or, when it belongs to a public record,
+// deactivates it: the record keeps it, but the site no longer uses it to
+// reach or sign in the person. It reports whether the address was erased.
+func RemoveEmail(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) (erased bool, err error) {
+	e, err := GetEmail(ctx, q, personID, emailID)
+	if err != nil {
+		return false, err
+	}
+	if e.Primary {
+		return false, ErrCannotRemovePrimary
+	}
+	if e.Origin.PublicRecord() {
+		if !e.Active {
+			return false, nil
+		}
+		if _, err := q.Exec(ctx, "UPDATE person_emails SET active = ? WHERE id = ?", false, emailID); err != nil {
+			return false, err
+		}
+		return false, record(ctx, q, personID, actor, "email deactivated", e.Address, "", now)
+	}
+	if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", emailID); err != nil {
+		return false, err
+	}
+	// The history says an address was removed, not which: keeping it here
+	// would undo the erasure.
+	return true, record(ctx, q, personID, actor, "email removed", "", "", now)
+}
+
+// SetRoles replaces a person's roles; participant is always kept.
+func SetRoles(ctx context.Context, q store.Querier, personID, actor int64, roles []auth.Role, now time.Time) error {
+	if !slices.Contains(roles, auth.Participant) {
+		roles = append([]auth.Role{auth.Participant}, roles...)
+	}
+	old, err := Roles(ctx, q, personID)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, "DELETE FROM person_roles WHERE person_id = ?", personID); err != nil {
+		return err
+	}
+	var names []string
+	for _, r := range auth.AllRoles {
+		if !slices.Contains(roles, r) {
+			continue
+		}
+		names = append(names, string(r))
+		if _, err := q.Exec(ctx, "INSERT INTO person_roles (person_id, role, granted_at) VALUES (?, ?, ?)", personID, string(r), now.UTC()); err != nil {
+			return err
+		}
+	}
+	oldNames := make([]string, len(old))
+	for i, r := range old {
+		oldNames[i] = string(r)
+	}
+	if strings.Join(oldNames, ",") == strings.Join(names, ",") {
+		return nil
+	}
+	return record(ctx, q, personID, actor, "roles", strings.Join(oldNames, ", "), strings.Join(names, ", "), now)
+}
+
+// History lists a person's changes, newest first, with who made them.
+func History(ctx context.Context, q store.Querier, personID int64) ([]Change, error) {
+	rows, err := q.Query(ctx, `SELECT c.actor_id, COALESCE(a.name, ''), c.field, c.old_value, c.new_value, c.changed_at
+		FROM person_changes c LEFT JOIN people a ON a.id = c.actor_id
+		WHERE c.person_id = ? ORDER BY c.changed_at DESC, c.id DESC`, personID)
+	if err != nil {
+		return nil, fmt.Errorf("reading history: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var actor sql.NullInt64
+		if err := rows.Scan(&actor, &c.ActorName, &c.Field, &c.Old, &c.New, &c.At); err != nil {
+			return nil, err
+		}
+		c.ActorID = actor.Int64
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SweepHistory deletes history entries older than keepDays (a negative
+// value keeps them forever) and returns how many it removed.
+func SweepHistory(ctx context.Context, q store.Querier, keepDays int, now time.Time) (int64, error) {
+	if keepDays < 0 {
+		return 0, nil
+	}
+	res, err := q.Exec(ctx, "DELETE FROM person_changes WHERE changed_at < ?", now.UTC().AddDate(0, 0, -keepDays))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Found is one search result.
+type Found struct {
+	ID    int64
+	Name  string
+	Email string
+}
+
+// Search finds people whose name or any address contains text, up to 50.
+func Search(ctx context.Context, q store.Querier, text string) ([]Found, error) {
+	text = strings.ToLower(strings.TrimSpace(text))
+	if text == "" {
+		return nil, nil
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text) + "%"
+	rows, err := q.Query(ctx, `SELECT p.id, p.name, COALESCE(e.address, '') FROM people p
+		LEFT JOIN person_emails e ON e.person_id = p.id AND e.is_primary = ?
+		WHERE LOWER(p.name) LIKE ? ESCAPE '\' OR p.id IN (SELECT person_id FROM person_emails WHERE address_key LIKE ? ESCAPE '\')
+		ORDER BY p.name, p.id LIMIT 50`, true, like, like)
+	if err != nil {
+		return nil, fmt.Errorf("searching participants: %w", err)
+	}
+	defer rows.Close()
+	var out []Found
+	for rows.Next() {
+		var f Found
+		if err := rows.Scan(&f.ID, &f.Name, &f.Email); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
