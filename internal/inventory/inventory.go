@@ -145,6 +145,7 @@ func Default() *Inventory {
 		accessLogItems(),
 		cookieItems(),
 		auditItems(),
+		usageItems(),
 		peopleItems(),
 	} {
 		items = append(items, part...)

@@ -1,0 +1,13 @@
+package inventory
+
+// usageItems declares the daily usage aggregates. They are counts only —
+// the ingestion job reads access-log lines and keeps no address, user
+// agent or single visit — so nothing here is personal data.
+func usageItems() []Item {
+	var items []Item
+	items = append(items, notPersonal("usage_days", "day", "instance", "requests", "human_requests", "bot_requests",
+		"visitors", "human_visitors", "pages", "static_files", "not_found", "bytes")...)
+	items = append(items, notPersonal("usage_counts", "day", "instance", "dimension", "name", "requests", "visitors")...)
+	items = append(items, notPersonal("usage_sources", "instance", "day", "file", "lines", "invalid", "ingested_at")...)
+	return items
+}

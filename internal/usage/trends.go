@@ -1,0 +1,132 @@
+package usage
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"plenary/internal/store"
+)
+
+// DayTotals is one day summed over instances.
+type DayTotals struct {
+	Day                                  string
+	Requests, HumanRequests, BotRequests int64
+	Visitors, HumanVisitors              int64
+	Pages, StaticFiles, NotFound, Bytes  int64
+}
+
+// Trends is what the dashboard shows for a span of days.
+type Trends struct {
+	From, To  string
+	Days      []DayTotals
+	Totals    DayTotals // sums; Visitors here is the sum of daily visitors
+	Instances int
+	// AvgDailyVisitors is the honest multi-day figure: the same person on
+	// two days is two daily visitors, so a sum would pose as people.
+	AvgDailyVisitors int64
+	Tables           map[string][]Row // by dimension, largest first, "(other)" last
+	// LastIngested is when the newest file was taken in.
+	LastIngested time.Time
+}
+
+// Query reads the aggregates for days in [from, to] (YYYY-MM-DD) and
+// keeps the top rows of each table.
+func Query(ctx context.Context, db *store.DB, from, to string, top int) (*Trends, error) {
+	t := &Trends{From: from, To: to, Tables: map[string][]Row{}}
+	rows, err := db.Query(ctx, `SELECT day, SUM(requests), SUM(human_requests), SUM(bot_requests), SUM(visitors), SUM(human_visitors),
+		SUM(pages), SUM(static_files), SUM(not_found), SUM(bytes), COUNT(*) FROM usage_days
+		WHERE day >= ? AND day <= ? GROUP BY day ORDER BY day`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reading daily usage: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d DayTotals
+		var inst int
+		if err := rows.Scan(&d.Day, &d.Requests, &d.HumanRequests, &d.BotRequests, &d.Visitors, &d.HumanVisitors,
+			&d.Pages, &d.StaticFiles, &d.NotFound, &d.Bytes, &inst); err != nil {
+			return nil, fmt.Errorf("reading daily usage: %w", err)
+		}
+		t.Instances = max(t.Instances, inst)
+		t.Days = append(t.Days, d)
+		t.Totals.Requests += d.Requests
+		t.Totals.HumanRequests += d.HumanRequests
+		t.Totals.BotRequests += d.BotRequests
+		t.Totals.Visitors += d.Visitors
+		t.Totals.HumanVisitors += d.HumanVisitors
+		t.Totals.Pages += d.Pages
+		t.Totals.StaticFiles += d.StaticFiles
+		t.Totals.NotFound += d.NotFound
+		t.Totals.Bytes += d.Bytes
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if n := int64(len(t.Days)); n > 0 {
+		t.AvgDailyVisitors = (t.Totals.Visitors + n/2) / n
+	}
+	crows, err := db.Query(ctx, `SELECT dimension, name, SUM(requests), SUM(visitors) FROM usage_counts
+		WHERE day >= ? AND day <= ? GROUP BY dimension, name`, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("reading usage tables: %w", err)
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var dim string
+		var r Row
+		if err := crows.Scan(&dim, &r.Name, &r.Requests, &r.Visitors); err != nil {
+			return nil, fmt.Errorf("reading usage tables: %w", err)
+		}
+		t.Tables[dim] = append(t.Tables[dim], r)
+	}
+	if err := crows.Err(); err != nil {
+		return nil, err
+	}
+	for dim, rs := range t.Tables {
+		t.Tables[dim] = topRows(dim, rs, top)
+	}
+	var last time.Time
+	if err := db.QueryRow(ctx, "SELECT ingested_at FROM usage_sources ORDER BY ingested_at DESC LIMIT 1").Scan(&last); err == nil {
+		t.LastIngested = last
+	}
+	return t, nil
+}
+
+// topRows orders a table — hours and status codes by name, the rest by
+// requests — keeps top rows and adds the remainder to "(other)".
+func topRows(dim string, rs []Row, top int) []Row {
+	if dim == DimHour || dim == DimStatus {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
+		return rs
+	}
+	var other Row
+	kept := rs[:0]
+	for _, r := range rs {
+		if r.Name == Other {
+			other.Requests += r.Requests
+			other.Visitors += r.Visitors
+			continue
+		}
+		kept = append(kept, r)
+	}
+	sort.Slice(kept, func(i, j int) bool {
+		if kept[i].Requests != kept[j].Requests {
+			return kept[i].Requests > kept[j].Requests
+		}
+		return kept[i].Name < kept[j].Name
+	})
+	if top > 0 && len(kept) > top {
+		for _, r := range kept[top:] {
+			other.Requests += r.Requests
+			other.Visitors += r.Visitors
+		}
+		kept = kept[:top]
+	}
+	if other.Requests > 0 {
+		other.Name = Other
+		kept = append(kept, other)
+	}
+	return kept
+}
