@@ -587,18 +587,21 @@ func (a *Aggregator) refSite(ref []byte) []byte {
 
 // redactLine makes a short, valid UTF-8 sample of a rejected line: at most
 // the first 120 bytes, cut before the referrer and user agent when the line
-// has them, with every address-like token replaced by "<addr>".
+// has a quoted request, else cut before anything that looks like a
+// user-agent product token ("Mozilla/5.0", "curl/8.5.0"), with every
+// address-like token replaced by "<addr>".
 func redactLine(line []byte) string {
 	line = bytes.TrimRight(line, "\r\n")
-	cut := len(line)
+	cut := -1
 	if q := bytes.IndexByte(line, '"'); q >= 0 {
 		if q2 := closingQuote(line[q+1:]); q2 >= 0 {
 			cut = q + 1 + q2 + 1
 		}
 	}
-	if cut > 120 {
-		cut = 120
+	if cut < 0 {
+		cut = productToken(line)
 	}
+	cut = min(cut, 120)
 	truncated := cut < len(line)
 	line = line[:cut]
 
@@ -626,6 +629,24 @@ func redactLine(line []byte) string {
 		s += "…"
 	}
 	return s
+}
+
+// productToken returns the offset of the first word of the form
+// letters/digit, the shape that starts a user agent, or len(b).
+func productToken(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		if i > 0 && b[i-1] != ' ' && b[i-1] != '"' && b[i-1] != '(' {
+			continue
+		}
+		j := i
+		for j < len(b) && (b[j]|0x20 >= 'a' && b[j]|0x20 <= 'z' || b[j] == '-' || b[j] == '_') {
+			j++
+		}
+		if j > i && j+1 < len(b) && b[j] == '/' && b[j+1] >= '0' && b[j+1] <= '9' {
+			return i
+		}
+	}
+	return len(b)
 }
 
 func isAddrByte(c byte) bool {
