@@ -122,6 +122,19 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 			return template.HTML(fmt.Sprintf(`<a href="%s" class="external" rel="external noopener noreferrer">%s<span class="visually-hidden"> (external site)</span></a>`,
 				template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
 		},
+		// link renders a link to an address that comes from data, such as
+		// an announcement's: marked as external when it leaves the site.
+		"link": func(href, text string) template.HTML {
+			u, err := url.Parse(href)
+			switch {
+			case err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto"):
+				href = "#"
+			case u.Host != "":
+				return template.HTML(fmt.Sprintf(`<a href="%s" class="external" rel="external noopener noreferrer">%s<span class="visually-hidden"> (external site)</span></a>`,
+					template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
+			}
+			return template.HTML(fmt.Sprintf(`<a href="%s">%s</a>`, template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
+		},
 		"hasRole": func(id *auth.Identity, role string) bool { return id.Has(auth.Role(role)) },
 		"add":     func(a, b int) int { return a + b },
 	}
@@ -136,6 +149,10 @@ type pageData struct {
 	Data     any
 }
 
+// renderHook, when set (by the package's tests), is told the name of
+// every page rendered, so a test can prove that every template is used.
+var renderHook func(name string)
+
 // render executes a page into a buffer first, so a template error becomes a
 // clean error page instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p pageData) {
@@ -148,6 +165,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		}
 		var buf bytes.Buffer
 		if err = t.Execute(&buf, p); err == nil {
+			if renderHook != nil {
+				renderHook(name)
+			}
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(status)
 			if r.Method != http.MethodHead {

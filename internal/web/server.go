@@ -194,8 +194,15 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
+// limitBodies refuses a body that says it is too large before anything
+// reads it, and cuts off one that turns out to be (a chunked upload), which
+// serveError then answers with 413.
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > s.Config.MaxBodyBytes {
+			s.serveError(w, r, &http.MaxBytesError{Limit: s.Config.MaxBodyBytes})
+			return
+		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, s.Config.MaxBodyBytes)
 		}
