@@ -43,7 +43,7 @@ func commands() []command {
 // Run executes the subcommand named by args[0] and returns the exit status.
 func Run(ctx context.Context, args []string, env Env) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(env.Stderr)
+		printUsage(env.Stderr)
 		if len(args) == 0 {
 			return 2
 		}
@@ -69,7 +69,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 	}
 	fmt.Fprintf(env.Stderr, "plenary: unknown command %q\n", args[0])
-	usage(env.Stderr)
+	printUsage(env.Stderr)
 	return 2
 }
 
@@ -78,7 +78,7 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
-func usage(w io.Writer) {
+func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: plenary COMMAND [flags]")
 	fmt.Fprintln(w)
 	for _, c := range commands() {

@@ -17,6 +17,8 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
+	"plenary/internal/store"
+	"plenary/internal/usage"
 	"plenary/internal/web"
 )
 
@@ -70,7 +72,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go sweepLoop(ctx, cfg, logs, log)
+	go maintenanceLoop(ctx, cfg, a.db, logs, log)
 
 	errc := make(chan error, 1)
 	scheme := "http"
@@ -104,19 +106,31 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// sweepLoop enforces the access-log retention rule (U3) once at start and
-// then hourly, and says what it removed.
-func sweepLoop(ctx context.Context, cfg *config.Config, logs *accesslog.Writer, log *slog.Logger) {
+// maintenanceLoop runs the log jobs once at start and then hourly: first
+// the day files that are complete are ingested into usage aggregates, then
+// raw files past their retention are removed (U3), so a file is never
+// deleted before it has been counted.
+func maintenanceLoop(ctx context.Context, cfg *config.Config, db *store.DB, logs *accesslog.Writer, log *slog.Logger) {
 	keep := cfg.RetentionDays("access_log", 90)
+	ingester := &usage.Ingester{DB: db, Dir: logs.Dir(), Instance: cfg.Instance, MinVisitors: cfg.AnalyticsMinVisitors, Site: cfg.BaseURL.Hostname()}
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		removed, err := accesslog.Sweep(logs.Dir(), keep, time.Now())
-		if err != nil {
-			log.Error("access log retention", "err", err)
+		done, err := ingester.Run(ctx, time.Now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("usage ingestion", "err", err)
 		}
-		for _, r := range removed {
-			log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes, "keep_days", keep)
+		for _, f := range done {
+			log.Info("usage ingestion: counted a finished log file", "file", f.File, "lines", f.Lines, "invalid", f.Invalid)
+		}
+		if err == nil {
+			removed, err := accesslog.Sweep(logs.Dir(), keep, time.Now())
+			if err != nil {
+				log.Error("access log retention", "err", err)
+			}
+			for _, r := range removed {
+				log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes, "keep_days", keep)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -40,6 +40,9 @@ type Config struct {
 	Retention map[string]int
 	// MaxBodyBytes caps request bodies for ordinary forms.
 	MaxBodyBytes int64
+	// AnalyticsMinVisitors is the k below which a group in the usage
+	// tables is folded into "(other)".
+	AnalyticsMinVisitors int
 	// SecretKey is the base64 master key; empty means the key generated
 	// in the data directory. Instances sharing a database need the same.
 	SecretKey string
@@ -89,6 +92,7 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		maxBody    = fs.String("max-body", "1048576", "largest accepted form body in `bytes`")
 		smtpURL    = fs.String("smtp", "", "outbound mail server `URL` smtp://[user:pass@]host:port[?from=ADDR&tls=none|opportunistic|mandatory]; without it mail is written to the server log")
 		thirdParty = fs.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
+		minVis     = fs.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
 		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
 	)
 	return func() (*Config, error) {
@@ -207,6 +211,11 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 			bad("max-body", "%q is not a size in bytes of at least 1024", *maxBody)
 		} else {
 			c.MaxBodyBytes = n
+		}
+		if n, err := strconv.Atoi(*minVis); err != nil || n < 2 {
+			bad("analytics-min-visitors", "%q is not a whole number of at least 2", *minVis)
+		} else {
+			c.AnalyticsMinVisitors = n
 		}
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"plenary/internal/auth"
+	"plenary/internal/chart"
 )
 
 //go:embed templates static
@@ -137,6 +138,9 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 		},
 		"hasRole": func(id *auth.Identity, role string) bool { return id.Has(auth.Role(role)) },
 		"add":     func(a, b int) int { return a + b },
+		"number":  chart.Number,
+		"percent": chart.Percent,
+		"bytes":   byteSize,
 	}
 }
 
@@ -198,4 +202,18 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeFileFS(w, r, static, name)
 	return nil
+}
+
+// byteSize formats a byte count for people: 1.5 MiB rather than 1572864.
+func byteSize(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, i := float64(n)/unit, 0
+	for f >= unit && i < 4 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, "KMGT"[i])
 }

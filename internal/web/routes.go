@@ -17,6 +17,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /privacy/versions", public, s.privacyVersions)
 	s.handle("GET /privacy/versions/{id}", public, s.privacyVersion)
 
+	// Usage trends: aggregates only (U1), for the staff who run the site.
+	s.handle("GET /admin/analytics", auth.Roles(auth.Secretariat, auth.Admin), s.analytics)
+
 	// Raw access-log look-ups: security staff only, with a reason, audited (C3).
 	security := auth.Roles(auth.Security)
 	s.handle("GET /admin/logs/lookup", security, s.logLookupForm)

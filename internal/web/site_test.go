@@ -24,9 +24,11 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/config"
 	"plenary/internal/inventory"
+	"plenary/internal/logsearch"
 	"plenary/internal/policy"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
@@ -130,6 +132,7 @@ type site struct {
 	Server  *Server
 	DB      *store.DB
 	Policy  *policy.Service
+	Audit   *audit.Log
 	Config  *config.Config
 	LogDir  string
 	Client  *http.Client // does not follow redirects
@@ -178,7 +181,9 @@ func newSite(t testing.TB, o siteOptions) *site {
 	if identify == nil {
 		identify = identifyFromTestHeader
 	}
-	srv, err := New(Deps{Config: cfg, DB: db, Inventory: inv, Policy: pol, AccessLog: logs, Version: "test", Now: now, Identify: identify})
+	auditLog := &audit.Log{DB: db, Key: []byte("test audit key, 32 bytes long..")}
+	srv, err := New(Deps{Config: cfg, DB: db, Inventory: inv, Policy: pol, AccessLog: logs, Version: "test", Now: now, Identify: identify,
+		Audit: auditLog, LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: auditLog}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +202,7 @@ func newSite(t testing.TB, o siteOptions) *site {
 	})
 	client := hs.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &site{URL: hs.URL, Server: srv, DB: db, Policy: pol, Config: cfg, LogDir: logs.Dir(), Client: client, http: hs, logs: logs, dataDir: dataDir}
+	return &site{URL: hs.URL, Server: srv, DB: db, Policy: pol, Audit: auditLog, Config: cfg, LogDir: logs.Dir(), Client: client, http: hs, logs: logs, dataDir: dataDir}
 }
 
 // response is a finished request with its body read.

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"plenary/internal/chart"
+	"plenary/internal/usage"
+)
+
+type analyticsData struct {
+	From, To   string
+	T          *usage.Trends
+	Daily      chart.Chart
+	Hours      chart.Chart
+	Tables     []analyticsTable
+	K          int
+	Problem    string
+	HasTraffic bool
+}
+
+type analyticsTable struct {
+	Title string
+	Rows  []usage.Row
+	Total int64
+}
+
+// analytics shows usage trends: aggregates only, with every group seen by
+// fewer than k visitors folded away before it was stored (U1).
+func (s *Server) analytics(w http.ResponseWriter, r *http.Request) error {
+	today := s.Now().UTC()
+	d := analyticsData{K: s.Config.AnalyticsMinVisitors,
+		From: today.AddDate(0, 0, -30).Format(time.DateOnly), To: today.AddDate(0, 0, -1).Format(time.DateOnly)}
+	if v := r.URL.Query().Get("from"); v != "" {
+		d.From = v
+	}
+	if v := r.URL.Query().Get("to"); v != "" {
+		d.To = v
+	}
+	from, err1 := time.Parse(time.DateOnly, d.From)
+	to, err2 := time.Parse(time.DateOnly, d.To)
+	if err1 != nil || err2 != nil || to.Before(from) || to.Sub(from) > 3*366*24*time.Hour {
+		return badRequest("Choose a period with dates written YYYY-MM-DD, the end after the start, of at most three years.")
+	}
+	t, err := usage.Query(r.Context(), s.DB, d.From, d.To, 15)
+	if err != nil {
+		return err
+	}
+	d.T = t
+	d.HasTraffic = len(t.Days) > 0
+	var names []string
+	var req, vis []int64
+	for _, day := range t.Days {
+		names = append(names, day.Day[5:])
+		req = append(req, day.Requests)
+		vis = append(vis, day.Visitors)
+	}
+	d.Daily = chart.Bars("Requests (bars) and unique visitors (line) per day", names, req, vis, 0)
+	hours := make([]int64, 24)
+	hourNames := make([]string, 24)
+	for i := range hourNames {
+		hourNames[i] = twoDigits(i)
+	}
+	for _, row := range t.Tables[usage.DimHour] {
+		for i := range hourNames {
+			if row.Name == hourNames[i] {
+				hours[i] = row.Requests
+			}
+		}
+	}
+	d.Hours = chart.Bars("Requests by hour of day (server time)", hourNames, hours, nil, 3)
+	for _, tab := range []struct{ dim, title string }{
+		{usage.DimPage, "Pages"},
+		{usage.DimReferrer, "Referring sites"},
+		{usage.DimBrowser, "Browsers"},
+		{usage.DimOS, "Operating systems"},
+		{usage.DimStatus, "Status codes"},
+		{usage.DimNotFound, "Not found (404)"},
+		{usage.DimBot, "Bots and crawlers"},
+	} {
+		rows := t.Tables[tab.dim]
+		var total int64
+		for _, r := range rows {
+			total += r.Requests
+		}
+		d.Tables = append(d.Tables, analyticsTable{Title: tab.title, Rows: rows, Total: total})
+	}
+	s.render(w, r, http.StatusOK, "admin_analytics", pageData{Title: "Usage trends", Data: d})
+	return nil
+}
+
+func twoDigits(i int) string {
+	return string([]byte{byte('0' + i/10), byte('0' + i%10)})
+}
