@@ -78,3 +78,47 @@ func TestLogsLookupCommand(t *testing.T) {
 		t.Errorf("audit entries = %+v, %v", entries, err)
 	}
 }
+
+// TestLogsMaintain is U3 on the command line: finished day files are
+// counted into aggregates, then files past the retention rule are removed
+// and named, and the aggregates stay.
+func TestLogsMaintain(t *testing.T) {
+	clearEnv(t)
+	data := t.TempDir()
+	logs := filepath.Join(data, "logs")
+	os.MkdirAll(logs, 0o700)
+	old := time.Now().AddDate(0, 0, -40).Format("2006-01-02")
+	recent := time.Now().AddDate(0, 0, -2).Format("2006-01-02")
+	for _, day := range []string{old, recent} {
+		d, _ := time.Parse("2006-01-02", day)
+		line := "192.0.2.1 - - [" + d.Format("02/Jan/2006") + ":10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 Firefox/128.0\"\n"
+		if err := os.WriteFile(filepath.Join(logs, "access-box-"+day+".log"), []byte(line), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := run(t, "logs", "maintain", "--data", data, "--instance", "box", "--access-log-retention", "30")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "removed access-box-"+old+".log") || !strings.Contains(stdout, "ingested 2 day files") || !strings.Contains(stderr, "counted access-box-"+recent+".log") {
+		t.Errorf("stdout %q stderr %q", stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(logs, "access-box-"+recent+".log")); err != nil {
+		t.Errorf("a file within retention was removed: %v", err)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, "", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var days int
+	db.QueryRow(ctx, "SELECT COUNT(*) FROM usage_days").Scan(&days)
+	if days != 2 {
+		t.Errorf("%d aggregate days kept, want 2 (aggregates outlive raw files)", days)
+	}
+	code, stdout, _ = run(t, "logs", "maintain", "--data", data, "--instance", "box", "--access-log-retention", "forever")
+	if code != 0 || !strings.Contains(stdout, "ingested 0 day files") || !strings.Contains(stdout, "kept forever") {
+		t.Errorf("second run: %d %q", code, stdout)
+	}
+}

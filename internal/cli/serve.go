@@ -106,31 +106,20 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// maintenanceLoop runs the log jobs once at start and then hourly: first
-// the day files that are complete are ingested into usage aggregates, then
-// raw files past their retention are removed (U3), so a file is never
-// deleted before it has been counted.
+// maintenanceLoop runs the log jobs once at start and then hourly.
 func maintenanceLoop(ctx context.Context, cfg *config.Config, db *store.DB, logs *accesslog.Writer, log *slog.Logger) {
-	keep := cfg.RetentionDays("access_log", 90)
-	ingester := &usage.Ingester{DB: db, Dir: logs.Dir(), Instance: cfg.Instance, MinVisitors: cfg.AnalyticsMinVisitors, Site: cfg.BaseURL.Hostname()}
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		done, err := ingester.Run(ctx, time.Now())
+		done, removed, err := maintainLogs(ctx, cfg, db, logs.Dir(), time.Now(), nil)
 		if err != nil && ctx.Err() == nil {
-			log.Error("usage ingestion", "err", err)
+			log.Error("access log maintenance", "err", err)
 		}
 		for _, f := range done {
 			log.Info("usage ingestion: counted a finished log file", "file", f.File, "lines", f.Lines, "invalid", f.Invalid)
 		}
-		if err == nil {
-			removed, err := accesslog.Sweep(logs.Dir(), keep, time.Now())
-			if err != nil {
-				log.Error("access log retention", "err", err)
-			}
-			for _, r := range removed {
-				log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes, "keep_days", keep)
-			}
+		for _, r := range removed {
+			log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes)
 		}
 		select {
 		case <-ctx.Done():
@@ -138,4 +127,18 @@ func maintenanceLoop(ctx context.Context, cfg *config.Config, db *store.DB, logs
 		case <-tick.C:
 		}
 	}
+}
+
+// maintainLogs first ingests the day files that are complete into usage
+// aggregates, then removes raw files past their retention (U3), so a file
+// is never deleted before it has been counted. When ingestion fails,
+// nothing is removed.
+func maintainLogs(ctx context.Context, cfg *config.Config, db *store.DB, dir string, now time.Time, progress func(string, int64)) ([]usage.Ingested, []accesslog.Removed, error) {
+	ingester := &usage.Ingester{DB: db, Dir: dir, Instance: cfg.Instance, MinVisitors: cfg.AnalyticsMinVisitors, Site: cfg.BaseURL.Hostname(), Progress: progress}
+	done, err := ingester.Run(ctx, now)
+	if err != nil {
+		return done, nil, err
+	}
+	removed, err := accesslog.Sweep(dir, cfg.RetentionDays("access_log", 90), now)
+	return done, removed, err
 }
