@@ -11,17 +11,23 @@ import (
 	"unicode/utf8"
 )
 
-// keyring holds the random per-day keys of the visitor hash. All partial
-// aggregates of one analysis share it, so that a visitor seen by two workers
-// hashes to the same value in both and the merged set counts them once.
+// keyring holds, for each day, the random key of the visitor hash and the
+// set of hashes. All partial aggregates of one analysis share it, so that a
+// visitor seen by two workers hashes to the same value and is stored once.
+// Key and hashes live and die together.
 type keyring struct {
 	mu   sync.Mutex
-	days map[Date]sipKey
+	days map[Date]*dayShared
 	ua   sipKey // fingerprints user agents, for this run only
 }
 
+type dayShared struct {
+	key      sipKey
+	visitors visitorSet
+}
+
 func newKeyring() *keyring {
-	return &keyring{days: make(map[Date]sipKey), ua: randomKey()}
+	return &keyring{days: make(map[Date]*dayShared), ua: randomKey()}
 }
 
 func randomKey() sipKey {
@@ -32,23 +38,28 @@ func randomKey() sipKey {
 	return sipKey{binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])}
 }
 
-func (k *keyring) day(d Date) sipKey {
+func (k *keyring) day(d Date) *dayShared {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	key, ok := k.days[d]
+	ds, ok := k.days[d]
 	if !ok {
-		key = randomKey()
-		k.days[d] = key
+		ds = &dayShared{key: randomKey()}
+		k.days[d] = ds
 	}
-	return key
+	return ds
 }
 
-// forget drops a day's key: from then on nobody, not even this process,
-// can tell whether a given address and agent were among that day's hashes.
+// forget drops a day's key and hashes: from then on nobody, not even this
+// process, can tell whether a given address and agent visited that day.
 func (k *keyring) forget(d Date) {
 	k.mu.Lock()
-	defer k.mu.Unlock()
+	ds := k.days[d]
 	delete(k.days, d)
+	k.mu.Unlock()
+	if ds != nil {
+		ds.key = sipKey{}
+		ds.visitors.clear()
+	}
 }
 
 // Visitor flags kept with each hash in a day's set.
@@ -59,9 +70,8 @@ const (
 
 // dayAgg is one day inside a partial aggregate.
 type dayAgg struct {
-	date     Date
-	key      sipKey
-	visitors map[uint64]uint8
+	date   Date
+	shared *dayShared // key and visitor set, shared with sibling aggregates
 
 	requests, human, bot  int64
 	pages, static, notFnd int64
@@ -229,10 +239,7 @@ func (a *Aggregator) Add(e *Entry) {
 	} else {
 		a.gaFailed++
 	}
-	h := d.key.sum64(e.Client, info.fp[:])
-	if old, ok := d.visitors[h]; !ok || old|flags != old {
-		d.visitors[h] = old | flags
-	}
+	d.shared.visitors.add(d.shared.key.sum64(e.Client, info.fp[:]), flags)
 
 	path := a.cleanPath(e.Path)
 	switch {
@@ -256,8 +263,7 @@ func (a *Aggregator) day(date Date) *dayAgg {
 	if !ok {
 		d = &dayAgg{
 			date:     date,
-			key:      a.keys.day(date),
-			visitors: make(map[uint64]uint8),
+			shared:   a.keys.day(date),
 			browsers: make(map[uaName]int64),
 			oses:     make(map[uaName]int64),
 			bots:     make(map[string]int64),
@@ -284,8 +290,8 @@ func (a *Aggregator) agent(ua []byte) *uaInfo {
 	return info
 }
 
-// Merge adds a sibling's counts into a. Visitor sets are unions, so a
-// visitor seen by both partials on a day counts once.
+// Merge adds a sibling's counts into a. Siblings share one visitor set per
+// day, so a visitor seen by both counts once.
 func (a *Aggregator) Merge(o *Aggregator) {
 	if a.keys != o.keys {
 		panic("analytics: Merge of aggregates with different keys; use Fork")
@@ -295,12 +301,6 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		if !ok {
 			a.days[date] = od
 			continue
-		}
-		if len(od.visitors) > len(d.visitors) {
-			d.visitors, od.visitors = od.visitors, d.visitors
-		}
-		for h, f := range od.visitors {
-			d.visitors[h] |= f
 		}
 		d.requests += od.requests
 		d.human += od.human
@@ -387,15 +387,7 @@ func (d *dayAgg) export() Day {
 			out.GoAccessStatus[code] = g
 		}
 	}
-	for _, f := range d.visitors {
-		out.UniqueVisitors++
-		if f&visHuman != 0 {
-			out.HumanVisitors++
-		}
-		if f&visGoAccess != 0 {
-			out.GoAccessVisitors++
-		}
-	}
+	out.UniqueVisitors, out.HumanVisitors, out.GoAccessVisitors = d.shared.visitors.counts()
 	for k, v := range d.browsers {
 		out.Browsers[k.String()] += v
 	}
@@ -420,17 +412,16 @@ func (a *Aggregator) Days() []Day {
 }
 
 // CloseDay returns a day's final aggregate and forgets everything else
-// about it: the visitor hashes and the day's key. An ingestion job calls it
-// once a day can receive no more lines; lines for that day added later
-// start a new, separate set of visitors.
+// about it: the visitor hashes and the day's key (for siblings from Fork
+// too, which share them). An ingestion job calls it once a day can receive
+// no more lines; lines for that day added later start a new, separate set
+// of visitors.
 func (a *Aggregator) CloseDay(date Date) (Day, bool) {
 	d, ok := a.days[date]
 	if !ok {
 		return Day{}, false
 	}
 	out := d.export()
-	clear(d.visitors)
-	d.key = sipKey{}
 	delete(a.days, date)
 	if a.cur == d {
 		a.cur = nil

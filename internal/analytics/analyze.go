@@ -29,7 +29,7 @@ type Options struct {
 	Site string
 	// Workers is the number of parsing goroutines (default GOMAXPROCS).
 	Workers int
-	// ChunkBytes is the size of the blocks handed to workers (default 4 MiB).
+	// ChunkBytes is the size of the blocks handed to workers (default 1 MiB).
 	ChunkBytes int
 	// MaxLineBytes is the longest line accepted (default 64 KiB); longer
 	// lines are counted invalid and skipped without being held in memory.
@@ -61,7 +61,7 @@ func (o Options) withDefaults() Options {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	if o.ChunkBytes <= 0 {
-		o.ChunkBytes = 4 << 20
+		o.ChunkBytes = 1 << 20
 	}
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = 64 << 10
@@ -132,14 +132,11 @@ func Analyze(ctx context.Context, sources []Source, opts Options) (*Report, erro
 		workers[i] = root.Fork()
 	}
 
-	// A fixed pool of buffers bounds memory: the reader blocks when all
-	// are in flight.
+	// A fixed number of buffers bounds memory: the reader blocks when all
+	// are in flight. They are allocated on first need, so a small log
+	// costs one buffer, not the whole pool.
 	nbuf := 2*opts.Workers + 2
-	pool := make(chan *[]byte, nbuf)
-	for range nbuf {
-		b := make([]byte, opts.ChunkBytes)
-		pool <- &b
-	}
+	pool := newBufPool(nbuf, opts.ChunkBytes)
 	chunks := make(chan chunk, opts.Workers)
 
 	var readBytes, readLines atomic.Int64
@@ -152,7 +149,7 @@ func Analyze(ctx context.Context, sources []Source, opts Options) (*Report, erro
 				if ctx.Err() == nil {
 					processChunk(w, c)
 				}
-				pool <- c.buf
+				pool.put(c.buf)
 			}
 		}()
 	}
@@ -232,7 +229,7 @@ func processChunk(a *Aggregator, c chunk) {
 // Lines longer than a chunk are counted here (as too long) and skipped up to
 // their newline, so no line is ever held whole in memory.
 func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
-	pool chan *[]byte, chunks chan<- chunk, readBytes, readLines *atomic.Int64) (SourceInfo, error) {
+	pool *bufPool, chunks chan<- chunk, readBytes, readLines *atomic.Int64) (SourceInfo, error) {
 	info := SourceInfo{Name: src.Name}
 	rc, err := src.Open()
 	if err != nil {
@@ -262,17 +259,15 @@ func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
 		if err := ctx.Err(); err != nil {
 			return info, fmt.Errorf("reading log %s: %w", src.Name, err)
 		}
-		var bufp *[]byte
-		select {
-		case bufp = <-pool:
-		case <-ctx.Done():
-			return info, fmt.Errorf("reading log %s: %w", src.Name, ctx.Err())
+		bufp, err := pool.get(ctx)
+		if err != nil {
+			return info, fmt.Errorf("reading log %s: %w", src.Name, err)
 		}
 		buf := *bufp
 		n := copy(buf, carry)
 		m, err := io.ReadFull(r, buf[n:])
 		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
-			pool <- bufp
+			pool.put(bufp)
 			return info, fmt.Errorf("reading log %s: %w", src.Name, err)
 		}
 		eof := err != nil
@@ -284,7 +279,7 @@ func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
 			i := bytes.IndexByte(data, '\n')
 			if i < 0 {
 				carry = nil
-				pool <- bufp
+				pool.put(bufp)
 				if eof {
 					break
 				}
@@ -305,7 +300,7 @@ func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
 				readLines.Add(1)
 				root.reject(src.Name, lineNo, data, reasonTooLong)
 				skipping = true
-				pool <- bufp
+				pool.put(bufp)
 				continue
 			}
 			end = i + 1
@@ -325,7 +320,7 @@ func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
 		if len(data) > 0 {
 			chunks <- chunk{src: src.Name, buf: bufp, data: data, firstLine: lineNo}
 		} else {
-			pool <- bufp
+			pool.put(bufp)
 		}
 		lineNo += lines
 		if eof {
@@ -370,3 +365,40 @@ func detectFormat(data []byte) Format {
 
 // errNoSources is returned when there is nothing to read.
 var errNoSources = errors.New("no log files given")
+
+// bufPool hands out at most max buffers of size bytes, allocating each on
+// first need.
+type bufPool struct {
+	free      chan *[]byte
+	mu        sync.Mutex
+	allocated int
+	max, size int
+}
+
+func newBufPool(max, size int) *bufPool {
+	return &bufPool{free: make(chan *[]byte, max), max: max, size: size}
+}
+
+func (p *bufPool) get(ctx context.Context) (*[]byte, error) {
+	select {
+	case b := <-p.free:
+		return b, nil
+	default:
+	}
+	p.mu.Lock()
+	if p.allocated < p.max {
+		p.allocated++
+		p.mu.Unlock()
+		b := make([]byte, p.size)
+		return &b, nil
+	}
+	p.mu.Unlock()
+	select {
+	case b := <-p.free:
+		return b, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *bufPool) put(b *[]byte) { p.free <- b }

@@ -218,3 +218,23 @@ func TestCleanPath(t *testing.T) {
 		t.Error("refSite did not lower-case and strip user and port")
 	}
 }
+
+func TestVisitorSet(t *testing.T) {
+	var v visitorSet
+	for i := range uint64(10000) {
+		h := i * 0x9e3779b97f4a7c15
+		v.add(h, visHuman)
+		v.add(h, visGoAccess) // same visitor again: flags merge
+		if i%2 == 0 {
+			v.add(h^(1<<40), 0)
+		}
+	}
+	all, human, ga := v.counts()
+	if all != 15000 || human != 10000 || ga != 10000 {
+		t.Errorf("counts = %d %d %d", all, human, ga)
+	}
+	v.clear()
+	if all, _, _ := v.counts(); all != 0 {
+		t.Errorf("after clear: %d", all)
+	}
+}
