@@ -63,6 +63,7 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 		Facts: policy.Facts{
 			Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact,
 			BaseURL: cfg.BaseURL.String(), RetentionDays: cfg.RetentionDays,
+			ThirdPartyCookies: cfg.ThirdPartyCookies,
 		},
 	}
 	published, err := a.policy.EnsureCurrent(ctx, time.Now())

@@ -17,6 +17,7 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
+	"plenary/internal/mail"
 	"plenary/internal/store"
 	"plenary/internal/usage"
 	"plenary/internal/web"
@@ -47,10 +48,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer logs.Close()
 
+	mailer, err := mail.New(cfg.SMTP, "no-reply@"+cfg.BaseURL.Hostname(), log)
+	if err != nil {
+		return fmt.Errorf("--smtp: %w", err)
+	}
 	srv, err := web.New(web.Deps{
 		Config: cfg, DB: a.db, Inventory: a.inv, Policy: a.policy,
 		AccessLog: logs, Audit: a.audit,
 		LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: a.audit}, Keys: a.keys, Log: log, Version: Version(),
+		Mail: mailer,
 	})
 	if err != nil {
 		return err

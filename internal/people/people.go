@@ -517,8 +517,13 @@ func RemoveEmail(ctx context.Context, q store.Querier, personID, actor, emailID 
 	if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", emailID); err != nil {
 		return false, err
 	}
-	// The history says an address was removed, not which: keeping it here
-	// would undo the erasure.
+	// The history says an address was removed, not which, and forgets it
+	// where it was recorded before: keeping it would undo the erasure.
+	for _, col := range []string{"old_value", "new_value"} {
+		if _, err := q.Exec(ctx, "UPDATE person_changes SET "+col+" = ? WHERE person_id = ? AND "+col+" = ?", "(removed address)", personID, e.Address); err != nil {
+			return false, err
+		}
+	}
 	return true, record(ctx, q, personID, actor, "email removed", "", "", now)
 }
 

@@ -56,6 +56,8 @@ type privacyData struct {
 	LogFields []inventoryRow
 	Cookies   []inventoryRow
 	Contact   string
+	// ThirdParty lists the third-party cookies the operator enabled (K2).
+	ThirdParty []string
 }
 
 type inventoryRow struct {
@@ -97,8 +99,9 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) privacyCookies(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "cookies", pageData{Title: "Cookies", Data: privacyData{
-		Cookies: s.rows(s.Inventory.Cookies()),
-		Contact: s.Config.PrivacyContact,
+		Cookies:    s.rows(s.Inventory.Cookies()),
+		Contact:    s.Config.PrivacyContact,
+		ThirdParty: s.Config.ThirdPartyCookies,
 	}})
 	return nil
 }

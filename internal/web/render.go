@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -137,6 +138,7 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 			return template.HTML(fmt.Sprintf(`<a href="%s">%s</a>`, template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
 		},
 		"hasRole": func(id *auth.Identity, role string) bool { return id.Has(auth.Role(role)) },
+		"holds":   func(roles []auth.Role, role auth.Role) bool { return slices.Contains(roles, role) },
 		"add":     func(a, b int) int { return a + b },
 		"number":  chart.Number,
 		"percent": chart.Percent,

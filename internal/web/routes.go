@@ -25,6 +25,40 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/logs/lookup", security, s.logLookupForm)
 	s.handle("POST /admin/logs/lookup", security, s.logLookup)
 
+	// Accounts. The forms are public and set no cookie (K3); a cookie is
+	// set only by a successful sign-in (K1, K4).
+	s.handle("GET /signup", public, s.signupForm)
+	s.handle("POST /signup", public, s.signup)
+	s.handle("GET /verify/{token}", public, s.verifyPage)
+	s.handle("POST /verify/{token}", public, s.verify)
+	s.handle("GET /login", public, s.loginForm)
+	s.handle("POST /login", public, s.login)
+	s.handle("POST /logout", public, s.logout)
+	s.handle("GET /reset", public, s.resetForm)
+	s.handle("POST /reset", public, s.resetRequest)
+	s.handle("GET /reset/{token}", public, s.resetTokenForm)
+	s.handle("POST /reset/{token}", public, s.resetPassword)
+
+	// A participant's own data: see and correct it (R3), the consent
+	// record (C5) and acknowledging a material policy change (V3).
+	signedIn := auth.SignedIn()
+	s.handle("GET /account", signedIn, s.account)
+	s.handle("POST /account", signedIn, s.accountUpdate)
+	s.handle("POST /account/emails", signedIn, s.accountAddEmail)
+	s.handle("POST /account/emails/{email}/{action}", signedIn, s.accountEmailAction)
+	s.handle("GET /account/acknowledge", signedIn, s.acknowledgeForm)
+	s.handle("POST /account/acknowledge", signedIn, s.acknowledge)
+
+	// The participant database: staff who keep it correct on request;
+	// roles are an admin's alone. Every view is audited.
+	peopleStaff := auth.Roles(auth.Secretariat, auth.Admin)
+	s.handle("GET /admin/people", peopleStaff, s.adminPeople)
+	s.handle("GET /admin/people/{id}", peopleStaff, s.adminPerson)
+	s.handle("POST /admin/people/{id}", peopleStaff, s.adminPersonUpdate)
+	s.handle("POST /admin/people/{id}/emails", peopleStaff, s.adminPersonAddEmail)
+	s.handle("POST /admin/people/{id}/emails/{email}/{action}", peopleStaff, s.adminPersonEmailAction)
+	s.handle("POST /admin/people/{id}/roles", auth.Roles(auth.Admin), s.adminPersonRoles)
+
 	// Anything else is a clean 404 page rather than the mux's plain text.
 	s.handle("/", public, s.notFoundPage)
 }

@@ -17,6 +17,7 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/inventory"
 	"plenary/internal/logsearch"
+	"plenary/internal/mail"
 	"plenary/internal/policy"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
@@ -37,8 +38,13 @@ type Deps struct {
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Identify returns the signed-in person behind a request, or nil.
-	// Until accounts exist every visitor is anonymous.
+	// Default: the server-side session the session cookie names.
 	Identify func(r *http.Request) (*auth.Identity, error)
+	// Mail sends confirmation and reset links; default: the server log.
+	Mail mail.Sender
+	// Hasher hashes passwords; default auth.DefaultHasher (tests pass a
+	// fast one).
+	Hasher *auth.Hasher
 }
 
 // Server is plenary's HTTP application.
@@ -71,7 +77,16 @@ func New(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d.Mail == nil {
+		d.Mail = &mail.LogSender{Log: d.Log}
+	}
+	if d.Hasher == nil {
+		d.Hasher = auth.DefaultHasher()
+	}
 	s := &Server{Deps: d, mux: http.NewServeMux(), views: v}
+	if s.Identify == nil {
+		s.Identify = s.identifySession
+	}
 	s.registerRoutes()
 	return s, nil
 }
@@ -98,6 +113,12 @@ func (s *Server) handle(pattern string, rule auth.Rule, h handlerFunc) {
 		}
 		if id != nil {
 			r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+		}
+		if sent, err := s.interstitial(w, r, id); sent || err != nil {
+			if err != nil {
+				s.serveError(w, r, err)
+			}
+			return
 		}
 		if err := h(w, r); err != nil {
 			s.serveError(w, r, err)
@@ -138,6 +159,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, id *auth.Identit
 // outermost so that every request is logged, refusals included.
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
+	h = s.rememberMe(h)
 	h = s.limitBodies(h)
 	h = s.crossOrigin(h)
 	h = s.securityHeaders(h)

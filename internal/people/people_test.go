@@ -1,0 +1,274 @@
+package people_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"plenary/internal/auth"
+	"plenary/internal/people"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+
+func create(t *testing.T, db *store.DB, name, addr string) (people.Person, people.Email) {
+	t.Helper()
+	var p people.Person
+	var e people.Email
+	err := db.Tx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		p, e, err = people.Create(context.Background(), tx, people.New{Name: name, Email: addr, Origin: people.OriginSelf, Verified: true, AgeAttested: true, Roles: []auth.Role{auth.Participant}}, now)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, e
+}
+
+func TestCleanEmail(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"ada@Example.ORG", "ada@example.org", true},
+		{"  ada@example.org ", "ada@example.org", true},
+		{"Ada.Lovelace+ietf@example.org", "Ada.Lovelace+ietf@example.org", true},
+		{"", "", false},
+		{"ada", "", false},
+		{"ada@localhost", "", false},
+		{"Ada <ada@example.org>", "", false},
+		{"ada@example.org, bob@example.org", "", false},
+		{"ada@@example.org", "", false},
+		{"ada@example.org\r\nBcc: x@example.org", "", false},
+		{"ad a@example.org", "", false},
+		{"ada@example.\xff", "", false},
+		{strings.Repeat("a", 250) + "@example.org", "", false},
+	}
+	for _, tt := range tests {
+		got, err := people.CleanEmail(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("CleanEmail(%q) = %q, %v; want %q ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestCleanName(t *testing.T) {
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"Ada Lovelace", true},
+		{"  Émilie du Châtelet ", true},
+		{"李小龍", true},
+		{"", false},
+		{"   ", false},
+		{"Ada\xffLovelace", false},
+		{"Ada\x00", false},
+		{"Ada\nLovelace", false},
+		{strings.Repeat("a", people.MaxName+1), false},
+	}
+	for _, tt := range tests {
+		_, err := people.CleanName(tt.in)
+		if (err == nil) != tt.ok {
+			t.Errorf("CleanName(%q) error = %v, want ok=%v", tt.in, err, tt.ok)
+		}
+		var fe *people.FieldError
+		if err != nil && (!errors.As(err, &fe) || fe.Field != "name") {
+			t.Errorf("CleanName(%q) error %v does not name the field", tt.in, err)
+		}
+	}
+}
+
+func TestCreateAndFind(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, e := create(t, db, "Ada Lovelace", "Ada@example.org")
+		if !e.Primary || !e.Active || !e.Verified() || e.Origin != people.OriginSelf {
+			t.Errorf("first address = %+v", e)
+		}
+		if p.AgeAttestedAt == nil {
+			t.Error("age attestation not recorded")
+		}
+		got, ge, err := people.FindByEmail(ctx, db, "ADA@EXAMPLE.ORG")
+		if err != nil || got.ID != p.ID || ge.Address != "Ada@example.org" {
+			t.Errorf("FindByEmail = %+v %+v %v", got, ge, err)
+		}
+		if _, _, err := people.FindByEmail(ctx, db, "nobody@example.org"); !errors.Is(err, people.ErrNotFound) {
+			t.Errorf("unknown address: %v", err)
+		}
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			_, _, err := people.Create(ctx, tx, people.New{Name: "Other", Email: "ada@EXAMPLE.org", Origin: people.OriginSelf}, now)
+			return err
+		})
+		if !errors.Is(err, people.ErrEmailTaken) {
+			t.Errorf("second account with the same address: %v", err)
+		}
+		id, err := people.Identity(ctx, db, p.ID)
+		if err != nil || id.Name != "Ada Lovelace" || !id.Has(auth.Participant) || id.Has(auth.Admin) {
+			t.Errorf("Identity = %+v, %v", id, err)
+		}
+	})
+}
+
+// TestUpdateKeepsHistory covers R3: each corrected field is recorded with
+// its old value and who changed it; a bad value changes nothing.
+func TestUpdateKeepsHistory(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, _ := create(t, db, "Ada Lovelace", "ada@example.org")
+		staff, _ := create(t, db, "Grace Staff", "grace@example.org")
+		update := func(actor int64, d people.Details) ([]string, error) {
+			var changed []string
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				var err error
+				changed, err = people.Update(ctx, tx, p.ID, actor, d, now.Add(time.Minute))
+				return err
+			})
+			return changed, err
+		}
+		changed, err := update(p.ID, people.Details{Name: "Ada King", Affiliation: "Analytical Engines"})
+		if err != nil || strings.Join(changed, ",") != "name,affiliation" {
+			t.Fatalf("Update = %v, %v", changed, err)
+		}
+		if _, err := update(staff.ID, people.Details{Name: "Ada King", Affiliation: "Analytical Engines", PostalAddress: "1 St James's Square\nLondon"}); err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []people.Details{{Name: ""}, {Name: "A\xffB"}, {Name: "Ada", Affiliation: strings.Repeat("x", people.MaxAffil+1)}} {
+			if _, err := update(p.ID, bad); err == nil {
+				t.Errorf("Update(%+q) was accepted", bad)
+			}
+		}
+		got, _ := people.Get(ctx, db, p.ID)
+		if got.Name != "Ada King" || got.PostalAddress != "1 St James's Square\nLondon" {
+			t.Errorf("after updates: %+v", got)
+		}
+		h, err := people.History(ctx, db, p.ID)
+		if err != nil || len(h) != 3 {
+			t.Fatalf("History = %+v, %v", h, err)
+		}
+		last := h[0]
+		if last.Field != "postal_address" || last.ActorID != staff.ID || last.ActorName != "Grace Staff" {
+			t.Errorf("newest change = %+v", last)
+		}
+		var nameChange people.Change
+		for _, c := range h {
+			if c.Field == "name" {
+				nameChange = c
+			}
+		}
+		if nameChange.Old != "Ada Lovelace" || nameChange.New != "Ada King" || nameChange.ActorID != p.ID {
+			t.Errorf("name change = %+v", nameChange)
+		}
+		if n, err := people.SweepHistory(ctx, db, 365, now.AddDate(1, 0, 1)); err != nil || n != 3 {
+			t.Errorf("SweepHistory = %d, %v; want 3", n, err)
+		}
+	})
+}
+
+// TestPublicRecordAddressesAreDeactivatedNotErased: an address from a
+// draft or a list posting stays with the record; one the person added is
+// erased, and the history does not keep it.
+func TestPublicRecordAddressesAreDeactivatedNotErased(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, primary := create(t, db, "Ada", "ada@example.org")
+		tests := []struct {
+			addr       string
+			origin     people.Origin
+			wantErased bool
+		}{
+			{"ada@drafts.example.org", people.OriginDraftAuthor, false},
+			{"ada@lists.example.org", people.OriginListPosting, false},
+			{"ada@home.example.org", people.OriginSelf, true},
+			{"ada@staff.example.org", people.OriginStaff, true},
+			{"ada@meeting.example.org", people.OriginRegistration, true},
+		}
+		for _, tt := range tests {
+			var erased bool
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				e, err := people.AddEmail(ctx, tx, p.ID, p.ID, tt.addr, tt.origin, now)
+				if err != nil {
+					return err
+				}
+				erased, err = people.RemoveEmail(ctx, tx, p.ID, p.ID, e.ID, now)
+				return err
+			})
+			if err != nil || erased != tt.wantErased {
+				t.Errorf("%s: erased = %v, %v; want %v", tt.origin, erased, err, tt.wantErased)
+			}
+			_, e, err := people.FindByEmail(ctx, db, tt.addr)
+			switch {
+			case tt.wantErased && !errors.Is(err, people.ErrNotFound):
+				t.Errorf("%s: address still stored: %+v", tt.origin, e)
+			case !tt.wantErased && (err != nil || e.Active):
+				t.Errorf("%s: want kept and inactive, got %+v %v", tt.origin, e, err)
+			}
+		}
+		var n int
+		db.QueryRow(ctx, "SELECT COUNT(*) FROM person_changes WHERE old_value LIKE ? OR new_value LIKE ?", "%home.example%", "%home.example%").Scan(&n)
+		if n != 0 {
+			t.Error("history keeps an erased address")
+		}
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := people.RemoveEmail(ctx, tx, p.ID, p.ID, primary.ID, now)
+			return err
+		})
+		if !errors.Is(err, people.ErrCannotRemovePrimary) {
+			t.Errorf("removing the primary address: %v", err)
+		}
+	})
+}
+
+func TestPrimaryAndRoles(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, _ := create(t, db, "Ada", "ada@example.org")
+		var second people.Email
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			second, err = people.AddEmail(ctx, tx, p.ID, p.ID, "ada2@example.org", people.OriginSelf, now)
+			if err != nil {
+				return err
+			}
+			if err := people.SetPrimary(ctx, tx, p.ID, p.ID, second.ID, now); !errors.Is(err, people.ErrPrimaryNeedsVerified) {
+				t.Errorf("unverified address made primary: %v", err)
+			}
+			if err := people.VerifyEmail(ctx, tx, p.ID, second.ID, now); err != nil {
+				return err
+			}
+			return people.SetPrimary(ctx, tx, p.ID, p.ID, second.ID, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr, _ := people.Primary(ctx, db, p.ID); pr.ID != second.ID {
+			t.Errorf("primary is %+v", pr)
+		}
+		err = db.Tx(ctx, func(tx *store.Tx) error {
+			return people.SetRoles(ctx, tx, p.ID, 0, []auth.Role{auth.Admin, auth.Secretariat}, now)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles, _ := people.Roles(ctx, db, p.ID)
+		names := make([]string, len(roles))
+		for i, r := range roles {
+			names[i] = string(r)
+		}
+		if got := strings.Join(names, ","); got != "participant,secretariat,admin" {
+			t.Errorf("roles = %q", got)
+		}
+		found, err := people.Search(ctx, db, "ADA2@")
+		if err != nil || len(found) != 1 || found[0].Email != "ada2@example.org" {
+			t.Errorf("Search by address = %+v, %v", found, err)
+		}
+		if found, _ := people.Search(ctx, db, "%"); len(found) != 0 {
+			t.Errorf("a %% search matched everyone: %+v", found)
+		}
+	})
+}

@@ -1,0 +1,259 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"plenary/internal/auth"
+	"plenary/internal/inventory"
+	"plenary/internal/people"
+	"plenary/internal/store"
+)
+
+// Sign-in state lives in the database (table sessions); the browser holds
+// only a random token in the session cookie, and, when the participant
+// asked to be remembered and sent no privacy signal, a second token in the
+// persistent cookie (K1, K4). Anonymous visitors get no cookie at all (K3).
+
+// identifySession is the default Deps.Identify: the person whose live
+// session the session cookie names, or nil.
+func (s *Server) identifySession(r *http.Request) (*auth.Identity, error) {
+	c, err := r.Cookie(inventory.SessionCookie)
+	if err != nil {
+		return nil, nil
+	}
+	pid, err := auth.LookupSession(r.Context(), s.DB, c.Value, auth.KindSession, s.Now())
+	if err != nil || pid == 0 {
+		return nil, err
+	}
+	id, err := people.Identity(r.Context(), s.DB, pid)
+	if errors.Is(err, people.ErrNotFound) {
+		return nil, nil
+	}
+	return id, err
+}
+
+// secureCookies reports whether cookies get the Secure attribute: whenever
+// the site is reached over TLS, directly or behind a proxy.
+func (s *Server) secureCookies(r *http.Request) bool {
+	return r.TLS != nil || s.Config.TLS() || (s.Config.BaseURL != nil && s.Config.BaseURL.Scheme == "https")
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
+	c := &http.Cookie{
+		Name: name, Value: value, Path: "/",
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
+	}
+	switch {
+	case maxAge > 0:
+		c.MaxAge = int(maxAge / time.Second)
+		c.Expires = s.Now().Add(maxAge).UTC()
+	case maxAge < 0:
+		c.MaxAge = -1
+		c.Expires = time.Unix(1, 0)
+	}
+	http.SetCookie(w, c)
+}
+
+// privacySignal names the signal a request carries that rules out optional
+// cookies, or "" (K4).
+func privacySignal(r *http.Request) string {
+	switch {
+	case strings.TrimSpace(r.Header.Get("Sec-GPC")) == "1":
+		return "Global Privacy Control (Sec-GPC: 1)"
+	case strings.TrimSpace(r.Header.Get("DNT")) == "1":
+		return "Do Not Track (DNT: 1)"
+	}
+	return ""
+}
+
+// signIn starts a session for personID and sets the session cookie, and,
+// when remember is asked and no privacy signal forbids it, the persistent
+// cookie. It returns the signal that kept the persistent cookie away, if
+// one did.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, personID int64, remember bool) (refusedBy string, err error) {
+	ctx := r.Context()
+	now := s.Now()
+	var sess, rem string
+	signal := privacySignal(r)
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if sess, err = auth.StartSession(ctx, tx, personID, auth.KindSession, now); err != nil {
+			return err
+		}
+		if remember && signal == "" {
+			rem, err = auth.StartSession(ctx, tx, personID, auth.KindRemember, now)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	s.setCookie(w, r, inventory.SessionCookie, sess, 0)
+	if rem != "" {
+		s.setCookie(w, r, inventory.RememberCookie, rem, auth.RememberTTL)
+	}
+	if remember && signal != "" {
+		return signal, nil
+	}
+	return "", nil
+}
+
+// signOut ends the sessions both cookies name and clears the cookies.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	for _, name := range []string{inventory.SessionCookie, inventory.RememberCookie} {
+		c, err := r.Cookie(name)
+		if err != nil {
+			continue
+		}
+		if err := auth.EndSession(ctx, s.DB, c.Value); err != nil {
+			return err
+		}
+		s.setCookie(w, r, name, "", -1)
+	}
+	return nil
+}
+
+// rememberMe starts a new session for a browser that comes back with a
+// valid persistent cookie but no live session, and clears a persistent
+// cookie that no longer works.
+func (s *Server) rememberMe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc, err := r.Cookie(inventory.RememberCookie)
+		if err != nil || s.DB == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx := r.Context()
+		now := s.Now()
+		if sc, err := r.Cookie(inventory.SessionCookie); err == nil {
+			if pid, err := auth.LookupSession(ctx, s.DB, sc.Value, auth.KindSession, now); err == nil && pid != 0 {
+				next.ServeHTTP(w, r)
+				return
+			}
+		}
+		pid, err := auth.LookupSession(ctx, s.DB, rc.Value, auth.KindRemember, now)
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		if pid == 0 {
+			s.setCookie(w, r, inventory.RememberCookie, "", -1)
+			next.ServeHTTP(w, r)
+			return
+		}
+		var tok string
+		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			tok, err = auth.StartSession(ctx, tx, pid, auth.KindSession, now)
+			return err
+		})
+		if err != nil {
+			s.serveError(w, r, err)
+			return
+		}
+		s.setCookie(w, r, inventory.SessionCookie, tok, 0)
+		// The handlers below read the new session from the request.
+		r = r.Clone(ctx)
+		cookies := r.Cookies()
+		r.Header.Del("Cookie")
+		for _, c := range cookies {
+			if c.Name != inventory.SessionCookie {
+				r.AddCookie(c)
+			}
+		}
+		r.AddCookie(&http.Cookie{Name: inventory.SessionCookie, Value: tok})
+		next.ServeHTTP(w, r)
+	})
+}
+
+// acknowledgeExempt are the paths a participant may use before
+// acknowledging a material change: the statement itself and signing out.
+func acknowledgeExempt(path string) bool {
+	return path == "/account/acknowledge" || path == "/logout" || path == "/healthz" ||
+		path == "/privacy" || strings.HasPrefix(path, "/privacy/") || strings.HasPrefix(path, "/static/")
+}
+
+// interstitial sends a signed-in participant to /account/acknowledge while
+// a material version of the privacy statement waits for their
+// acknowledgement (V3), and reports whether it did.
+func (s *Server) interstitial(w http.ResponseWriter, r *http.Request, id *auth.Identity) (bool, error) {
+	if id == nil || s.Policy == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) || acknowledgeExempt(r.URL.Path) {
+		return false, nil
+	}
+	_, pending, err := s.Policy.PendingAcknowledgement(r.Context(), s.DB, id.PersonID)
+	if err != nil || !pending {
+		return false, err
+	}
+	http.Redirect(w, r, "/account/acknowledge?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	return true, nil
+}
+
+// localNext returns next when it is a path on this site, else def: a
+// sign-in link must not send anyone elsewhere.
+func localNext(next, def string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\\\r\n\t") {
+		return def
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return def
+	}
+	return next
+}
+
+// limit counts an attempt against each limiter and key; when one is over,
+// it answers with 429 and a message saying how long to wait.
+func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
+	now := s.Now()
+	var wait time.Duration
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		for _, c := range checks {
+			if c.key == "" {
+				continue
+			}
+			ok, w, err := c.limiter.Hit(ctx, tx, c.key, now)
+			if err != nil {
+				return err
+			}
+			if !ok && w > wait {
+				wait = w
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if wait > 0 {
+		mins := int((wait + time.Minute - 1) / time.Minute)
+		unit := "minutes"
+		if mins == 1 {
+			unit = "minute"
+		}
+		return &Error{Status: http.StatusTooManyRequests, Message: fmt.Sprintf("Too many attempts, try again in %d %s.", mins, unit)}
+	}
+	return nil
+}
+
+type limitCheck struct {
+	limiter auth.Limiter
+	key     string
+}
+
+// The limits on attempts, per 15 minutes.
+var (
+	loginPerIP       = auth.Limiter{Action: "login-ip", Max: 30, Window: 15 * time.Minute}
+	loginPerAddress  = auth.Limiter{Action: "login-address", Max: 10, Window: 15 * time.Minute}
+	signupPerIP      = auth.Limiter{Action: "signup-ip", Max: 10, Window: 15 * time.Minute}
+	signupPerAddress = auth.Limiter{Action: "signup-address", Max: 3, Window: 15 * time.Minute}
+	resetPerIP       = auth.Limiter{Action: "reset-ip", Max: 10, Window: 15 * time.Minute}
+	resetPerAddress  = auth.Limiter{Action: "reset-address", Max: 3, Window: 15 * time.Minute}
+	mailPerPerson    = auth.Limiter{Action: "mail-person", Max: 5, Window: 15 * time.Minute}
+)
