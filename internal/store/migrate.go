@@ -51,9 +51,20 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("listing migrations: %w", err)
 	}
 	sort.Strings(names)
-	if _, err := db.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	// Under the lock too: on PostgreSQL two concurrent CREATE TABLE IF NOT
+	// EXISTS can both decide to create, and one then fails.
+	err = db.Tx(ctx, func(tx *Tx) error {
+		if db.dialect == Postgres {
+			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLock); err != nil {
+				return fmt.Errorf("taking migration lock: %w", err)
+			}
+		}
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY,
-		applied_at `+placeholders[db.dialect].Replace("{{time}}")+` NOT NULL)`); err != nil {
+		applied_at `+placeholders[db.dialect].Replace("{{time}}")+` NOT NULL)`)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("creating schema_migrations: %w", err)
 	}
 	var applied []string
