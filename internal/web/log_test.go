@@ -20,7 +20,7 @@ func TestRequestsAreLogged(t *testing.T) {
 	s.do(t, "GET", "/nope", nil, nil)
 	direct.do(t, "GET", "/privacy", nil, h)
 
-	lines := s.logLines(t)
+	lines := s.waitForLines(t, 2)
 	if len(lines) != 2 {
 		t.Fatalf("logged %d lines, want 2: %q", len(lines), lines)
 	}
@@ -32,7 +32,7 @@ func TestRequestsAreLogged(t *testing.T) {
 	if !strings.Contains(lines[1], `"GET /nope HTTP/1.1" 404 `) {
 		t.Errorf("404 logged as %q", lines[1])
 	}
-	if d := direct.logLines(t); len(d) != 1 || !strings.HasPrefix(d[0], "127.0.0.1 - - [") {
+	if d := direct.waitForLines(t, 1); len(d) != 1 || !strings.HasPrefix(d[0], "127.0.0.1 - - [") {
 		t.Errorf("without a trusted proxy the forwarded address was believed: %q", d)
 	}
 }
@@ -59,7 +59,7 @@ func TestLogsDoNotLinkToPeople(t *testing.T) {
 	}
 	s.get(t, "/unsubscribe/SECRETTOKEN123?list=ietf")
 	s.get(t, "/verify/SECRETTOKEN456")
-	lines := s.logLines(t)
+	lines := s.waitForLines(t, 3)
 	if len(lines) != 3 {
 		t.Fatalf("logged %d lines", len(lines))
 	}

@@ -240,6 +240,21 @@ func (s *site) get(t testing.TB, target string) response {
 	return s.do(t, "GET", target, nil, nil)
 }
 
+// waitForLines waits until the access log has at least n lines and
+// returns them. A line is written as its handler returns, which can be a
+// moment after the client has read the answer.
+func (s *site) waitForLines(t testing.TB, n int) []string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lines := s.logLines(t)
+		if len(lines) >= n || time.Now().After(deadline) {
+			return lines
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // logLines returns every access-log line written so far.
 func (s *site) logLines(t testing.TB) []string {
 	t.Helper()
