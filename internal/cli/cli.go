@@ -34,6 +34,7 @@ func commands() []command {
 		{"serve", "run the web site", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"policy", "publish and inspect privacy statement versions", runPolicy},
+		{"user", "add an account, such as the first admin", runUser},
 		{"audit", "verify the tamper-evident audit log", runAudit},
 		{"logs", "report usage trends from access logs (aggregates only)", runLogs},
 		{"version", "print the version", runVersion},

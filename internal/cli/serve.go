@@ -117,6 +117,7 @@ func maintenanceLoop(ctx context.Context, cfg *config.Config, db *store.DB, logs
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
+		sweepAccounts(ctx, cfg, db, time.Now(), log)
 		done, removed, err := maintainLogs(ctx, cfg, db, logs.Dir(), time.Now(), nil)
 		if err != nil && ctx.Err() == nil {
 			log.Error("access log maintenance", "err", err)

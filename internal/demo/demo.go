@@ -34,7 +34,10 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 			"This is a demonstration site",
 			"Everything here is example content created by plenary serve --demo.",
 			"/#demo", d.Now.UTC(), d.Now.UTC().AddDate(1, 0, 0))
-		return err
+		if err != nil {
+			return err
+		}
+		return seedPeople(ctx, tx, d.Out, d.Now)
 	})
 	if err != nil {
 		return false, fmt.Errorf("seeding demo content: %w", err)

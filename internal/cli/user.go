@@ -1,0 +1,140 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"plenary/internal/audit"
+	"plenary/internal/auth"
+	"plenary/internal/config"
+	"plenary/internal/people"
+	"plenary/internal/store"
+)
+
+// runUser manages accounts from the command line; its main use is
+// creating the first admin:
+//
+//	echo 'a long passphrase' | plenary user add --email E --name N --role admin
+func runUser(ctx context.Context, env Env, args []string) error {
+	if len(args) == 0 || args[0] != "add" {
+		return usageError{"usage: plenary user add --email ADDRESS --name NAME [--role ROLE]... (the password is read from standard input)"}
+	}
+	fs := newFlags(env, "user add")
+	email := fs.String("email", "", "the person's e-mail `address` (required)")
+	name := fs.String("name", "", "the person's `name` (required)")
+	var roles []auth.Role
+	fs.Func("role", "a `role` to give besides participant: secretariat, finance, security or admin (repeat, or separate with commas)", func(v string) error {
+		for _, r := range strings.Split(v, ",") {
+			r = strings.TrimSpace(r)
+			if !slices.Contains(auth.AllRoles, auth.Role(r)) {
+				return fmt.Errorf("unknown role %q", r)
+			}
+			roles = append(roles, auth.Role(r))
+		}
+		return nil
+	})
+	a, err := openApp(ctx, env, fs, args[1:], slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if fs.NArg() != 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q; the password is read from standard input", fs.Arg(0))}
+	}
+	cleanName, err := people.CleanName(*name)
+	if err != nil {
+		return usageError{"--name: " + err.Error()}
+	}
+	addr, err := people.CleanEmail(*email)
+	if err != nil {
+		return usageError{"--email: " + err.Error()}
+	}
+	password, err := readPassword(env.Stdin)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.DefaultHasher().Hash(password)
+	if err != nil {
+		return err
+	}
+	var p people.Person
+	err = a.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		// The operator vouches for the address and the person's age.
+		p, _, err = people.Create(ctx, tx, people.New{
+			Name: cleanName, Email: addr, Origin: people.OriginStaff, Verified: true,
+			PasswordHash: hash, AgeAttested: true, Roles: append([]auth.Role{auth.Participant}, roles...),
+		}, time.Now())
+		if err != nil {
+			return err
+		}
+		names := make([]string, len(roles))
+		for i, r := range roles {
+			names[i] = string(r)
+		}
+		return a.audit.Record(ctx, tx, audit.Entry{Label: "cli", Action: "people.create", Subject: fmt.Sprintf("person:%d", p.ID), Detail: "roles: participant " + strings.Join(names, " ")})
+	})
+	if errors.Is(err, people.ErrEmailTaken) {
+		return fmt.Errorf("--email: %s already belongs to an account", addr)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created account %d for %s <%s>; sign in at %s/login\n", p.ID, cleanName, addr, a.cfg.BaseURL)
+	return nil
+}
+
+// readPassword reads the first line of standard input.
+func readPassword(r io.Reader) (string, error) {
+	if r == nil {
+		return "", errors.New("the password is read from standard input, which is empty")
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading the password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", usageError{"give the password on standard input, e.g. echo 'a long passphrase' | plenary user add …"}
+	}
+	if err := people.CheckPassword(pw); err != nil {
+		return "", usageError{err.Error()}
+	}
+	return pw, nil
+}
+
+// sweepAccounts enforces the retention rules the inventory states for
+// sign-in data: expired sessions, used or expired mailed links, old
+// rate-limit counts, and change history past its configured days.
+func sweepAccounts(ctx context.Context, cfg *config.Config, db *store.DB, now time.Time, log *slog.Logger) {
+	type job struct {
+		what string
+		run  func() (int64, error)
+	}
+	for _, j := range []job{
+		{"expired sessions", func() (int64, error) { return auth.SweepSessions(ctx, db, now) }},
+		{"expired one-time links", func() (int64, error) { return auth.SweepTokens(ctx, db, now) }},
+		{"old rate-limit counts", func() (int64, error) { return auth.SweepLimits(ctx, db, now.Add(-time.Hour)) }},
+		{"participant change history", func() (int64, error) {
+			return people.SweepHistory(ctx, db, cfg.RetentionDays("person_changes", 365), now)
+		}},
+	} {
+		n, err := j.run()
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("account retention", "what", j.what, "err", err)
+			}
+			continue
+		}
+		if n > 0 {
+			log.Info("account retention: removed", "what", j.what, "rows", n)
+		}
+	}
+}

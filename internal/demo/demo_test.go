@@ -1,0 +1,47 @@
+package demo_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"plenary/internal/auth"
+	"plenary/internal/demo"
+	"plenary/internal/people"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// TestSeedCreatesAccountsAndSaysHowToSignIn: --demo creates an admin and
+// participants whose printed password works, once.
+func TestSeedCreatesAccountsAndSaysHowToSignIn(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var out bytes.Buffer
+		ok, err := demo.Seed(ctx, demo.Deps{DB: db, Out: &out, Now: time.Now()})
+		if err != nil || !ok {
+			t.Fatalf("Seed = %v, %v", ok, err)
+		}
+		text := out.String()
+		for _, want := range []string{"admin@demo.example", "tim@demo.example", "plenary-demo-password", "/login"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("output lacks %q:\n%s", want, text)
+			}
+		}
+		p, _, err := people.FindByEmail(ctx, db, "admin@demo.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, _ := auth.FastHasher().Verify("plenary-demo-password", p.PasswordHash()); !ok {
+			t.Error("the printed password does not match")
+		}
+		if id, _ := people.Identity(ctx, db, p.ID); !id.Has(auth.Admin) {
+			t.Errorf("demo admin roles %v", id.Roles)
+		}
+		if again, err := demo.Seed(ctx, demo.Deps{DB: db, Out: &out, Now: time.Now()}); again || err != nil {
+			t.Errorf("second Seed = %v, %v", again, err)
+		}
+	})
+}
