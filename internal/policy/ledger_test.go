@@ -127,3 +127,18 @@ func TestTransferStatementNamesCountryAndProcessors(t *testing.T) {
 		t.Errorf("TransferStatement = %q", got)
 	}
 }
+
+// TestStatementListsThirdPartyCookies covers K2 in the statement: none by
+// default, and those the operator enables are named.
+func TestStatementListsThirdPartyCookies(t *testing.T) {
+	s := ledgerService(nil)
+	body, err := s.Render(policy.BuiltinTemplate())
+	if err != nil || !strings.Contains(body, "No third party sets cookies") {
+		t.Fatalf("default statement: %v\n%s", err, body)
+	}
+	s.Facts.ThirdPartyCookies = []string{"videohost.example (embedded talks)"}
+	body, _ = s.Render(policy.BuiltinTemplate())
+	if !strings.Contains(body, "videohost.example (embedded talks)") || strings.Contains(body, "No third party sets cookies") {
+		t.Errorf("statement with a third-party cookie:\n%s", body)
+	}
+}
