@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func findChromium(t testing.TB) string {
 			return p
 		}
 	}
-	msg := "Chromium not found (looked for " + candidates[0] + " and others on PATH; set " + EnvChromium + " to its path, or install it: apt-get install chromium)"
+	msg := "Chromium not found (looked for " + strings.Join(candidates, ", ") + "; set " + EnvChromium + " to its path, or install it: apt-get install chromium)"
 	if os.Getenv(EnvRequired) != "" {
 		t.Fatalf("%s, and %s is set", msg, EnvRequired)
 	}
