@@ -33,7 +33,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	cfg := a.cfg
 
 	if cfg.Demo {
-		seeded, err := demo.Seed(ctx, demo.Deps{DB: a.db, Out: env.Stdout, Now: time.Now()})
+		seeded, err := demo.Seed(ctx, demo.Deps{DB: a.db, Out: env.Stdout, Now: time.Now(),
+			LogDir: filepath.Join(cfg.DataDir, "logs"), Instance: cfg.Instance})
 		if err != nil {
 			return fmt.Errorf("--demo: %w", err)
 		}

@@ -17,6 +17,9 @@ type Deps struct {
 	DB  *store.DB
 	Out io.Writer // where to tell the person what was created
 	Now time.Time
+	// LogDir and Instance, when set, receive a month of made-up access
+	// logs for the usage dashboard.
+	LogDir, Instance string
 }
 
 // Seed adds the examples when the database has no demo content yet, all in
@@ -41,6 +44,13 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 	})
 	if err != nil {
 		return false, fmt.Errorf("seeding demo content: %w", err)
+	}
+	if d.LogDir != "" {
+		n, err := writeTraffic(d.LogDir, d.Instance, d.Now, 30)
+		if err != nil {
+			return true, err
+		}
+		fmt.Fprintf(d.Out, "demo: wrote %d days of example access logs; see /admin/analytics as the secretariat or admin\n", n)
 	}
 	fmt.Fprintln(d.Out, "demo: added example content")
 	return true, nil

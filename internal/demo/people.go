@@ -23,11 +23,13 @@ type demoPerson struct {
 var demoPeople = []demoPerson{
 	{"Ada Admin", "admin@demo.example", "Example Standards Organization", []auth.Role{auth.Admin}},
 	{"Sam Secretariat", "secretariat@demo.example", "Example Standards Organization", []auth.Role{auth.Secretariat}},
+	{"Sol Security", "security@demo.example", "Example Standards Organization", []auth.Role{auth.Security}},
 	{"Grace Hopper", "grace@demo.example", "Compiler Working Group", nil},
 	{"Tim Participant", "tim@demo.example", "", nil},
 }
 
-// seedPeople creates an admin, a secretariat member and two participants,
+// seedPeople creates an admin, a secretariat member, a security officer and
+// two participants,
 // all confirmed, and says how to sign in.
 func seedPeople(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time) error {
 	hash, err := auth.DefaultHasher().Hash(demoPassword)
