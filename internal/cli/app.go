@@ -62,19 +62,26 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 		DB: db, Inventory: inv, AnnounceFor: cfg.AnnounceFor,
 		Facts: policy.Facts{
 			Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact,
-			BaseURL: cfg.BaseURL.String(), RetentionDays: cfg.RetentionDays,
+			RetentionDays:     cfg.RetentionDays,
 			ThirdPartyCookies: cfg.ThirdPartyCookies,
 		},
 	}
+	return a, nil
+}
+
+// syncPolicy publishes a new statement version when this release's data
+// inventory or the organization's details changed the text. Only serve
+// and migrate call it: a one-off command run with other flags must not
+// publish a statement.
+func (a *app) syncPolicy(ctx context.Context) error {
 	published, err := a.policy.EnsureCurrent(ctx, time.Now())
 	if err != nil {
-		db.Close()
-		return nil, err
+		return err
 	}
 	if published {
-		log.Info("published a new privacy statement version to match this release's data inventory and configuration")
+		a.log.Info("published a new privacy statement version to match this release's data inventory and configuration")
 	}
-	return a, nil
+	return nil
 }
 
 func (a *app) Close() error { return a.db.Close() }
@@ -86,6 +93,15 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.syncPolicy(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(env.Stdout, "database %s is up to date\n", a.db)
 	return nil
+}
+
+// retentionDays is the configured lifetime for a retention key, falling
+// back to the default the inventory declares (and the privacy page shows).
+func (a *app) retentionDays(key string) int {
+	return a.cfg.RetentionDays(key, a.inv.RetentionDays(key))
 }

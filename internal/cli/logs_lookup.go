@@ -100,7 +100,7 @@ func runLogsMaintain(ctx context.Context, env Env, args []string) error {
 	progress := func(file string, lines int64) {
 		fmt.Fprintf(env.Stderr, "counted %s (%d lines)\n", file, lines)
 	}
-	done, removed, err := maintainLogs(ctx, a.cfg, a.db, filepath.Join(a.cfg.DataDir, "logs"), time.Now(), progress)
+	done, removed, err := maintainLogs(ctx, a, filepath.Join(a.cfg.DataDir, "logs"), time.Now(), progress)
 	for _, r := range removed {
 		fmt.Fprintf(env.Stdout, "removed %s (%s, %d bytes): older than the retention rule\n", filepath.Base(r.Path), r.Day, r.Bytes)
 	}
@@ -108,7 +108,7 @@ func runLogsMaintain(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	keep := "forever"
-	if d := a.cfg.RetentionDays("access_log", 90); d >= 0 {
+	if d := a.retentionDays("access_log"); d >= 0 {
 		keep = fmt.Sprintf("%d days", d)
 	}
 	fmt.Fprintf(env.Stdout, "ingested %d day files of instance %s; removed %d expired files (raw logs kept %s)\n", len(done), a.cfg.Instance, len(removed), keep)

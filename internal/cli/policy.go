@@ -52,6 +52,11 @@ func runPolicy(ctx context.Context, env Env, args []string) error {
 		if *summary == "" {
 			return usageError{"--summary: say what changed"}
 		}
+		// The new version is compared with what the site shows now, so the
+		// release's own statement is brought up to date first.
+		if err := a.syncPolicy(ctx); err != nil {
+			return err
+		}
 		body, err := os.ReadFile(fs.Arg(0))
 		if err != nil {
 			return fmt.Errorf("reading statement: %w", err)

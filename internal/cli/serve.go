@@ -14,11 +14,9 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
-	"plenary/internal/config"
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
-	"plenary/internal/store"
 	"plenary/internal/usage"
 	"plenary/internal/web"
 )
@@ -30,6 +28,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.syncPolicy(ctx); err != nil {
+		return err
+	}
 	cfg := a.cfg
 
 	if cfg.Demo {
@@ -79,7 +80,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go maintenanceLoop(ctx, cfg, a.db, logs, log)
+	go maintenanceLoop(ctx, a, logs.Dir(), log)
 
 	errc := make(chan error, 1)
 	scheme := "http"
@@ -114,12 +115,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 }
 
 // maintenanceLoop runs the log jobs once at start and then hourly.
-func maintenanceLoop(ctx context.Context, cfg *config.Config, db *store.DB, logs *accesslog.Writer, log *slog.Logger) {
+func maintenanceLoop(ctx context.Context, a *app, logDir string, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		sweepAccounts(ctx, cfg, db, time.Now(), log)
-		done, removed, err := maintainLogs(ctx, cfg, db, logs.Dir(), time.Now(), nil)
+		sweepAccounts(ctx, a, time.Now(), log)
+		done, removed, err := maintainLogs(ctx, a, logDir, time.Now(), nil)
 		if err != nil && ctx.Err() == nil {
 			log.Error("access log maintenance", "err", err)
 		}
@@ -141,12 +142,13 @@ func maintenanceLoop(ctx context.Context, cfg *config.Config, db *store.DB, logs
 // aggregates, then removes raw files past their retention (U3), so a file
 // is never deleted before it has been counted. When ingestion fails,
 // nothing is removed.
-func maintainLogs(ctx context.Context, cfg *config.Config, db *store.DB, dir string, now time.Time, progress func(string, int64)) ([]usage.Ingested, []accesslog.Removed, error) {
-	ingester := &usage.Ingester{DB: db, Dir: dir, Instance: cfg.Instance, MinVisitors: cfg.AnalyticsMinVisitors, Site: cfg.BaseURL.Hostname(), Progress: progress}
+func maintainLogs(ctx context.Context, a *app, dir string, now time.Time, progress func(string, int64)) ([]usage.Ingested, []accesslog.Removed, error) {
+	cfg := a.cfg
+	ingester := &usage.Ingester{DB: a.db, Dir: dir, Instance: cfg.Instance, MinVisitors: cfg.AnalyticsMinVisitors, Site: cfg.BaseURL.Hostname(), Progress: progress}
 	done, err := ingester.Run(ctx, now)
 	if err != nil {
 		return done, nil, err
 	}
-	removed, err := accesslog.Sweep(dir, cfg.RetentionDays("access_log", 90), now)
+	removed, err := accesslog.Sweep(dir, a.retentionDays("access_log"), now)
 	return done, removed, err
 }

@@ -13,7 +13,6 @@ import (
 
 	"plenary/internal/audit"
 	"plenary/internal/auth"
-	"plenary/internal/config"
 	"plenary/internal/people"
 	"plenary/internal/store"
 )
@@ -112,8 +111,10 @@ func readPassword(r io.Reader) (string, error) {
 
 // sweepAccounts enforces the retention rules the inventory states for
 // sign-in data: expired sessions, used or expired mailed links, old
-// rate-limit counts, and change history past its configured days.
-func sweepAccounts(ctx context.Context, cfg *config.Config, db *store.DB, now time.Time, log *slog.Logger) {
+// rate-limit counts, and change history and audit entries past their
+// configured days.
+func sweepAccounts(ctx context.Context, a *app, now time.Time, log *slog.Logger) {
+	db := a.db
 	type job struct {
 		what string
 		run  func() (int64, error)
@@ -123,7 +124,15 @@ func sweepAccounts(ctx context.Context, cfg *config.Config, db *store.DB, now ti
 		{"expired one-time links", func() (int64, error) { return auth.SweepTokens(ctx, db, now) }},
 		{"old rate-limit counts", func() (int64, error) { return auth.SweepLimits(ctx, db, now.Add(-time.Hour)) }},
 		{"participant change history", func() (int64, error) {
-			return people.SweepHistory(ctx, db, cfg.RetentionDays("person_changes", 365), now)
+			return people.SweepHistory(ctx, db, a.retentionDays("person_changes"), now)
+		}},
+		{"audit entries past their retention", func() (int64, error) {
+			days := a.retentionDays("audit")
+			if days < 0 {
+				return 0, nil
+			}
+			n, err := a.audit.Prune(ctx, now.AddDate(0, 0, -days))
+			return int64(n), err
 		}},
 	} {
 		n, err := j.run()

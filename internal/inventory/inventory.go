@@ -225,3 +225,19 @@ func notPersonal(table string, columns ...string) []Item {
 	}
 	return out
 }
+
+// RetentionDays returns the lifetime in days that the items under a
+// retention key declare (-1 for forever), so sweepers take their defaults
+// from the same declaration the privacy page shows. It panics on a key no
+// item declares: a sweeper for an undeclared store is a programming error.
+func (inv *Inventory) RetentionDays(key string) int {
+	for _, it := range inv.items {
+		if it.Retention.Key == key {
+			if it.Retention.Forever {
+				return -1
+			}
+			return it.Retention.Days
+		}
+	}
+	panic("inventory: no item has retention key " + key)
+}

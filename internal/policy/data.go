@@ -30,8 +30,8 @@ func (s *Service) statementData() statementData {
 	f := s.Facts
 	d := statementData{
 		Org: f.Org, Country: f.Country, Contact: f.Contact,
-		CookiesURL:        f.BaseURL + "/privacy/cookies",
-		VersionsURL:       f.BaseURL + "/privacy/versions",
+		CookiesURL:        "/privacy/cookies",
+		VersionsURL:       "/privacy/versions",
 		ThirdPartyCookies: strings.Join(f.ThirdPartyCookies, ", "),
 	}
 	for _, it := range s.Inventory.Personal(inventory.LogField) {

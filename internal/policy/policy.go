@@ -39,7 +39,6 @@ type Version struct {
 // Facts are what the statement is rendered from besides the inventory.
 type Facts struct {
 	Org, Country, Contact string
-	BaseURL               string
 	ThirdPartyCookies     []string
 	// RetentionDays resolves an inventory retention key to the configured
 	// number of days (-1 for forever).

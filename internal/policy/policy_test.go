@@ -20,7 +20,7 @@ var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func newService(db *store.DB) *policy.Service {
 	return &policy.Service{
 		DB: db, Inventory: inventory.Default(), AnnounceFor: 30 * 24 * time.Hour,
-		Facts: policy.Facts{Org: "Test Standards Body", Country: "Utopia", Contact: "privacy@test.example", BaseURL: "https://test.example"},
+		Facts: policy.Facts{Org: "Test Standards Body", Country: "Utopia", Contact: "privacy@test.example"},
 	}
 }
 
@@ -69,7 +69,7 @@ func TestEnsureCurrent(t *testing.T) {
 		if first.Source != "builtin" || first.Material || !first.PublishedAt.Equal(t0) || !strings.Contains(first.Summary, "First") {
 			t.Errorf("first version %+v", first)
 		}
-		for _, want := range []string{"# Privacy statement of Test Standards Body", "in Utopia", "privacy@test.example", "https://test.example/privacy/cookies", "- the IP address your request came from"} {
+		for _, want := range []string{"# Privacy statement of Test Standards Body", "in Utopia", "privacy@test.example", "the cookie page (/privacy/cookies)", "- the IP address your request came from"} {
 			if !strings.Contains(first.Body, want) {
 				t.Errorf("first version does not say %q", want)
 			}
