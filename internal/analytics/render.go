@@ -6,8 +6,9 @@ import (
 	"html/template"
 	"io"
 	"strconv"
-	"strings"
 	"text/tabwriter"
+
+	"plenary/internal/chart"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -34,13 +35,13 @@ func WriteText(w io.Writer, r *Report) error {
 		if s.Gzip {
 			gz = ", gzip"
 		}
-		p("  source %s (%s%s, %s lines)\n", s.Name, s.Format, gz, num(s.Lines))
+		p("  source %s (%s%s, %s lines)\n", s.Name, s.Format, gz, chart.Number(s.Lines))
 	}
 
 	p("\nLines\n")
 	tw := table(ew)
 	fmt.Fprintf(tw, "  total\tvalid\tinvalid\tblank/comment\toutside period\t\n")
-	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t\n", num(r.Lines.Total), num(r.Lines.Valid), num(r.Lines.Invalid), num(r.Lines.Skipped), num(r.Lines.OutsidePeriod))
+	fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t\n", chart.Number(r.Lines.Total), chart.Number(r.Lines.Valid), chart.Number(r.Lines.Invalid), chart.Number(r.Lines.Skipped), chart.Number(r.Lines.OutsidePeriod))
 	tw.Flush()
 	for _, s := range r.InvalidSamples {
 		p("  invalid: %s line %d (%s): %s\n", s.Source, s.Line, s.Reason, s.Text)
@@ -49,11 +50,11 @@ func WriteText(w io.Writer, r *Report) error {
 	t := r.Totals
 	p("\nSummary\n")
 	tw = table(ew)
-	fmt.Fprintf(tw, "  %s\t  requests (people %s, bots %s)\n", num(t.Requests), num(t.HumanRequests), num(t.BotRequests))
-	fmt.Fprintf(tw, "  %s\t  pages\n", num(t.Pages))
-	fmt.Fprintf(tw, "  %s\t  static files\n", num(t.StaticFiles))
-	fmt.Fprintf(tw, "  %s\t  not found (404)\n", num(t.NotFound))
-	fmt.Fprintf(tw, "  %s\t  bandwidth\n", bytesText(t.Bytes))
+	fmt.Fprintf(tw, "  %s\t  requests (people %s, bots %s)\n", chart.Number(t.Requests), chart.Number(t.HumanRequests), chart.Number(t.BotRequests))
+	fmt.Fprintf(tw, "  %s\t  pages\n", chart.Number(t.Pages))
+	fmt.Fprintf(tw, "  %s\t  static files\n", chart.Number(t.StaticFiles))
+	fmt.Fprintf(tw, "  %s\t  not found (404)\n", chart.Number(t.NotFound))
+	fmt.Fprintf(tw, "  %s\t  bandwidth\n", chart.Bytes(t.Bytes))
 	fmt.Fprintf(tw, "  %.1f\t  average daily unique visitors (people %.1f)\n", t.AvgDailyVisitors, t.AvgDailyHumanVisitor)
 	tw.Flush()
 
@@ -61,8 +62,8 @@ func WriteText(w io.Writer, r *Report) error {
 	tw = table(ew)
 	fmt.Fprintf(tw, "  date\trequests\tpeople\tbots\tvisitors\tpeople visitors\tpages\tbytes\t\n")
 	for _, d := range r.Days {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", d.Date, num(d.Requests), num(d.HumanRequests), num(d.BotRequests),
-			num(d.UniqueVisitors), num(d.HumanVisitors), num(d.Pages), bytesText(d.Bytes))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", d.Date, chart.Number(d.Requests), chart.Number(d.HumanRequests), chart.Number(d.BotRequests),
+			chart.Number(d.UniqueVisitors), chart.Number(d.HumanVisitors), chart.Number(d.Pages), chart.Bytes(d.Bytes))
 	}
 	tw.Flush()
 
@@ -73,14 +74,14 @@ func WriteText(w io.Writer, r *Report) error {
 		if s.Code == 0 {
 			code = "(none)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", code, num(s.Requests), pct(s.Requests, r.Totals.Requests))
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t\n", code, chart.Number(s.Requests), chart.Percent(s.Requests, r.Totals.Requests))
 	}
 	tw.Flush()
 
 	p("\nHours of day (server time)\n")
 	tw = table(ew)
 	for h, n := range r.Hours {
-		fmt.Fprintf(tw, "  %02d\t%s\t%s\t\n", h, num(n), pct(n, r.Totals.Requests))
+		fmt.Fprintf(tw, "  %02d\t%s\t%s\t\n", h, chart.Number(n), chart.Percent(n, r.Totals.Requests))
 	}
 	tw.Flush()
 
@@ -97,15 +98,15 @@ func WriteText(w io.Writer, r *Report) error {
 	} {
 		title := sec.title
 		if sec.t.Approximate {
-			title += fmt.Sprintf(" (approximate: counts may be short by up to %s)", num(sec.t.MaxError))
+			title += fmt.Sprintf(" (approximate: counts may be short by up to %s)", chart.Number(sec.t.MaxError))
 		}
 		p("\n%s\n", title)
 		tw = table(ew)
 		for _, row := range sec.t.Rows {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s\n", num(row.Requests), pct(row.Requests, sec.t.Total), row.Kind, row.Key)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t  %s\n", chart.Number(row.Requests), chart.Percent(row.Requests, sec.t.Total), row.Kind, row.Key)
 		}
 		if sec.t.Other > 0 {
-			fmt.Fprintf(tw, "  %s\t%s\t\t  (other)\n", num(sec.t.Other), pct(sec.t.Other, sec.t.Total))
+			fmt.Fprintf(tw, "  %s\t%s\t\t  (other)\n", chart.Number(sec.t.Other), chart.Percent(sec.t.Other, sec.t.Total))
 		}
 		tw.Flush()
 	}
@@ -133,91 +134,9 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// num formats an integer with thousands separators.
-func num(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-func pct(n, total int64) string {
-	if total == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*float64(n)/float64(total))
-}
-
-func bytesText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, i := float64(n), -1
-	for f >= unit && i < 4 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, "KMGTP"[i])
-}
-
-// chart is a bar chart laid out in Go, so the page needs no script.
-type chart struct {
-	Title  string
-	W, H   int
-	Bars   []bar
-	Labels []label
-	Max    string
-}
-
-type bar struct {
-	X, Y, W, H float64
-	Tip        string
-}
-
-type label struct {
-	X, Y float64
-	Text string
-}
-
-func barChart(title string, values []int64, names []string, labelEvery int) chart {
-	const w, h, left, bottom, top = 720.0, 220.0, 8.0, 28.0, 16.0
-	c := chart{Title: title, W: int(w), H: int(h)}
-	var mx int64 = 1
-	for _, v := range values {
-		mx = max(mx, v)
-	}
-	c.Max = num(mx)
-	if len(values) == 0 {
-		return c
-	}
-	slot := (w - left) / float64(len(values))
-	for i, v := range values {
-		bh := (h - bottom - top) * float64(v) / float64(mx)
-		x := left + float64(i)*slot
-		c.Bars = append(c.Bars, bar{X: x + slot*0.1, Y: h - bottom - bh, W: slot * 0.8, H: bh, Tip: names[i] + ": " + num(v)})
-		if labelEvery > 0 && i%labelEvery == 0 {
-			c.Labels = append(c.Labels, label{X: x + slot/2, Y: h - bottom + 16, Text: names[i]})
-		}
-	}
-	return c
-}
-
 type htmlData struct {
 	R      *Report
-	Charts []chart
+	Charts []chart.Chart
 	Tables []htmlTable
 }
 
@@ -240,8 +159,8 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	every := max(1, (len(r.Days)+6)/7)
 	d.Charts = append(d.Charts,
-		barChart("Requests per day", req, dayNames, every),
-		barChart("Unique visitors per day", vis, dayNames, every))
+		chart.Bars("Requests per day", dayNames, req, nil, every),
+		chart.Bars("Unique visitors per day", dayNames, vis, nil, every))
 	var st []int64
 	var stNames []string
 	for _, s := range r.StatusCodes {
@@ -252,12 +171,12 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		stNames = append(stNames, name)
 	}
-	d.Charts = append(d.Charts, barChart("Status codes", st, stNames, 1))
+	d.Charts = append(d.Charts, chart.Bars("Status codes", stNames, st, nil, 1))
 	hourNames := make([]string, 24)
 	for i := range hourNames {
 		hourNames[i] = fmt.Sprintf("%02d", i)
 	}
-	d.Charts = append(d.Charts, barChart("Requests by hour of day (server time)", r.Hours[:], hourNames, 3))
+	d.Charts = append(d.Charts, chart.Bars("Requests by hour of day (server time)", hourNames, r.Hours[:], nil, 3))
 	d.Tables = []htmlTable{
 		{"Top paths", r.TopPaths}, {"Top not-found paths", r.TopNotFound},
 		{"Referring sites", r.ReferringSites}, {"Browsers (people)", r.Browsers},
@@ -270,7 +189,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num": num, "bytes": bytesText, "pct": pct,
+	"num": chart.Number, "bytes": chart.Bytes, "pct": chart.Percent,
 	"f": func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 }).Parse(`<!doctype html>
 <html lang="en">

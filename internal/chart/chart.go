@@ -108,10 +108,25 @@ func Number(n int64) string {
 	return string(out)
 }
 
-// Percent formats part of total as a percentage with one decimal.
+// Percent formats part of total as a percentage with one decimal, or "-"
+// when there is no total to be a share of.
 func Percent(part, total int64) string {
 	if total == 0 {
-		return "0%"
+		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*float64(part)/float64(total))
+}
+
+// Bytes formats a byte count for people: "1.5 MiB" rather than 1572864.
+func Bytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, i := float64(n)/unit, 0
+	for f >= unit && i < 4 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, "KMGT"[i])
 }

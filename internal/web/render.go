@@ -142,7 +142,7 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 		"add":     func(a, b int) int { return a + b },
 		"number":  chart.Number,
 		"percent": chart.Percent,
-		"bytes":   byteSize,
+		"bytes":   chart.Bytes,
 	}
 }
 
@@ -204,18 +204,4 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeFileFS(w, r, static, name)
 	return nil
-}
-
-// byteSize formats a byte count for people: 1.5 MiB rather than 1572864.
-func byteSize(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, i := float64(n)/unit, 0
-	for f >= unit && i < 4 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, "KMGT"[i])
 }
