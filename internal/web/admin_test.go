@@ -90,3 +90,37 @@ func TestLogLookupPage(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditLogPage is S3 through the web: security staff and admins read
+// the audit log and verify its chain, the reading is itself recorded, a
+// tampered entry is reported, and nobody else gets in.
+func TestAuditLogPage(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		if err := s.Audit.Record(ctx, db, audit.Entry{Actor: 7, Label: "Sam Secretariat", Action: "people.view", Subject: "person:42", Detail: "opened the record"}); err != nil {
+			t.Fatal(err)
+		}
+		scenario{name: "list", path: "/admin/audit", header: roleHeader(auth.Security), status: 200,
+			must: []string{"Audit log", "people.view", "person:42", "Sam Secretariat"}}.run(t, s)
+		scenario{name: "filter", path: "/admin/audit?action=logs.", header: roleHeader(auth.Admin), status: 200,
+			mustNot: []string{"person:42"}}.run(t, s)
+		post := roleHeader(auth.Security)
+		post.Set("Content-Type", "application/x-www-form-urlencoded")
+		scenario{name: "verify", method: "POST", path: "/admin/audit/verify", header: post, status: 200,
+			must: []string{"The chain is intact"}}.run(t, s)
+		entries, err := s.Audit.List(ctx, audit.Filter{Action: "audit."})
+		if err != nil || len(entries) != 3 {
+			t.Errorf("reading the audit log was not recorded: %+v %v", entries, err)
+		}
+		if _, err := db.Exec(ctx, "UPDATE audit_log SET detail = 'nothing' WHERE subject = 'person:42'"); err != nil {
+			t.Fatal(err)
+		}
+		scenario{name: "tampered", method: "POST", path: "/admin/audit/verify", header: post, status: 200,
+			must: []string{"The chain is broken", "altered"}}.run(t, s)
+		for _, role := range []auth.Role{auth.Secretariat, auth.Finance, auth.Participant} {
+			scenario{name: "refused " + string(role), path: "/admin/audit", header: roleHeader(role), status: 403,
+				mustNot: []string{"person:42"}}.run(t, s)
+		}
+	})
+}

@@ -59,6 +59,11 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/people/{id}/emails/{email}/{action}", peopleStaff, s.adminPersonEmailAction)
 	s.handle("POST /admin/people/{id}/roles", auth.Roles(auth.Admin), s.adminPersonRoles)
 
+	// The audit log itself: who accessed restricted data (S3).
+	auditors := auth.Roles(auth.Security, auth.Admin)
+	s.handle("GET /admin/audit", auditors, s.auditPage)
+	s.handle("POST /admin/audit/verify", auditors, s.auditVerify)
+
 	// Anything else is a clean 404 page rather than the mux's plain text.
 	s.handle("/", public, s.notFoundPage)
 }
