@@ -36,6 +36,7 @@ func commands() []command {
 		{"policy", "publish and inspect privacy statement versions", runPolicy},
 		{"user", "add an account, such as the first admin", runUser},
 		{"audit", "verify the tamper-evident audit log", runAudit},
+		{"backup", "write a consistent copy of a SQLite installation", runBackup},
 		{"logs", "report usage trends from access logs (aggregates only)", runLogs},
 		{"version", "print the version", runVersion},
 	}

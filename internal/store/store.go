@@ -261,3 +261,15 @@ func IsUniqueViolation(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
+
+// Snapshot writes a consistent copy of a SQLite database to path, which
+// must not exist, while the database stays in use.
+func (db *DB) Snapshot(ctx context.Context, path string) error {
+	if db.dialect != SQLite {
+		return errors.New("snapshots are for SQLite; use pg_dump for PostgreSQL")
+	}
+	if _, err := db.write.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("writing snapshot: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"plenary/internal/secrets"
+	"plenary/internal/store"
+)
+
+// runBackup writes a consistent copy of a SQLite installation — the
+// database and the master key — into a new directory that `plenary serve
+// --data DIR` can start from. It runs safely beside a live server: SQLite's
+// VACUUM INTO reads one snapshot. PostgreSQL installations are backed up
+// with PostgreSQL's own tools.
+func runBackup(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "backup")
+	to := fs.String("to", "", "new `directory` to write the backup into (required; must not exist)")
+	a, err := openApp(ctx, env, fs, args, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *to == "" {
+		return usageError{"--to: name a new directory for the backup"}
+	}
+	if a.db.Dialect() != store.SQLite {
+		return errors.New("this installation uses PostgreSQL: back it up with pg_dump, and keep the --secret-key value with the dump")
+	}
+	if _, err := os.Stat(*to); err == nil {
+		return fmt.Errorf("--to: %s already exists; choose a new directory so no backup is overwritten", *to)
+	}
+	if err := os.MkdirAll(*to, 0o700); err != nil {
+		return fmt.Errorf("--to: %w", err)
+	}
+	dbFile := filepath.Join(*to, "plenary.db")
+	if err := a.db.Snapshot(ctx, dbFile); err != nil {
+		return err
+	}
+	if a.cfg.SecretKey == "" {
+		key, err := os.ReadFile(filepath.Join(a.cfg.DataDir, secrets.KeyFile))
+		if err != nil {
+			return fmt.Errorf("reading the master key: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(*to, secrets.KeyFile), key, 0o600); err != nil {
+			return fmt.Errorf("writing the master key: %w", err)
+		}
+	}
+	st, _ := os.Stat(dbFile)
+	fmt.Fprintf(env.Stdout, "backup written to %s (database %d bytes", *to, st.Size())
+	if a.cfg.SecretKey == "" {
+		fmt.Fprint(env.Stdout, ", master key")
+	} else {
+		fmt.Fprint(env.Stdout, "; the master key comes from --secret-key: keep it with the backup")
+	}
+	fmt.Fprintf(env.Stdout, "); restore by starting plenary with --data %s\n", *to)
+	return nil
+}
