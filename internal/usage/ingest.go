@@ -75,7 +75,8 @@ func (in *Ingester) Run(ctx context.Context, today time.Time) ([]Ingested, error
 	if err != nil {
 		return nil, fmt.Errorf("listing access logs: %w", err)
 	}
-	todayStr := today.Format("2006-01-02")
+	// Files are named by UTC day (see accesslog.FileName).
+	todayStr := today.UTC().Format("2006-01-02")
 	prefix := "access-" + in.Instance + "-"
 	var done []Ingested
 	for _, f := range files {
