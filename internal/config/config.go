@@ -5,6 +5,7 @@ package config
 
 import (
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Config is the validated configuration of one plenary instance.
@@ -114,6 +116,23 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		if envErr != nil {
 			return nil, envErr
 		}
+		// One error per setting, the first found: a garbage value is
+		// reported once, by its own name, not again by the checks that
+		// build on it.
+		var errs []error
+		broken := map[string]bool{}
+		bad := func(flagName, format string, a ...any) {
+			if broken[flagName] {
+				return
+			}
+			broken[flagName] = true
+			errs = append(errs, fmt.Errorf("--%s: %s", flagName, fmt.Sprintf(format, a...)))
+		}
+		fs.VisitAll(func(f *flag.Flag) {
+			if msg := garbage(f.Value.String()); msg != "" {
+				bad(f.Name, "%s", msg)
+			}
+		})
 		c := &Config{
 			Addr: *addr, DataDir: *dataDir, DB: *db, TLSCert: *tlsCert, TLSKey: *tlsKey,
 			OrgName: strings.TrimSpace(*orgName), OrgCountry: strings.TrimSpace(*orgCountry),
@@ -121,10 +140,6 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 			SecretKey: *secretKey,
 			SMTP:      strings.TrimSpace(*smtpURL), ThirdPartyCookies: splitList(*thirdParty),
 			Retention: map[string]int{},
-		}
-		var errs []error
-		bad := func(flagName, format string, a ...any) {
-			errs = append(errs, fmt.Errorf("--%s: %s", flagName, fmt.Sprintf(format, a...)))
 		}
 		if _, port, err := splitAddr(c.Addr); err != nil {
 			bad("addr", "%v", err)
@@ -137,6 +152,8 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		}
 		if c.DataDir == "" {
 			bad("data", "must not be empty")
+		} else if broken["data"] {
+			// never create a directory under a garbage name
 		} else if err := checkWritableDir(c.DataDir); err != nil {
 			bad("data", "%v", err)
 		}
@@ -146,7 +163,9 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 				bad("db", "%q is not a postgres://HOST/DB URL, a file path or sqlite:PATH", redactURL(c.DB))
 			}
 		}
-		if (c.TLSCert == "") != (c.TLSKey == "") {
+		if broken["tls-cert"] || broken["tls-key"] {
+			// reported above
+		} else if (c.TLSCert == "") != (c.TLSKey == "") {
 			bad("tls-cert", "--tls-cert and --tls-key go together")
 		} else if c.TLSCert != "" {
 			if _, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey); err != nil {
@@ -159,9 +178,14 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		}
 		if *baseURL == "" {
 			*baseURL = scheme + "://" + c.Addr
+			if broken["addr"] {
+				broken["base-url"] = true // follows --addr, already reported
+			}
 		}
 		u, err := url.Parse(strings.TrimSuffix(*baseURL, "/"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if broken["base-url"] {
+			// reported above
+		} else if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("base-url", "%q is not an http(s) URL", *baseURL)
 		} else {
 			c.BaseURL = u
@@ -180,8 +204,8 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		if c.PrivacyContact == "" {
 			bad("privacy-contact", "must not be empty: the privacy statement must say whom to contact")
 		}
-		if n, err := strconv.Atoi(*announce); err != nil || n < 0 {
-			bad("announce-days", "%q is not a number of days", *announce)
+		if n, err := strconv.Atoi(*announce); err != nil || n < 0 || n > maxDays {
+			bad("announce-days", "%q is not a number of days from 0 to %d", *announce, maxDays)
 		} else {
 			c.AnnounceFor = time.Duration(n) * 24 * time.Hour
 		}
@@ -217,6 +241,11 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		} else {
 			c.AnalyticsMinVisitors = n
 		}
+		if c.SecretKey != "" {
+			if k, err := base64.StdEncoding.DecodeString(strings.TrimSpace(c.SecretKey)); err != nil || len(k) < 32 {
+				bad("secret-key", "not the base64 of a key of at least 32 bytes (make one with: openssl rand -base64 32)")
+			}
+		}
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
 		}
@@ -236,12 +265,38 @@ func splitAddr(addr string) (host, port string, err error) {
 	return host, port, nil
 }
 
+// maxDays bounds every setting counted in days (a century), so that no
+// date arithmetic on it can overflow.
+const maxDays = 36500
+
+// maxValue bounds the length of any setting.
+const maxValue = 4096
+
+// garbage says what makes a setting's value unusable whatever the setting:
+// invalid UTF-8, a control character (a line break would forge log lines,
+// mail headers or statement text) or a size no real value has. The value
+// itself is not repeated, since it may be a secret or a megabyte long.
+func garbage(v string) string {
+	switch {
+	case len(v) > maxValue:
+		return fmt.Sprintf("the value is %d bytes long; at most %d are accepted", len(v), maxValue)
+	case !utf8.ValidString(v):
+		return "the value is not valid UTF-8"
+	}
+	for _, r := range v {
+		if r < 0x20 || r == 0x7f {
+			return "the value holds a control character such as a line break"
+		}
+	}
+	return ""
+}
+
 func parseDays(v string) (int, error) {
 	if strings.EqualFold(v, "forever") {
 		return Forever, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n > maxDays {
 		return 0, fmt.Errorf("not a number of days")
 	}
 	return n, nil

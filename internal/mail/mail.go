@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -24,6 +26,60 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+}
+
+// ErrInvalid marks a message that no sender will pass on.
+var ErrInvalid = errors.New("mail: message refused")
+
+// Check refuses a message that would not go out as meant: a recipient that
+// is not exactly one plain address, and a subject or address holding a line
+// break or another control byte, which could end a header and start one of
+// the sender's choosing (header injection). Every sender checks.
+func (m Message) Check() error {
+	if err := CheckAddress(m.To); err != nil {
+		return fmt.Errorf("%w: recipient: %w", ErrInvalid, err)
+	}
+	switch {
+	case strings.TrimSpace(m.Subject) == "":
+		return fmt.Errorf("%w: the subject is empty", ErrInvalid)
+	case !utf8.ValidString(m.Subject):
+		return fmt.Errorf("%w: the subject is not valid UTF-8", ErrInvalid)
+	case hasControl(m.Subject, false):
+		return fmt.Errorf("%w: the subject holds a line break or control character", ErrInvalid)
+	case !utf8.ValidString(m.Body):
+		return fmt.Errorf("%w: the body is not valid UTF-8", ErrInvalid)
+	case hasControl(m.Body, true):
+		return fmt.Errorf("%w: the body holds a control character", ErrInvalid)
+	}
+	return nil
+}
+
+// CheckAddress accepts one bare address, local@domain, and nothing else:
+// no display name, no list, no spaces or control bytes around it.
+func CheckAddress(addr string) error {
+	if !utf8.ValidString(addr) || hasControl(addr, false) {
+		return errors.New("the address holds a line break, a control character or invalid UTF-8")
+	}
+	a, err := netmail.ParseAddress(addr)
+	if err != nil || a.Name != "" || a.Address != addr || !strings.Contains(addr, "@") {
+		return fmt.Errorf("%q is not one e-mail address", addr)
+	}
+	return nil
+}
+
+// hasControl reports a C0 control byte or DEL in s; a body may hold line
+// breaks and tabs.
+func hasControl(s string, body bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if body && (c == '\n' || c == '\r' || c == '\t') {
+			continue
+		}
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // Sender delivers messages.
@@ -89,6 +145,9 @@ func ParseURL(rawURL, defaultFrom string) (*SMTP, error) {
 	if s.From == "" {
 		return nil, errors.New("no sender address: add ?from=address to the URL")
 	}
+	if err := CheckAddress(s.From); err != nil {
+		return nil, fmt.Errorf("sender address: %w", err)
+	}
 	return s, nil
 }
 
@@ -103,6 +162,9 @@ func redact(raw string) string {
 
 // Send delivers m.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
+	if err := m.Check(); err != nil {
+		return err
+	}
 	msg := gomail.NewMsg()
 	if err := msg.From(s.From); err != nil {
 		return fmt.Errorf("mail: sender address: %w", err)
@@ -137,6 +199,9 @@ type LogSender struct {
 // Send logs m whole, links included, so the person running the site can
 // pass them on.
 func (l *LogSender) Send(ctx context.Context, m Message) error {
+	if err := m.Check(); err != nil {
+		return err
+	}
 	if l.Log != nil {
 		l.Log.Info("mail not sent: no --smtp server is configured; here is the message",
 			"to", m.To, "subject", m.Subject, "body", m.Body)
@@ -152,6 +217,9 @@ type Outbox struct {
 
 // Send records m.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
+	if err := m.Check(); err != nil {
+		return err
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.msgs = append(o.msgs, m)
