@@ -189,6 +189,28 @@ func (s *Server) adminPersonRoles(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// staffAddressGuard refuses a non-admin's change to the addresses of a
+// person who holds a staff role. An address added to a record can receive
+// that record's password-reset link, so without this a secretariat member
+// could add their own address to an admin's record, reset the password and
+// sign in as the admin. Roles are an admin's alone; so are the addresses
+// that lead to them.
+func (s *Server) staffAddressGuard(r *http.Request, pid int64) error {
+	if identityOf(r).Has(auth.Admin) {
+		return nil
+	}
+	roles, err := people.Roles(r.Context(), s.DB, pid)
+	if err != nil {
+		return err
+	}
+	for _, role := range roles {
+		if role != auth.Participant {
+			return &Error{Status: http.StatusForbidden, Message: "Only an admin can change the addresses of a staff member's account. Nothing was changed."}
+		}
+	}
+	return nil
+}
+
 // adminPersonAddEmail adds an address given by the participant through
 // another channel, with its origin.
 func (s *Server) adminPersonAddEmail(w http.ResponseWriter, r *http.Request) error {
@@ -197,6 +219,9 @@ func (s *Server) adminPersonAddEmail(w http.ResponseWriter, r *http.Request) err
 	}
 	pid, err := pathID(r, "id")
 	if err != nil {
+		return err
+	}
+	if err := s.staffAddressGuard(r, pid); err != nil {
 		return err
 	}
 	ctx := r.Context()
@@ -248,6 +273,9 @@ func (s *Server) adminPersonEmailAction(w http.ResponseWriter, r *http.Request) 
 	}
 	emailID, err := pathID(r, "email")
 	if err != nil {
+		return err
+	}
+	if err := s.staffAddressGuard(r, pid); err != nil {
 		return err
 	}
 	reason, err := staffReason(r)
