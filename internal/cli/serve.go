@@ -110,6 +110,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
+	srv.Wait()
 	log.Info("stopped")
 	return nil
 }

@@ -122,11 +122,15 @@ func (b *browser) cookie(name string) *http.Cookie {
 	return nil
 }
 
+// waitForMail waits for the messages the server sends after answering.
+func (a *accountSite) waitForMail() { a.Server.Wait() }
+
 var linkPattern = regexp.MustCompile(`/(verify|reset)/([A-Za-z0-9_-]{20,})`)
 
 // mailedToken returns the token of the newest link mailed to addr.
 func (a *accountSite) mailedToken(t testing.TB, addr, kind string) string {
 	t.Helper()
+	a.waitForMail()
 	m, ok := a.outbox.Last(addr)
 	if !ok {
 		t.Fatalf("no mail to %s", addr)
@@ -589,6 +593,7 @@ func TestPasswordReset(t *testing.T) {
 				t.Errorf("reset request for %s: %d", addr, res.Status)
 			}
 		}
+		a.waitForMail()
 		if _, ok := a.outbox.Last("nobody@example.org"); ok {
 			t.Error("mail sent to an address without an account")
 		}

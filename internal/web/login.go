@@ -167,9 +167,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 			"Someone, probably you, asked to set a new password for the account with this address at %s.\n\n"+
 				"Open this link to choose one:\n\n%s/reset/%s\n\nThe link works once, for one hour. If you did not ask, ignore this message; your password stays as it is.\n",
 			s.Config.OrgName, s.base(), tok)}
-		if err := s.Mail.Send(ctx, msg); err != nil {
-			s.Log.Error("sending a reset link failed", "err", err)
-		}
+		s.sendInBackground(r, msg, "a reset link")
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Check your mail", Data: messageData{
 		Heading: "Check your mail",

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"plenary/internal/accesslog"
@@ -53,6 +54,9 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []Route
 	views  *views
+	// mailing counts messages still being sent after their response; see
+	// sendInBackground.
+	mailing sync.WaitGroup
 }
 
 // Route is a registered pattern with its access rule.
@@ -89,6 +93,25 @@ func New(d Deps) (*Server, error) {
 	}
 	s.registerRoutes()
 	return s, nil
+}
+
+// Wait waits for messages still being sent; call it once the HTTP server
+// has shut down, so that a reset link asked for just before is not lost.
+func (s *Server) Wait() { s.mailing.Wait() }
+
+// sendInBackground sends m without making the response wait for it. A
+// form whose answer must not tell whether an address has an account (the
+// password reset) would otherwise answer later, by an SMTP round trip, when
+// it has one. Failures go to the server log, without the message.
+func (s *Server) sendInBackground(r *http.Request, m mail.Message, what string) {
+	ctx := context.WithoutCancel(r.Context())
+	s.mailing.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, time.Minute)
+		defer cancel()
+		if err := s.Mail.Send(ctx, m); err != nil {
+			s.Log.Error("sending "+what+" failed", "err", err)
+		}
+	})
 }
 
 // Routes lists every registered route with its rule, for the access test.
