@@ -373,6 +373,13 @@ func TestTemplateFuncsMarkExternalLinks(t *testing.T) {
 		{string(link("https://venue.example/", "Venue")), `<a href="https://venue.example/" class="external" rel="external noopener noreferrer">Venue<span class="visually-hidden"> (external site)</span></a>`},
 		{string(link("javascript:alert(1)", "x")), `<a href="#">x</a>`},
 		{string(link("mailto:a@b.example", "mail")), `<a href="mailto:a@b.example">mail</a>`},
+		// template.HTML escapes html/template's URL filter, so each
+		// function must refuse a script URL itself.
+		{string(ext("javascript:alert(1)", "x")), `<a href="#" class="external" rel="external noopener noreferrer">x<span class="visually-hidden"> (external site)</span></a>`},
+		{string(ext(" JavaScript:alert(1)", "x")), `<a href="#" class="external" rel="external noopener noreferrer">x<span class="visually-hidden"> (external site)</span></a>`},
+		{string(link("data:text/html,<script>", "x")), `<a href="#">x</a>`},
+		{string(link(`/\evil.example/`, "x")), `<a href="#">x</a>`},
+		{string(link("https:evil.example", "x")), `<a href="https:evil.example" class="external" rel="external noopener noreferrer">x<span class="visually-hidden"> (external site)</span></a>`},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -120,18 +120,23 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 		"isoDate":  func(t time.Time) string { return t.UTC().Format("2006-01-02") },
 		// external renders a link that leaves the site, marked as such in
 		// words and by its class (L1).
+		// Its result is template.HTML, which html/template does not
+		// filter, so the address is checked here as for link.
 		"external": func(href, text string) template.HTML {
+			if _, ok := safeHref(href); !ok {
+				href = "#"
+			}
 			return template.HTML(fmt.Sprintf(`<a href="%s" class="external" rel="external noopener noreferrer">%s<span class="visually-hidden"> (external site)</span></a>`,
 				template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
 		},
 		// link renders a link to an address that comes from data, such as
 		// an announcement's: marked as external when it leaves the site.
 		"link": func(href, text string) template.HTML {
-			u, err := url.Parse(href)
+			offsite, ok := safeHref(href)
 			switch {
-			case err != nil || (u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "mailto"):
+			case !ok:
 				href = "#"
-			case u.Host != "":
+			case offsite:
 				return template.HTML(fmt.Sprintf(`<a href="%s" class="external" rel="external noopener noreferrer">%s<span class="visually-hidden"> (external site)</span></a>`,
 					template.HTMLEscapeString(href), template.HTMLEscapeString(text)))
 			}
@@ -144,6 +149,23 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 		"percent": chart.Percent,
 		"bytes":   chart.Bytes,
 	}
+}
+
+// safeHref reports whether href may be a link's target (http, https,
+// mailto or a path on this site; never javascript: or data:) and whether it
+// leaves the site. A backslash is refused: browsers read "/\host" as
+// "//host", which would leave the site unmarked.
+func safeHref(href string) (offsite, ok bool) {
+	u, err := url.Parse(href)
+	if err != nil || strings.Contains(href, "\\") {
+		return false, false
+	}
+	switch u.Scheme {
+	case "", "http", "https", "mailto":
+	default:
+		return false, false
+	}
+	return u.Host != "" || u.Scheme == "http" || u.Scheme == "https", true
 }
 
 // pageData is what every page template receives.
