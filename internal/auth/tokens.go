@@ -112,6 +112,17 @@ func ConsumeToken(ctx context.Context, q store.Querier, purpose, token string, n
 	return t, nil
 }
 
+// UseAllTokens uses up every live token of purpose a person has, as when a
+// password reset succeeds: another reset link still in a mailbox must not
+// set the password again.
+func UseAllTokens(ctx context.Context, q store.Querier, purpose string, personID int64, now time.Time) error {
+	_, err := q.Exec(ctx, "UPDATE auth_tokens SET used_at = ? WHERE person_id = ? AND purpose = ? AND used_at IS NULL", now.UTC(), personID, purpose)
+	if err != nil {
+		return fmt.Errorf("using up %s tokens: %w", purpose, err)
+	}
+	return nil
+}
+
 // SweepTokens deletes tokens that expired, used or not.
 func SweepTokens(ctx context.Context, q store.Querier, now time.Time) (int64, error) {
 	res, err := q.Exec(ctx, "DELETE FROM auth_tokens WHERE expires_at <= ?", now.UTC())

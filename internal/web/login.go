@@ -215,6 +215,9 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		if err := people.SetPassword(ctx, tx, t.PersonID, t.PersonID, hash, now); err != nil {
 			return err
 		}
+		if err := auth.UseAllTokens(ctx, tx, auth.PurposeReset, t.PersonID, now); err != nil {
+			return err
+		}
 		if t.EmailID != 0 {
 			if err := people.VerifyEmail(ctx, tx, t.PersonID, t.EmailID, now); err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"plenary/internal/auth"
+	"plenary/internal/inventory"
 	"plenary/internal/mail"
 )
 
@@ -115,5 +116,127 @@ func TestResetAnswerDoesNotWaitForMail(t *testing.T) {
 	}
 	if _, ok := held.outbox.Last("nobody@example.org"); ok {
 		t.Error("mail went to an address without an account")
+	}
+}
+
+// TestCookiesAreSecureBehindTLSProxy: behind a proxy that terminates TLS,
+// the session cookie gets Secure (and the answer HSTS) when a trusted proxy
+// says the browser used HTTPS, even with an http --base-url; the same
+// header from anyone else changes nothing.
+func TestCookiesAreSecureBehindTLSProxy(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		proto  string
+		secure bool
+	}{
+		{"trusted proxy, https", []string{"--base-url", "http://test.example", "--trusted-proxies", "127.0.0.1"}, "https", true},
+		{"trusted proxy, chain", []string{"--base-url", "http://test.example", "--trusted-proxies", "127.0.0.0/8"}, "https, http", true},
+		{"trusted proxy, http", []string{"--base-url", "http://test.example", "--trusted-proxies", "127.0.0.1"}, "http", false},
+		{"untrusted peer", []string{"--base-url", "http://test.example", "--trusted-proxies", "10.0.0.0/8"}, "https", false},
+		{"no proxies", []string{"--base-url", "http://test.example"}, "https", false},
+		{"https base URL", []string{"--base-url", "https://test.example"}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAccountSite(t, siteOptions{Args: tt.args})
+			a.makeStaff(t, "Ada", "ada@example.org")
+			b := a.browser(t)
+			if tt.proto != "" {
+				b.header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			res := b.post("/login", url.Values{"email": {"ada@example.org"}, "password": {testPassword}})
+			set := strings.Join(res.Header.Values("Set-Cookie"), "\n")
+			if res.Status != http.StatusSeeOther || !strings.Contains(set, "HttpOnly") {
+				t.Fatalf("%d %s", res.Status, set)
+			}
+			if got := strings.Contains(set, "; Secure"); got != tt.secure {
+				t.Errorf("Secure = %v, want %v: %s", got, tt.secure, set)
+			}
+			// HSTS counts only on an HTTPS answer, so it follows the
+			// proxy's word, not the base URL.
+			if got, want := res.Header.Get("Strict-Transport-Security") != "", tt.secure && tt.proto != ""; got != want {
+				t.Errorf("HSTS = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestResetUsesUpEveryResetLink: after a password reset, another reset
+// link still in the mailbox (an older request, or one an attacker who
+// reads the mailbox later finds) no longer sets the password.
+func TestResetUsesUpEveryResetLink(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	a.makeStaff(t, "Ada", "ada@example.org")
+	var links []string
+	for range 2 {
+		a.browser(t).post("/reset", url.Values{"email": {"ada@example.org"}})
+		links = append(links, a.mailedToken(t, "ada@example.org", "reset"))
+	}
+	b := a.browser(t)
+	if res := b.post("/reset/"+links[1], url.Values{"password": {"the owner's new passphrase"}}); res.Status != 200 {
+		t.Fatalf("reset: %d", res.Status)
+	}
+	tests := []struct {
+		name   string
+		method string
+	}{{"page", "GET"}, {"form", "POST"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := b.do(tt.method, "/reset/"+links[0], strings.NewReader("password=someone+else%27s+passphrase"), "application/x-www-form-urlencoded")
+			if res.Status != http.StatusGone {
+				t.Errorf("the older link after a reset: %d, want 410", res.Status)
+			}
+		})
+	}
+	if res := a.browser(t).post("/login", url.Values{"email": {"ada@example.org"}, "password": {"the owner's new passphrase"}}); res.Status != http.StatusSeeOther {
+		t.Errorf("the owner's password no longer works: %d", res.Status)
+	}
+}
+
+// TestSignInEndsTheBrowsersEarlierSessions: signing in ends the sessions
+// the browser's cookies named before, so a token planted in the browser
+// (session fixation) stops working, and the persistent cookie of an
+// earlier sign-in, perhaps someone else's on a shared computer, cannot
+// bring that person back once the session cookie is gone.
+func TestSignInEndsTheBrowsersEarlierSessions(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	a.makeStaff(t, "Ada", "ada@example.org")
+	a.makeStaff(t, "Bob", "bob@example.org")
+	tests := []struct {
+		name     string
+		first    string
+		remember bool
+	}{
+		{"someone else remembered", "ada@example.org", true},
+		{"someone else's session", "ada@example.org", false},
+		{"own session", "bob@example.org", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := a.browser(t)
+			v := url.Values{"email": {tt.first}, "password": {testPassword}}
+			if tt.remember {
+				v.Set("remember", "1")
+			}
+			if res := b.post("/login", v); res.Status != http.StatusSeeOther {
+				t.Fatalf("first sign-in: %d", res.Status)
+			}
+			before := b.cookie(inventory.SessionCookie).Value
+			if res := b.post("/login", url.Values{"email": {"bob@example.org"}, "password": {testPassword}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("second sign-in: %d", res.Status)
+			}
+			if pid, err := auth.LookupSession(context.Background(), a.DB, before, auth.KindSession, time.Now()); err != nil || pid != 0 {
+				t.Errorf("the earlier session still signs in person %d (%v)", pid, err)
+			}
+			// The browser closes: only a persistent cookie survives.
+			later := a.browser(t)
+			if c := b.cookie(inventory.RememberCookie); c != nil {
+				later.header.Set("Cookie", c.Name+"="+c.Value)
+			}
+			if res := later.get("/account"); res.Status == 200 {
+				t.Errorf("after the browser closed, it is signed in again: %.200s", res.Body)
+			}
+		})
 	}
 }

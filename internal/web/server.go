@@ -221,7 +221,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
-		if s.Config.TLS() || r.TLS != nil {
+		if s.Config.TLS() || r.TLS != nil || s.proxiedTLS(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)

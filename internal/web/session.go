@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -41,7 +43,37 @@ func (s *Server) identifySession(r *http.Request) (*auth.Identity, error) {
 // secureCookies reports whether cookies get the Secure attribute: whenever
 // the site is reached over TLS, directly or behind a proxy.
 func (s *Server) secureCookies(r *http.Request) bool {
-	return r.TLS != nil || s.Config.TLS() || (s.Config.BaseURL != nil && s.Config.BaseURL.Scheme == "https")
+	return r.TLS != nil || s.Config.TLS() || (s.Config.BaseURL != nil && s.Config.BaseURL.Scheme == "https") ||
+		s.proxiedTLS(r)
+}
+
+// proxiedTLS reports whether a trusted proxy (--trusted-proxies) says it
+// received the request over TLS. A proxy that terminates TLS and talks
+// plain HTTP to plenary would otherwise get cookies without Secure when
+// --base-url was left at its http default. The header counts only from a
+// trusted peer: anyone else could send it.
+func (s *Server) proxiedTLS(r *http.Request) bool {
+	proto := r.Header.Get("X-Forwarded-Proto")
+	if proto == "" || len(s.Config.TrustedProxies) == 0 {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	for _, p := range s.Config.TrustedProxies {
+		if p.Contains(peer.Unmap()) {
+			// A chain of proxies may list one protocol per hop; the
+			// first is what the browser used.
+			first, _, _ := strings.Cut(proto, ",")
+			return strings.EqualFold(strings.TrimSpace(first), "https")
+		}
+	}
+	return false
 }
 
 func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
@@ -81,7 +113,24 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, personID int64, 
 	now := s.Now()
 	var sess, rem string
 	signal := privacySignal(r)
+	// The sessions the browser's cookies already name end here: a token
+	// planted before sign-in (session fixation), or the persistent cookie
+	// of an earlier sign-in, perhaps someone else's on a shared computer,
+	// must not outlive this one.
+	var old []string
+	hadRemember := false
+	for _, name := range []string{inventory.SessionCookie, inventory.RememberCookie} {
+		if c, err := r.Cookie(name); err == nil {
+			old = append(old, c.Value)
+			hadRemember = hadRemember || name == inventory.RememberCookie
+		}
+	}
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		for _, tok := range old {
+			if err := auth.EndSession(ctx, tx, tok); err != nil {
+				return err
+			}
+		}
 		var err error
 		if sess, err = auth.StartSession(ctx, tx, personID, auth.KindSession, now); err != nil {
 			return err
@@ -97,6 +146,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, personID int64, 
 	s.setCookie(w, r, inventory.SessionCookie, sess, 0)
 	if rem != "" {
 		s.setCookie(w, r, inventory.RememberCookie, rem, auth.RememberTTL)
+	} else if hadRemember {
+		s.setCookie(w, r, inventory.RememberCookie, "", -1)
 	}
 	if remember && signal != "" {
 		return signal, nil
