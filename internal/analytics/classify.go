@@ -1,7 +1,5 @@
 package analytics
 
-import "strings"
-
 // Traits are what one request contributes to the trend tables: names
 // derived from its user agent, its page with secrets and query removed,
 // and the site that referred it. None of them is the address or the raw
@@ -43,9 +41,11 @@ func (c *Classifier) Classify(e *Entry) Traits {
 	}
 	path := c.agg.cleanPath(e.Path)
 	t.Static = isStatic(path)
-	t.Path = strings.ToValidUTF8(string(path), "\uFFFD")
+	// Valid UTF-8 without control bytes: PostgreSQL refuses a NUL in text,
+	// and one such line would keep a whole day out of the trends.
+	t.Path = sanitize(path)
 	if site := c.agg.refSite(e.Referrer); site != nil {
-		t.Referrer = strings.ToValidUTF8(string(site), "\uFFFD")
+		t.Referrer = sanitize(site)
 	}
 	return t
 }

@@ -70,16 +70,18 @@ const (
 	reasonRequest
 	reasonStatus
 	reasonTooLong
+	reasonLineBreak
 )
 
 var reasonText = [...]string{
-	reasonOK:      "ok",
-	reasonBlank:   "blank or comment",
-	reasonClient:  "no valid client address",
-	reasonTime:    "no valid [timestamp]",
-	reasonRequest: "no quoted request",
-	reasonStatus:  "no valid status code",
-	reasonTooLong: "line too long",
+	reasonOK:        "ok",
+	reasonBlank:     "blank or comment",
+	reasonClient:    "no valid client address",
+	reasonTime:      "no valid [timestamp]",
+	reasonRequest:   "no quoted request",
+	reasonStatus:    "no valid status code",
+	reasonTooLong:   "line too long",
+	reasonLineBreak: "line break inside the line",
 }
 
 func (r reason) String() string { return reasonText[r] }
@@ -106,6 +108,11 @@ func parseInto(e *Entry, line []byte) reason {
 	}
 	if len(line) == 0 || line[0] == '#' {
 		return reasonBlank
+	}
+	// Readers split on '\n', so one inside is two records glued together
+	// by a caller, never one record: no field may span it.
+	if bytes.IndexByte(line, '\n') >= 0 {
+		return reasonLineBreak
 	}
 
 	// Client address: the first space-delimited token.
@@ -305,18 +312,35 @@ func parseTimestamp(e *Entry, b []byte) (int, bool) {
 	if i >= len(b) {
 		return 0, false
 	}
-	z := b[zs:i]
-	if len(z) == 5 && (z[0] == '+' || z[0] == '-') {
-		m := int16((int(z[1]-'0')*10+int(z[2]-'0'))*60 + int(z[3]-'0')*10 + int(z[4]-'0'))
-		if z[0] == '-' {
-			m = -m
-		}
+	if m, ok := zoneMinutes(b[zs:i]); ok {
 		e.Zone = m
 	}
 	i++ // ']'
 	e.Date = MakeDate(year, month, day)
 	e.Hour, e.Minute, e.Second = uint8(hour), uint8(minute), uint8(sec)
 	return i, true
+}
+
+// zoneMinutes reads a UTC offset written as ±hhmm. Anything else (a zone
+// name, letters, an hour past 23) is not an offset, and the caller keeps 0.
+func zoneMinutes(z []byte) (int16, bool) {
+	if len(z) != 5 || (z[0] != '+' && z[0] != '-') {
+		return 0, false
+	}
+	for _, c := range z[1:] {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+	}
+	h, m := int(z[1]-'0')*10+int(z[2]-'0'), int(z[3]-'0')*10+int(z[4]-'0')
+	if h > 23 || m > 59 {
+		return 0, false
+	}
+	v := int16(h*60 + m)
+	if z[0] == '-' {
+		v = -v
+	}
+	return v, true
 }
 
 // monthNumber accepts English month names, abbreviated or full, in any case.

@@ -180,7 +180,12 @@ func dayOf(path string) string {
 	if len(name) < 10 {
 		return ""
 	}
-	return name[len(name)-10:]
+	// A name without a real date may hold any day, so it is searched.
+	day := name[len(name)-10:]
+	if _, err := time.Parse("2006-01-02", day); err != nil {
+		return ""
+	}
+	return day
 }
 
 func searchFile(path string, prefix netip.Prefix, q Query, res *Result) error {
@@ -252,6 +257,13 @@ func matchLine(line []byte, n int64, path string, prefix netip.Prefix, from, to 
 	if !utf8.ValidString(text) {
 		text = strings.ToValidUTF8(text, "\uFFFD")
 	}
+	// Shown as text: a NUL or an escape sequence stands out, it does not act.
+	text = strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return utf8.RuneError
+		}
+		return r
+	}, text)
 	res.Matches = append(res.Matches, Match{File: filepath.Base(path), Line: n, Text: text})
 }
 

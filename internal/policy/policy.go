@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode/utf8"
 
 	"plenary/internal/inventory"
 	"plenary/internal/store"
@@ -121,15 +122,50 @@ func (s *Service) Previous(ctx context.Context, v Version) (Version, bool, error
 // Render fills a statement template with the organization's facts and the
 // data inventory.
 func (s *Service) Render(tmpl string) (string, error) {
+	if !utf8.ValidString(tmpl) {
+		return "", errors.New("the statement template is not valid UTF-8 text")
+	}
+	for _, c := range []byte(tmpl) {
+		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
+			return "", errors.New("the statement template holds a control character: it must be plain text")
+		}
+	}
 	t, err := template.New("statement").Option("missingkey=error").Parse(tmpl)
 	if err != nil {
 		return "", fmt.Errorf("parsing statement template: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, s.statementData()); err != nil {
+	buf := &cappedBuffer{max: maxStatement}
+	if err := t.Execute(buf, s.statementData()); err != nil {
+		if errors.Is(err, errTooLarge) {
+			return "", fmt.Errorf("rendering statement template: the statement would be larger than %d bytes", maxStatement)
+		}
 		return "", fmt.Errorf("rendering statement template: %w", err)
 	}
-	return normalize(buf.String()), nil
+	body := normalize(buf.String())
+	if strings.TrimSpace(body) == "" {
+		return "", errors.New("rendering statement template: the statement is empty")
+	}
+	return body, nil
+}
+
+// maxStatement bounds a rendered statement; a template can nest
+// definitions to grow its output exponentially.
+const maxStatement = 1 << 20
+
+var errTooLarge = errors.New("statement too large")
+
+// cappedBuffer refuses writes past max bytes, which stops a template's
+// execution there.
+type cappedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, errTooLarge
+	}
+	return b.Buffer.Write(p)
 }
 
 // normalize trims trailing spaces and runs of blank lines, so that a diff

@@ -79,6 +79,7 @@ func (in *Ingester) Run(ctx context.Context, today time.Time) ([]Ingested, error
 	todayStr := today.UTC().Format("2006-01-02")
 	prefix := "access-" + in.Instance + "-"
 	var done []Ingested
+	var errs []error
 	for _, f := range files {
 		name := filepath.Base(f)
 		if !strings.HasPrefix(name, prefix) {
@@ -97,11 +98,17 @@ func (in *Ingester) Run(ctx context.Context, today time.Time) ([]Ingested, error
 		}
 		got, err := in.ingestFile(ctx, f, day)
 		if err != nil {
-			return done, fmt.Errorf("ingesting %s: %w", name, err)
+			// A file that cannot be read to the end stores nothing; it
+			// is reported, and the other days are still taken in.
+			errs = append(errs, fmt.Errorf("ingesting %s: %w", name, err))
+			if ctx.Err() != nil {
+				break
+			}
+			continue
 		}
 		done = append(done, got)
 	}
-	return done, nil
+	return done, errors.Join(errs...)
 }
 
 type group struct {
@@ -144,7 +151,7 @@ func (in *Ingester) ingestFile(ctx context.Context, path, day string) (Ingested,
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return Ingested{}, err
+			return Ingested{}, fmt.Errorf("not a readable gzip file: %w", err)
 		}
 		defer gz.Close()
 		r = gz
@@ -185,7 +192,10 @@ func (in *Ingester) ingestFile(ctx context.Context, path, day string) (Ingested,
 			break
 		}
 		if err != nil {
-			return res, err
+			if r != io.Reader(br) {
+				return res, fmt.Errorf("the gzip file is cut short or corrupt after line %d, so none of it was counted: %w", res.Lines, err)
+			}
+			return res, fmt.Errorf("reading after line %d, so none of the file was counted: %w", res.Lines, err)
 		}
 	}
 	err = in.DB.Tx(ctx, func(tx *store.Tx) error {
