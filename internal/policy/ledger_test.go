@@ -142,3 +142,49 @@ func TestStatementListsThirdPartyCookies(t *testing.T) {
 		t.Errorf("statement with a third-party cookie:\n%s", body)
 	}
 }
+
+// TestConsentLedgerRefusesOverwriteByInsert: an INSERT that replaces an
+// existing entry is a change too. On SQLite, INSERT OR REPLACE deletes the
+// old row without firing delete triggers; on PostgreSQL, INSERT ... ON
+// CONFLICT DO UPDATE is an update. Both must be refused (C5).
+func TestConsentLedgerRefusesOverwriteByInsert(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := ledgerService(db)
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		if _, err := s.EnsureCurrent(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := s.Current(ctx)
+		if err := policy.Record(ctx, db, policy.Consent{PersonID: 7, Purpose: policy.PurposeAccount, Granted: true, VersionID: v.ID, Channel: policy.ChannelWeb, Transfer: "t", At: now}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := policy.Entries(ctx, db, 7)
+		id := got[0].ID
+		const cols = "(id, person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_at) VALUES (?, 7, 'x', ?, ?, 'web', 't', ?)"
+		tests := []struct {
+			dialect store.Dialect
+			sql     string
+		}{
+			{store.SQLite, "INSERT OR REPLACE INTO consent_ledger " + cols},
+			{store.SQLite, "REPLACE INTO consent_ledger " + cols},
+			{store.SQLite, "INSERT INTO consent_ledger " + cols + " ON CONFLICT (id) DO UPDATE SET granted = excluded.granted"},
+			{store.Postgres, "INSERT INTO consent_ledger " + cols + " ON CONFLICT (id) DO UPDATE SET granted = excluded.granted"},
+		}
+		for _, tt := range tests {
+			if tt.dialect != db.Dialect() {
+				continue
+			}
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, tt.sql, id, false, v.ID, now)
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: %v, want refused as append-only", tt.sql, err)
+			}
+		}
+		if got, _ := policy.Entries(ctx, db, 7); len(got) != 1 || !got[0].Granted || got[0].Purpose != policy.PurposeAccount {
+			t.Errorf("the entry was overwritten: %+v", got)
+		}
+	})
+}
