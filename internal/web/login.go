@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"plenary/internal/accesslog"
 	"plenary/internal/auth"
 	"plenary/internal/mail"
 	"plenary/internal/people"
@@ -54,7 +53,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusBadRequest, "Please give your e-mail address and your password.")
 	}
 	if err := s.limit(ctx,
-		limitCheck{loginPerIP, accesslog.ClientIP(r, s.Config.TrustedProxies)},
+		limitCheck{loginPerIP, s.clientKey(r)},
 		limitCheck{loginPerAddress, strings.ToLower(addr)}); err != nil {
 		return err
 	}
@@ -144,7 +143,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	if err := s.limit(ctx,
-		limitCheck{resetPerIP, accesslog.ClientIP(r, s.Config.TrustedProxies)},
+		limitCheck{resetPerIP, s.clientKey(r)},
 		limitCheck{resetPerAddress, strings.ToLower(addr)}); err != nil {
 		return err
 	}

@@ -9,12 +9,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"plenary/internal/auth"
 	"plenary/internal/inventory"
 	"plenary/internal/mail"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
 )
 
 // TestSecretariatCannotTakeOverStaffAccounts: an address added to a record
@@ -238,5 +241,94 @@ func TestSignInEndsTheBrowsersEarlierSessions(t *testing.T) {
 				t.Errorf("after the browser closed, it is signed in again: %.200s", res.Body)
 			}
 		})
+	}
+}
+
+// TestMailedLinkWorksOnceUnderConcurrentUse: several requests that use one
+// reset or confirmation link at the same moment (two tabs, a mail scanner
+// and the person) are answered by exactly one success, on both engines.
+func TestMailedLinkWorksOnceUnderConcurrentUse(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		a.makeStaff(t, "Ada", "ada@example.org")
+		tests := []struct {
+			name string
+			kind string
+			ask  func() // makes the server mail a link of kind
+		}{
+			{"reset", "reset", func() { a.browser(t).post("/reset", url.Values{"email": {"ada@example.org"}}) }},
+			{"verify", "verify", func() {
+				a.browser(t).post("/signup", url.Values{"name": {"Bo"}, "email": {"bo@example.org"}, "password": {testPassword}, "age_ok": {"1"}, "consent": {"1"}})
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				tt.ask()
+				addr := "ada@example.org"
+				if tt.kind == "verify" {
+					addr = "bo@example.org"
+				}
+				tok := a.mailedToken(t, addr, tt.kind)
+				const n = 8
+				statuses := make([]int, n)
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() {
+						b := a.browser(t)
+						<-start
+						statuses[i] = b.post("/"+tt.kind+"/"+tok, url.Values{"password": {fmt.Sprintf("racing passphrase %d", i)}}).Status
+					})
+				}
+				close(start)
+				wg.Wait()
+				won := 0
+				for _, st := range statuses {
+					switch st {
+					case http.StatusOK:
+						won++
+					case http.StatusGone:
+					default:
+						t.Errorf("status %d, want 200 once and 410 for the rest", st)
+					}
+				}
+				if won != 1 {
+					t.Errorf("%d requests succeeded with one link (%v), want exactly 1", won, statuses)
+				}
+			})
+		}
+	})
+}
+
+// TestClientLimitCountsIPv6Networks: the per-client sign-in limit counts an
+// IPv6 client by its /64, so taking a fresh address from one's own network
+// for each attempt does not escape it; another network is not limited.
+func TestClientLimitCountsIPv6Networks(t *testing.T) {
+	a := newAccountSite(t, siteOptions{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+	attempt := func(from string, i int) int {
+		b := a.browser(t)
+		b.header.Set("X-Forwarded-For", from)
+		// A different address each time, so only the per-client limit counts.
+		return b.post("/login", url.Values{"email": {fmt.Sprintf("guess%d@example.org", i)}, "password": {"wrong password"}}).Status
+	}
+	last := 0
+	for i := range loginPerIP.Max + 1 {
+		last = attempt(fmt.Sprintf("2001:db8:1:2::%x", i+1), i)
+	}
+	tests := []struct {
+		from string
+		want int
+	}{
+		{"2001:db8:1:2:ffff::1", http.StatusTooManyRequests},
+		{"2001:db8:1:3::1", http.StatusUnauthorized},
+		{"192.0.2.7", http.StatusUnauthorized},
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("attempt %d from one /64: %d, want 429", loginPerIP.Max+1, last)
+	}
+	for i, tt := range tests {
+		if got := attempt(tt.from, 1000+i); got != tt.want {
+			t.Errorf("from %s: %d, want %d", tt.from, got, tt.want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/accesslog"
 	"plenary/internal/auth"
 	"plenary/internal/inventory"
 	"plenary/internal/people"
@@ -291,6 +292,26 @@ func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
 		return &Error{Status: http.StatusTooManyRequests, Message: fmt.Sprintf("Too many attempts, try again in %d %s.", mins, unit)}
 	}
 	return nil
+}
+
+// clientKey is the key the per-client limits count a request under: the
+// client's IP address, or for IPv6 its /64 network. One subscriber usually
+// gets a whole /64, so counting single IPv6 addresses would let them take a
+// fresh address for every attempt.
+func (s *Server) clientKey(r *http.Request) string {
+	ip := accesslog.ClientIP(r, s.Config.TrustedProxies)
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 type limitCheck struct {

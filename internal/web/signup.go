@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 
-	"plenary/internal/accesslog"
 	"plenary/internal/auth"
 	"plenary/internal/mail"
 	"plenary/internal/people"
@@ -105,7 +104,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	if err := s.limit(ctx,
-		limitCheck{signupPerIP, accesslog.ClientIP(r, s.Config.TrustedProxies)},
+		limitCheck{signupPerIP, s.clientKey(r)},
 		limitCheck{signupPerAddress, strings.ToLower(addr)}); err != nil {
 		return err
 	}
