@@ -20,6 +20,38 @@ func Diff(old, new string) []DiffLine {
 	if new == "" {
 		b = nil
 	}
+	// Trim the common head and tail first: versions usually differ in a
+	// few places, and what is left for the quadratic table is small.
+	var head, tail []DiffLine
+	for len(a) > 0 && len(b) > 0 && a[0] == b[0] {
+		head = append(head, DiffLine{' ', a[0]})
+		a, b = a[1:], b[1:]
+	}
+	for len(a) > 0 && len(b) > 0 && a[len(a)-1] == b[len(b)-1] {
+		tail = append([]DiffLine{{' ', a[len(a)-1]}}, tail...)
+		a, b = a[:len(a)-1], b[:len(b)-1]
+	}
+	// Two long texts changed throughout would need a table of
+	// len(a)×len(b) cells; past maxDiffCells the middle is shown as
+	// removed and added whole rather than spending unbounded memory.
+	if len(a)*len(b) > maxDiffCells {
+		out := head
+		for _, l := range a {
+			out = append(out, DiffLine{'-', l})
+		}
+		for _, l := range b {
+			out = append(out, DiffLine{'+', l})
+		}
+		return append(out, tail...)
+	}
+	return append(append(head, lcsDiff(a, b)...), tail...)
+}
+
+// maxDiffCells bounds the LCS table: four million cells is 32 MB, enough
+// for two 2,000-line statements that share nothing.
+const maxDiffCells = 4 << 20
+
+func lcsDiff(a, b []string) []DiffLine {
 	// lcs[i][j] is the LCS length of a[i:] and b[j:].
 	lcs := make([][]int, len(a)+1)
 	for i := range lcs {

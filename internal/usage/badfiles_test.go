@@ -48,7 +48,7 @@ func TestIngestBadFiles(t *testing.T) {
 		refused        string // part of the error when the file is refused
 	}{
 		{name: "empty", data: nil},
-		{name: "only a newline", data: []byte("\n"), lines: 1, invalid: 1},
+		{name: "only blank lines", data: []byte("\n \r\n\n")}, // blank lines are not records, nor invalid ones
 		{name: "NUL bytes in fields", data: []byte(goodLine(day, "/a\x00b", "Firefox\x00/1") + "\n" + goodLine(day, "/a\x00b", "curl/\x00") + "\n" + "\x00\x00\x00\n"), lines: 3, invalid: 1},
 		{name: "invalid UTF-8 in fields", data: []byte(goodLine(day, "/\xff\xfe", "Mozilla/5.0 \xc3(") + "\n"), lines: 1},
 		{name: "CRLF lines", data: []byte(strings.ReplaceAll(good+good, "\n", "\r\n")), lines: 2},

@@ -9,6 +9,7 @@ package usage
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -182,7 +183,7 @@ func (in *Ingester) ingestFile(ctx context.Context, path, day string) (Ingested,
 			res.Invalid++
 			line = nil
 		}
-		if len(line) > 0 {
+		if len(bytes.TrimSpace(line)) > 0 {
 			res.Lines++
 			if !d.addLine(line, cls, seed) {
 				res.Invalid++
