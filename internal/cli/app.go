@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"plenary/internal/audit"
@@ -39,6 +41,12 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 	if err != nil {
 		return nil, err
 	}
+	inv := inventory.Default()
+	for key := range cfg.Retention {
+		if !slices.Contains(inv.RetentionKeys(), key) {
+			return nil, fmt.Errorf("--retention: %q is not a retention key; known keys: %s", key, strings.Join(inv.RetentionKeys(), ", "))
+		}
+	}
 	keys, err := secrets.Load(cfg.DataDir, cfg.SecretKey)
 	if err != nil {
 		return nil, fmt.Errorf("--secret-key: %w", err)
@@ -55,7 +63,6 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 	if len(applied) > 0 {
 		log.Info("database migrated", "db", db.String(), "applied", applied)
 	}
-	inv := inventory.Default()
 	a := &app{cfg: cfg, db: db, inv: inv, keys: keys, log: log,
 		audit: &audit.Log{DB: db, Key: keys.Derive("audit")}}
 	a.policy = &policy.Service{

@@ -241,3 +241,17 @@ func (inv *Inventory) RetentionDays(key string) int {
 	}
 	panic("inventory: no item has retention key " + key)
 }
+
+// RetentionKeys lists the retention keys that configuration may set.
+func (inv *Inventory) RetentionKeys() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, it := range inv.items {
+		if k := it.Retention.Key; k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
