@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -45,7 +46,7 @@ func (l *Logger) Wrap(next http.Handler) http.Handler {
 				Proto:     r.Proto,
 				Status:    rec.status,
 				Bytes:     rec.bytes,
-				Referrer:  r.Referer(),
+				Referrer:  l.redactReferrer(r.Referer()),
 				UserAgent: r.UserAgent(),
 			}
 			if err := l.Writer.Write(e); err != nil && l.Log != nil {
@@ -54,6 +55,24 @@ func (l *Logger) Wrap(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// redactReferrer applies Redact to the path and query of a referrer: a
+// page whose address holds a token (a mailed reset link) sends that address
+// as the referrer of everything it loads, its stylesheet included.
+func (l *Logger) redactReferrer(ref string) string {
+	if l.Redact == nil || ref == "" {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	uri := u.RequestURI()
+	if red := l.Redact(uri); red != uri {
+		return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String() + red
+	}
+	return ref
 }
 
 // ClientIP returns the address a request came from. X-Forwarded-For is

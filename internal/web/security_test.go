@@ -332,3 +332,41 @@ func TestClientLimitCountsIPv6Networks(t *testing.T) {
 		}
 	}
 }
+
+// TestMailedTokensStayOutOfTheAccessLog: the reset page's address holds
+// the token, and a browser sends a page's address as the referrer of what
+// it loads. The page asks for no referrer, and the access log redacts one
+// that comes anyway, as it does the request's own path.
+func TestMailedTokensStayOutOfTheAccessLog(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	a.makeStaff(t, "Ada", "ada@example.org")
+	a.browser(t).post("/reset", url.Values{"email": {"ada@example.org"}})
+	tok := a.mailedToken(t, "ada@example.org", "reset")
+	page := a.browser(t).get("/reset/" + tok)
+	if got := page.Header.Get("Referrer-Policy"); got != "no-referrer" {
+		t.Errorf("reset page Referrer-Policy = %q, want no-referrer", got)
+	}
+	if got := a.browser(t).get("/privacy").Header.Get("Referrer-Policy"); got != "same-origin" {
+		t.Errorf("other pages' Referrer-Policy = %q, want same-origin", got)
+	}
+	tests := []struct{ name, referrer string }{
+		{"reset page", "https://test.example/reset/" + tok},
+		{"reset page with query", "https://test.example/reset/" + tok + "?x=1"},
+		{"verify page", "https://test.example/verify/" + tok},
+		{"path only", "/reset/" + tok},
+	}
+	for _, tt := range tests {
+		b := a.browser(t)
+		b.header.Set("Referer", tt.referrer)
+		b.get("/privacy")
+	}
+	lines := a.waitForLines(t, 3+len(tests))
+	for _, l := range lines {
+		if strings.Contains(l, tok) {
+			t.Errorf("an access-log line holds the token: %s", l)
+		}
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), "https://test.example/reset/[token]") {
+		t.Errorf("the redacted referrer is not logged:\n%s", strings.Join(lines, "\n"))
+	}
+}

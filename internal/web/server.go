@@ -221,6 +221,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Permissions-Policy", "interest-cohort=(), browsing-topics=()")
+		if redactURI(r.URL.Path) != r.URL.Path {
+			// A page whose address is a mailed token must not send that
+			// address to anything it loads or links to.
+			h.Set("Referrer-Policy", "no-referrer")
+		}
 		if s.Config.TLS() || r.TLS != nil || s.proxiedTLS(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 		}
