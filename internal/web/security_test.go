@@ -370,3 +370,34 @@ func TestMailedTokensStayOutOfTheAccessLog(t *testing.T) {
 		t.Errorf("the redacted referrer is not logged:\n%s", strings.Join(lines, "\n"))
 	}
 }
+
+// TestSignedInPagesAreNotCached: pages served to a signed-in person carry
+// Cache-Control: no-store, so neither a shared cache nor the browser's
+// history keeps them after sign-out; static files stay cacheable.
+func TestSignedInPagesAreNotCached(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	a.makeStaff(t, "Ada", "ada@example.org", auth.Secretariat)
+	b := a.signIn(t, "ada@example.org")
+	css := b.get("/").Body
+	i := strings.Index(css, "/static/")
+	if i < 0 {
+		t.Fatal("no stylesheet link on the home page")
+	}
+	css = css[i : i+strings.IndexByte(css[i:], '"')]
+	tests := []struct {
+		path string
+		want string
+	}{
+		{"/account", "no-store"},
+		{"/admin/people?q=ada", "no-store"},
+		{"/admin/people/1", "no-store"},
+		{"/", "no-store"},
+		{css, "public, max-age=31536000, immutable"},
+	}
+	for _, tt := range tests {
+		res := b.get(tt.path)
+		if res.Status != 200 || res.Header.Get("Cache-Control") != tt.want {
+			t.Errorf("%s: %d Cache-Control %q, want %q", tt.path, res.Status, res.Header.Get("Cache-Control"), tt.want)
+		}
+	}
+}

@@ -136,6 +136,10 @@ func (s *Server) handle(pattern string, rule auth.Rule, h handlerFunc) {
 		}
 		if id != nil {
 			r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
+			// A signed-in page shows someone's data: no cache keeps it, so
+			// the back button on a shared computer shows nothing after
+			// sign-out. Handlers that serve public files may override.
+			w.Header().Set("Cache-Control", "no-store")
 		}
 		if sent, err := s.interstitial(w, r, id); sent || err != nil {
 			if err != nil {
