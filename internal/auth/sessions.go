@@ -68,6 +68,18 @@ func EndSession(ctx context.Context, q store.Querier, token string) error {
 	return err
 }
 
+// RetireSession lets a token live only until the given time, for a token
+// that was just replaced: requests the browser sent in parallel with the
+// old cookie still succeed for that moment, and then it stops working.
+func RetireSession(ctx context.Context, q store.Querier, token string, until time.Time) error {
+	if token == "" {
+		return nil
+	}
+	_, err := q.Exec(ctx, "UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at > ?",
+		until.UTC(), HashToken(token), until.UTC())
+	return err
+}
+
 // EndAllSessions signs a person out everywhere, as after a password reset.
 func EndAllSessions(ctx context.Context, q store.Querier, personID int64) error {
 	_, err := q.Exec(ctx, "DELETE FROM sessions WHERE person_id = ?", personID)

@@ -200,27 +200,47 @@ func (s *Server) rememberMe(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		var tok string
+		// The persistent token is used up and replaced by a fresh one, so a
+		// copied cookie stops working at its owner's next visit. A browser
+		// that now sends a privacy signal gets no new persistent cookie
+		// (K4), and its old one is retired.
+		signal := privacySignal(r)
+		var tok, rem string
 		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 			var err error
-			tok, err = auth.StartSession(ctx, tx, pid, auth.KindSession, now)
-			return err
+			if tok, err = auth.StartSession(ctx, tx, pid, auth.KindSession, now); err != nil {
+				return err
+			}
+			if signal == "" {
+				if rem, err = auth.StartSession(ctx, tx, pid, auth.KindRemember, now); err != nil {
+					return err
+				}
+			}
+			return auth.RetireSession(ctx, tx, rc.Value, now.Add(time.Minute))
 		})
 		if err != nil {
 			s.serveError(w, r, err)
 			return
 		}
 		s.setCookie(w, r, inventory.SessionCookie, tok, 0)
+		if rem != "" {
+			s.setCookie(w, r, inventory.RememberCookie, rem, auth.RememberTTL)
+		} else {
+			s.setCookie(w, r, inventory.RememberCookie, "", -1)
+		}
 		// The handlers below read the new session from the request.
 		r = r.Clone(ctx)
 		cookies := r.Cookies()
 		r.Header.Del("Cookie")
 		for _, c := range cookies {
-			if c.Name != inventory.SessionCookie {
+			if c.Name != inventory.SessionCookie && c.Name != inventory.RememberCookie {
 				r.AddCookie(c)
 			}
 		}
 		r.AddCookie(&http.Cookie{Name: inventory.SessionCookie, Value: tok})
+		if rem != "" {
+			r.AddCookie(&http.Cookie{Name: inventory.RememberCookie, Value: rem})
+		}
 		next.ServeHTTP(w, r)
 	})
 }
