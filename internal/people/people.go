@@ -206,6 +206,9 @@ type New struct {
 // ErrEmailTaken when the address belongs to someone already.
 func Create(ctx context.Context, q store.Querier, n New, now time.Time) (Person, Email, error) {
 	now = now.UTC()
+	if err := releaseUnproven(ctx, q, n.Email, now); err != nil {
+		return Person{}, Email{}, err
+	}
 	if _, _, err := FindByEmail(ctx, q, n.Email); err == nil {
 		return Person{}, Email{}, ErrEmailTaken
 	} else if !errors.Is(err, ErrNotFound) {
@@ -447,11 +450,36 @@ func SetPassword(ctx context.Context, q store.Querier, personID, actor int64, ha
 
 // AddEmail adds a non-primary address, unverified unless staff vouch.
 func AddEmail(ctx context.Context, q store.Querier, personID, actor int64, addr string, origin Origin, now time.Time) (Email, error) {
+	if err := releaseUnproven(ctx, q, addr, now); err != nil {
+		return Email{}, err
+	}
 	e, err := addEmail(ctx, q, personID, addr, origin, false, false, now.UTC())
 	if err != nil {
 		return e, err
 	}
 	return e, record(ctx, q, personID, actor, "email added", "", addr, now)
+}
+
+// releaseUnproven frees an address that another account's holder added
+// themselves as a secondary address and never confirmed (addresses from
+// public records or entered by staff are kept): a claim nobody proved must not
+// keep the owner of the address from signing up or adding it. The other
+// account's history says an unconfirmed address was released, without
+// naming it, since the address is not that person's data.
+func releaseUnproven(ctx context.Context, q store.Querier, addr string, now time.Time) error {
+	var id, owner int64
+	err := q.QueryRow(ctx, "SELECT id, person_id FROM person_emails WHERE address_key = ? AND verified_at IS NULL AND is_primary = ? AND origin = ?",
+		addressKey(addr), false, string(OriginSelf)).Scan(&id, &owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking an unconfirmed address: %w", err)
+	}
+	if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", id); err != nil {
+		return fmt.Errorf("releasing an unconfirmed address: %w", err)
+	}
+	return record(ctx, q, owner, 0, "unconfirmed address released", "", "", now)
 }
 
 // VerifyEmail marks an address as confirmed.

@@ -272,3 +272,51 @@ func TestPrimaryAndRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestUnprovenClaimDoesNotBlockTheOwner: an address someone added to their
+// own account without confirming it yields to the address's owner, at
+// sign-up or when added elsewhere; confirmed, primary, public-record and
+// staff-entered addresses stay where they are.
+func TestUnprovenClaimDoesNotBlockTheOwner(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		mallory, _ := create(t, db, "Mallory", "mallory@example.org")
+		claim := func(addr string, origin people.Origin) {
+			t.Helper()
+			if _, err := people.AddEmail(ctx, db, mallory.ID, mallory.ID, addr, origin, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claim("victim@example.org", people.OriginSelf)
+		claim("author@example.org", people.OriginDraftAuthor)
+
+		victim, e, err := people.Create(ctx, db, people.New{Name: "Victim", Email: "Victim@example.org", Origin: people.OriginSelf}, now)
+		if err != nil || e.PersonID != victim.ID {
+			t.Fatalf("the owner could not sign up with an address another account only claimed: %v", err)
+		}
+		emails, _ := people.Emails(ctx, db, mallory.ID)
+		for _, m := range emails {
+			if strings.EqualFold(m.Address, "victim@example.org") {
+				t.Error("the unproven claim is still on the other account")
+			}
+		}
+		hist, _ := people.History(ctx, db, mallory.ID)
+		found := false
+		for _, h := range hist {
+			if h.Field == "unconfirmed address released" {
+				found = true
+				if strings.Contains(h.Old+h.New, "victim") {
+					t.Errorf("the other account's history names the released address: %+v", h)
+				}
+			}
+		}
+		if !found {
+			t.Error("the release is not in the other account's history")
+		}
+		for _, kept := range []string{"author@example.org", "mallory@example.org"} {
+			if _, _, err := people.Create(ctx, db, people.New{Name: "X", Email: kept, Origin: people.OriginSelf}, now); !errors.Is(err, people.ErrEmailTaken) {
+				t.Errorf("%s was released: %v", kept, err)
+			}
+		}
+	})
+}
