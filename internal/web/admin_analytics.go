@@ -56,6 +56,7 @@ func (s *Server) analytics(w http.ResponseWriter, r *http.Request) error {
 		vis = append(vis, day.Visitors)
 	}
 	d.Daily = chart.Bars("Requests (bars) and unique visitors (line) per day", names, req, vis, 0)
+	d.Daily.Legend = []string{"Requests", "Unique visitors"}
 	hours := make([]int64, 24)
 	hourNames := make([]string, 24)
 	for i := range hourNames {

@@ -148,6 +148,7 @@ func (v *views) funcs(hashes map[string]string) template.FuncMap {
 		"number":  chart.Number,
 		"percent": chart.Percent,
 		"bytes":   chart.Bytes,
+		"hunks":   diffHunks,
 	}
 }
 
