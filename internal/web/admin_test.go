@@ -124,3 +124,12 @@ func TestAuditLogPage(t *testing.T) {
 		}
 	})
 }
+
+// TestRefusalPageKnowsWhoIsSignedIn: a signed-in person refused a staff
+// page sees the page as themself, with their own name in the navigation,
+// not an invitation to sign in.
+func TestRefusalPageKnowsWhoIsSignedIn(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	scenario{name: "refused", path: "/admin/audit", header: roleHeader(auth.Participant), status: 403,
+		must: []string{"does not have access", testPersonName}}.run(t, s)
+}

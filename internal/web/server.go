@@ -130,16 +130,18 @@ func (s *Server) handle(pattern string, rule auth.Rule, h handlerFunc) {
 			s.serveError(w, r, err)
 			return
 		}
-		if !rule.Allows(id) {
-			s.refuse(w, r, id, rule)
-			return
-		}
 		if id != nil {
+			// Set before the rule is checked, so a refusal page too shows
+			// the person as signed in.
 			r = r.WithContext(context.WithValue(r.Context(), identityKey{}, id))
 			// A signed-in page shows someone's data: no cache keeps it, so
 			// the back button on a shared computer shows nothing after
 			// sign-out. Handlers that serve public files may override.
 			w.Header().Set("Cache-Control", "no-store")
+		}
+		if !rule.Allows(id) {
+			s.refuse(w, r, id, rule)
+			return
 		}
 		if sent, err := s.interstitial(w, r, id); sent || err != nil {
 			if err != nil {
