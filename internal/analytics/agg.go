@@ -345,16 +345,8 @@ func (a *Aggregator) Merge(o *Aggregator) {
 // small child tables) of daily aggregate storage. Nothing in it identifies
 // a person: visitors are counts only.
 type Day struct {
-	Date            Date             `json:"-"`
-	Requests        int64            `json:"requests"`
-	HumanRequests   int64            `json:"human_requests"`
-	BotRequests     int64            `json:"bot_requests"`
-	UniqueVisitors  int64            `json:"unique_visitors"`
-	HumanVisitors   int64            `json:"unique_human_visitors"`
-	Pages           int64            `json:"pages"`
-	StaticFiles     int64            `json:"static_files"`
-	NotFound        int64            `json:"not_found"`
-	Bytes           int64            `json:"bytes"`
+	Date Date `json:"-"`
+	Counts
 	Status          map[int]int64    `json:"status"`
 	Hours           [24]int64        `json:"hours"`
 	Browsers        map[string]int64 `json:"browsers"`
@@ -369,8 +361,9 @@ type Day struct {
 
 func (d *dayAgg) export() Day {
 	out := Day{
-		Date: d.date, Requests: d.requests, HumanRequests: d.human, BotRequests: d.bot,
-		Pages: d.pages, StaticFiles: d.static, NotFound: d.notFnd, Bytes: d.bytes,
+		Date: d.date,
+		Counts: Counts{Requests: d.requests, HumanRequests: d.human, BotRequests: d.bot,
+			Pages: d.pages, StaticFiles: d.static, NotFound: d.notFnd, Bytes: d.bytes},
 		Hours: d.hours, GoAccessHits: d.gaHits,
 		Status:          make(map[int]int64),
 		GoAccessStatus:  make(map[int]int64),

@@ -54,8 +54,8 @@ func TestAnalyzeExactFigures(t *testing.T) {
 		t.Errorf("lines = %+v", r.Lines)
 	}
 	want := []DayRow{
-		{Date: "2024-03-01", Requests: 5, HumanRequests: 4, BotRequests: 1, UniqueVisitors: 4, HumanVisitors: 3, Pages: 3, StaticFiles: 1, NotFound: 1, Bytes: 500},
-		{Date: "2024-03-02", Requests: 2, HumanRequests: 2, UniqueVisitors: 2, HumanVisitors: 2, Pages: 2, Bytes: 200},
+		{Date: "2024-03-01", Counts: Counts{Requests: 5, HumanRequests: 4, BotRequests: 1, UniqueVisitors: 4, HumanVisitors: 3, Pages: 3, StaticFiles: 1, NotFound: 1, Bytes: 500}},
+		{Date: "2024-03-02", Counts: Counts{Requests: 2, HumanRequests: 2, UniqueVisitors: 2, HumanVisitors: 2, Pages: 2, Bytes: 200}},
 	}
 	if !reflect.DeepEqual(r.Days, want) {
 		t.Errorf("days =\n%+v\nwant\n%+v", r.Days, want)

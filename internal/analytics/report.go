@@ -59,18 +59,24 @@ type Totals struct {
 	AvgDailyHumanVisitor float64 `json:"average_daily_unique_human_visitors"`
 }
 
+// Counts are a day's figures, shared by the aggregate (Day) and the
+// report's row (DayRow); embedded, their JSON fields sit at the top level.
+type Counts struct {
+	Requests       int64 `json:"requests"`
+	HumanRequests  int64 `json:"human_requests"`
+	BotRequests    int64 `json:"bot_requests"`
+	UniqueVisitors int64 `json:"unique_visitors"`
+	HumanVisitors  int64 `json:"unique_human_visitors"`
+	Pages          int64 `json:"pages"`
+	StaticFiles    int64 `json:"static_files"`
+	NotFound       int64 `json:"not_found"`
+	Bytes          int64 `json:"bytes"`
+}
+
 // DayRow is one day of the report.
 type DayRow struct {
-	Date           string `json:"date"`
-	Requests       int64  `json:"requests"`
-	HumanRequests  int64  `json:"human_requests"`
-	BotRequests    int64  `json:"bot_requests"`
-	UniqueVisitors int64  `json:"unique_visitors"`
-	HumanVisitors  int64  `json:"unique_human_visitors"`
-	Pages          int64  `json:"pages"`
-	StaticFiles    int64  `json:"static_files"`
-	NotFound       int64  `json:"not_found"`
-	Bytes          int64  `json:"bytes"`
+	Date string `json:"date"`
+	Counts
 }
 
 // StatusRow counts one status code; code 0 is a line that ended before its status.
@@ -175,11 +181,7 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 		for k, n := range d.Bots {
 			bots[k] += n
 		}
-		r.Days = append(r.Days, DayRow{
-			Date: d.Date.String(), Requests: d.Requests, HumanRequests: d.HumanRequests,
-			BotRequests: d.BotRequests, UniqueVisitors: d.UniqueVisitors, HumanVisitors: d.HumanVisitors,
-			Pages: d.Pages, StaticFiles: d.StaticFiles, NotFound: d.NotFound, Bytes: d.Bytes,
-		})
+		r.Days = append(r.Days, DayRow{Date: d.Date.String(), Counts: d.Counts})
 		g := &r.GoAccess
 		g.ValidRequests += d.GoAccessHits
 		g.UniqueVisitors += d.GoAccessVisitors
