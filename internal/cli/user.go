@@ -126,6 +126,9 @@ func sweepAccounts(ctx context.Context, a *app, now time.Time, log *slog.Logger)
 		{"participant change history", func() (int64, error) {
 			return people.SweepHistory(ctx, db, a.retentionDays("person_changes"), now)
 		}},
+		{"sign-ups never confirmed", func() (int64, error) {
+			return people.SweepUnconfirmed(ctx, db, now.Add(-people.UnconfirmedGrace))
+		}},
 		{"audit entries past their retention", func() (int64, error) {
 			days := a.retentionDays("audit")
 			if days < 0 {

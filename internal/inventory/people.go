@@ -3,7 +3,7 @@ package inventory
 // Retention rules for participant data.
 var (
 	accountRetention = Retention{
-		Rule: "while your account exists; removed with it when you ask for removal and staff approve",
+		Rule: "while your account exists; removed with it when you ask for removal and staff approve, and a week after sign-up if the address was never confirmed",
 	}
 	changeRetention = Retention{
 		Key:  "person_changes",

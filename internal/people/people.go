@@ -609,6 +609,27 @@ func History(ctx context.Context, q store.Querier, personID int64) ([]Change, er
 	return out, rows.Err()
 }
 
+// UnconfirmedGrace is how long a sign-up whose address was never confirmed
+// is kept: long enough for a slow mail, short enough that typing someone
+// else's address leaves nothing behind.
+const UnconfirmedGrace = 7 * 24 * time.Hour
+
+// SweepUnconfirmed deletes accounts created before the cutoff that never
+// confirmed any address, hold no address from a public record or staff,
+// and have no staff role. Their addresses, roles, sessions, links and
+// history go with them (foreign keys cascade); their consent entries stay,
+// under a number that now leads to no one.
+func SweepUnconfirmed(ctx context.Context, q store.Querier, cutoff time.Time) (int64, error) {
+	res, err := q.Exec(ctx, `DELETE FROM people WHERE created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = people.id AND (e.verified_at IS NOT NULL OR e.origin <> ?))
+		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = people.id AND r.role <> ?)`,
+		cutoff.UTC(), string(OriginSelf), string(auth.Participant))
+	if err != nil {
+		return 0, fmt.Errorf("removing unconfirmed sign-ups: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // SweepHistory deletes history entries older than keepDays (a negative
 // value keeps them forever) and returns how many it removed.
 func SweepHistory(ctx context.Context, q store.Querier, keepDays int, now time.Time) (int64, error) {

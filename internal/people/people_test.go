@@ -320,3 +320,48 @@ func TestUnprovenClaimDoesNotBlockTheOwner(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepUnconfirmed is U3 for sign-ups: an account whose address was
+// never confirmed is removed after the grace period with everything it
+// held; confirmed accounts, staff and public-record people stay.
+func TestSweepUnconfirmed(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		mk := func(name, addr string, verified bool, origin people.Origin, roles ...auth.Role) people.Person {
+			p, _, err := people.Create(ctx, db, people.New{Name: name, Email: addr, Origin: origin, Verified: verified, Roles: append([]auth.Role{auth.Participant}, roles...)}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		gone := mk("Never Confirmed", "never@example.org", false, people.OriginSelf)
+		if _, err := people.AddEmail(ctx, db, gone.ID, gone.ID, "second@example.org", people.OriginSelf, now); err != nil {
+			t.Fatal(err)
+		}
+		kept := []people.Person{
+			mk("Confirmed", "ok@example.org", true, people.OriginSelf),
+			mk("Author", "author@example.org", false, people.OriginDraftAuthor),
+			mk("Staff", "staff@example.org", false, people.OriginSelf, auth.Secretariat),
+		}
+		if n, err := people.SweepUnconfirmed(ctx, db, now); err != nil || n != 0 {
+			t.Fatalf("within the grace period: removed %d, %v", n, err)
+		}
+		n, err := people.SweepUnconfirmed(ctx, db, now.Add(people.UnconfirmedGrace+time.Hour))
+		if err != nil || n != 1 {
+			t.Fatalf("after the grace period: removed %d, %v; want the one unconfirmed sign-up", n, err)
+		}
+		if _, err := people.Get(ctx, db, gone.ID); !errors.Is(err, people.ErrNotFound) {
+			t.Errorf("the unconfirmed account is still there: %v", err)
+		}
+		var left int
+		db.QueryRow(ctx, "SELECT COUNT(*) FROM person_emails WHERE person_id = ?", gone.ID).Scan(&left)
+		if left != 0 {
+			t.Errorf("%d addresses of the removed account remain", left)
+		}
+		for _, p := range kept {
+			if _, err := people.Get(ctx, db, p.ID); err != nil {
+				t.Errorf("%s was removed: %v", p.Name, err)
+			}
+		}
+	})
+}
