@@ -144,9 +144,9 @@ func Default() *Inventory {
 		foundationItems(),
 		accessLogItems(),
 		cookieItems(),
-		auditItems(),
 		usageItems(),
 		peopleItems(),
+		auditItems(),
 	} {
 		items = append(items, part...)
 	}

@@ -72,3 +72,11 @@ func TestAccessLogDeclaresNoLinkingFields(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryPersonalTableHasAName(t *testing.T) {
+	for _, table := range inventory.Default().PersonalTables() {
+		if inventory.TableName(table) == table {
+			t.Errorf("table %s holds personal data but has no plain name in internal/inventory/tables.go", table)
+		}
+	}
+}

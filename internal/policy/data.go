@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"plenary/internal/inventory"
@@ -21,7 +22,7 @@ type statementData struct {
 	CookiesURL, VersionsURL string
 	LogFields               []itemView
 	LogRetention            string
-	Collected               []itemView
+	Collected               []recordView
 	Processors              []processorView
 	ThirdPartyCookies       string
 }
@@ -38,32 +39,11 @@ func (s *Service) statementData() statementData {
 		d.LogFields = append(d.LogFields, itemView{Label: it.Label})
 		d.LogRetention = RetentionText(it.Retention, f.RetentionDays)
 	}
-	for _, it := range s.Inventory.Personal(inventory.Column) {
-		d.Collected = append(d.Collected, itemView{
-			Label: it.Label, Purpose: it.Purpose,
-			Visible:   AudienceText(it.Visible),
-			Retention: RetentionText(it.Retention, f.RetentionDays),
-		})
-	}
-	d.Collected = dedupe(d.Collected)
+	d.Collected = s.records(f)
 	for _, p := range s.Inventory.EnabledProcessors() {
 		d.Processors = append(d.Processors, processorView{Name: p.Name, Location: p.Location, Purpose: p.Purpose})
 	}
 	return d
-}
-
-// dedupe drops repeated lines: several columns (a name in two tables, say)
-// can read the same to a person.
-func dedupe(items []itemView) []itemView {
-	seen := map[itemView]bool{}
-	var out []itemView
-	for _, it := range items {
-		if !seen[it] {
-			seen[it] = true
-			out = append(out, it)
-		}
-	}
-	return out
 }
 
 // RetentionText says how long data under rule r stays, with the operator's
@@ -103,4 +83,44 @@ func AudienceText(aud []inventory.Audience) string {
 		parts = append(parts, "staff with the "+strings.Join(staff, " or ")+" role")
 	}
 	return strings.Join(parts, " and ")
+}
+
+// recordView is one kind of record in the statement (a table): the items
+// it holds, why, who sees them and how long they stay. The page's
+// inventory table gives the same facts item by item.
+type recordView struct {
+	Name, Items, Purposes, Visible, Retention string
+}
+
+func (s *Service) records(f Facts) []recordView {
+	var out []recordView
+	for _, table := range s.Inventory.PersonalTables() {
+		var items, purposes, rules []string
+		var aud []inventory.Audience
+		for _, it := range s.Inventory.Personal(inventory.Column) {
+			if it.Table != table {
+				continue
+			}
+			items = appendNew(items, it.Label)
+			purposes = appendNew(purposes, it.Purpose)
+			rules = appendNew(rules, RetentionText(it.Retention, f.RetentionDays))
+			for _, a := range it.Visible {
+				if !slices.Contains(aud, a) {
+					aud = append(aud, a)
+				}
+			}
+		}
+		out = append(out, recordView{
+			Name: inventory.TableName(table), Items: strings.Join(items, "; "), Purposes: strings.Join(purposes, "; "),
+			Visible: AudienceText(aud), Retention: strings.Join(rules, "; "),
+		})
+	}
+	return out
+}
+
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
 }

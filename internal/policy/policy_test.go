@@ -91,7 +91,7 @@ func TestEnsureCurrent(t *testing.T) {
 			t.Fatalf("EnsureCurrent after an inventory change = %v, %v", pub, err)
 		}
 		cur, _ = s.Current(ctx)
-		if !cur.Material || !strings.Contains(cur.Body, "- your telephone number: to call you back") {
+		if !cur.Material || !strings.Contains(cur.Body, "; your telephone number.") || !strings.Contains(cur.Body, "; to call you back.") {
 			t.Errorf("inventory change: material %v, body lacks the new line", cur.Material)
 		}
 		if vs, _ := s.List(ctx); len(vs) != 3 {
