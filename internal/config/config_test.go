@@ -1,15 +1,8 @@
 package config_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"flag"
 	"io"
-	"math/big"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,6 +11,7 @@ import (
 	"time"
 
 	"plenary/internal/config"
+	"plenary/internal/testcert"
 )
 
 // load parses args the way every plenary command does and validates them.
@@ -169,7 +163,7 @@ func TestBadValuesNameTheirFlag(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cert, key := selfSigned(t, dir)
+	cert, key := testcert.SelfSigned(t, dir)
 	garbage := filepath.Join(dir, "garbage.pem")
 	os.WriteFile(garbage, []byte("not a certificate"), 0o600)
 
@@ -229,7 +223,7 @@ func TestBadValuesNameTheirFlag(t *testing.T) {
 func TestTLSConfiguration(t *testing.T) {
 	clearEnv(t)
 	dir := t.TempDir()
-	cert, key := selfSigned(t, dir)
+	cert, key := testcert.SelfSigned(t, dir)
 	c, err := load(t, "--data", dir, "--tls-cert", cert, "--tls-key", key, "--addr", "127.0.0.1:8443")
 	if err != nil {
 		t.Fatal(err)
@@ -237,33 +231,4 @@ func TestTLSConfiguration(t *testing.T) {
 	if !c.TLS() || c.BaseURL.String() != "https://127.0.0.1:8443" {
 		t.Errorf("TLS %v, base URL %s", c.TLS(), c.BaseURL)
 	}
-}
-
-// selfSigned writes a throw-away certificate and key for 127.0.0.1.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	return certFile, keyFile
 }

@@ -176,12 +176,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) resetTokenForm(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PathValue("token")
-	if _, err := auth.PeekToken(r.Context(), s.DB, auth.PurposeReset, tok, s.Now()); err != nil {
-		return tokenError(err)
-	}
-	s.render(w, r, http.StatusOK, "reset_token", pageData{Title: "Choose a new password", Data: tokenData{Token: tok}})
-	return nil
+	return s.tokenPage(w, r, auth.PurposeReset, "reset_token", "Choose a new password")
 }
 
 // resetPassword sets the new password, confirms the address the link was

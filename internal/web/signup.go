@@ -201,11 +201,17 @@ func tokenError(err error) error {
 // verifyPage shows the button that confirms an address. Following the
 // link changes nothing: mail scanners open every link.
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	return s.tokenPage(w, r, auth.PurposeVerify, "verify", "Confirm your address")
+}
+
+// tokenPage shows the form behind a mailed link when the link is still
+// good, and a page that says why not otherwise; it uses nothing up.
+func (s *Server) tokenPage(w http.ResponseWriter, r *http.Request, purpose, page, title string) error {
 	tok := r.PathValue("token")
-	if _, err := auth.PeekToken(r.Context(), s.DB, auth.PurposeVerify, tok, s.Now()); err != nil {
+	if _, err := auth.PeekToken(r.Context(), s.DB, purpose, tok, s.Now()); err != nil {
 		return tokenError(err)
 	}
-	s.render(w, r, http.StatusOK, "verify", pageData{Title: "Confirm your address", Data: tokenData{Token: tok}})
+	s.render(w, r, http.StatusOK, page, pageData{Title: title, Data: tokenData{Token: tok}})
 	return nil
 }
 
