@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"plenary/internal/store"
+	"plenary/internal/store/storetest"
 )
 
 // mailbox is a real SMTP server on a random local port that keeps every
@@ -321,49 +322,12 @@ func TestUnderageSignUpKeepsNothing(t *testing.T) {
 // findInTables scans every row of every table for any of values.
 func findInTables(t testing.TB, db *store.DB, values []string) string {
 	t.Helper()
-	ctx := context.Background()
-	cols, err := db.Columns(ctx)
-	if err != nil {
-		t.Fatal(err)
+	m := map[string]string{}
+	for _, v := range values {
+		m[v] = v
 	}
-	seen := map[string]bool{}
-	for _, c := range cols {
-		if seen[c.Table] {
-			continue
-		}
-		seen[c.Table] = true
-		rows, err := db.Query(ctx, "SELECT * FROM "+c.Table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		names, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(names))
-			ptrs := make([]any, len(names))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
-				t.Fatal(err)
-			}
-			var b strings.Builder
-			for _, v := range vals {
-				if raw, ok := v.([]byte); ok {
-					b.Write(raw)
-				} else {
-					fmt.Fprint(&b, v)
-				}
-				b.WriteByte(' ')
-			}
-			for _, v := range values {
-				if strings.Contains(strings.ToLower(b.String()), strings.ToLower(v)) {
-					rows.Close()
-					return c.Table + " holds " + v
-				}
-			}
-		}
-		rows.Close()
+	if found := storetest.FindInTables(t, db, m); len(found) > 0 {
+		return found[0]
 	}
 	return ""
 }

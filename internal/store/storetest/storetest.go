@@ -9,9 +9,11 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"plenary/internal/store"
@@ -100,4 +102,68 @@ func PostgresURL(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// FindInTables reads every row of every table and reports, for each
+// value of values found in a row (case-insensitively), "TABLE holds KEY".
+// Tests use it to prove that something typed was kept nowhere.
+func FindInTables(t testing.TB, db *store.DB, values map[string]string) []string {
+	t.Helper()
+	ctx := context.Background()
+	cols, err := db.Columns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	seen := map[string]bool{}
+	for _, c := range cols {
+		if seen[c.Table] {
+			continue
+		}
+		seen[c.Table] = true
+		found = append(found, findInTable(t, db, c.Table, values)...)
+	}
+	return found
+}
+
+func findInTable(t testing.TB, db *store.DB, table string, values map[string]string) []string {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "SELECT * FROM "+table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	names, _ := rows.Columns()
+	var found []string
+	reported := map[string]bool{}
+	for rows.Next() {
+		vals := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, v := range vals {
+			if raw, ok := v.([]byte); ok {
+				b.Write(raw)
+			} else {
+				fmt.Fprint(&b, v)
+			}
+			b.WriteByte(' ')
+		}
+		row := strings.ToLower(b.String())
+		for key, v := range values {
+			if !reported[key] && strings.Contains(row, strings.ToLower(v)) {
+				reported[key] = true
+				found = append(found, table+" holds "+key)
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return found
 }
