@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/accesslog/accesslogtest"
 	"plenary/internal/store/storetest"
 )
 
@@ -251,19 +252,7 @@ func (s *server) logFiles(t testing.TB) []string {
 // client has read the whole answer: use waitForLog for a request just made.
 func (s *server) logLines(t testing.TB) []string {
 	t.Helper()
-	var out []string
-	for _, f := range s.logFiles(t) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for l := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
-			if l != "" {
-				out = append(out, l)
-			}
-		}
-	}
-	return out
+	return accesslogtest.Lines(t, filepath.Join(s.DataDir, "logs"))
 }
 
 // engines runs fn as subtest "sqlite" with no extra arguments, and as

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/accesslog/accesslogtest"
 )
 
 // line is a parsed combined-log-format line.
@@ -47,23 +48,7 @@ func parseLine(t *testing.T, s string) line {
 // readLines returns every line of every log file in dir.
 func readLines(t *testing.T, dir string) []string {
 	t.Helper()
-	files, err := accesslog.Files(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for l := range strings.SplitSeq(strings.TrimSuffix(string(b), "\n"), "\n") {
-			if l != "" {
-				out = append(out, l)
-			}
-		}
-	}
-	return out
+	return accesslogtest.Lines(t, dir)
 }
 
 var fixed = time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)

@@ -6,7 +6,6 @@ package web
 // end that every template was rendered by some test.
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/accesslog/accesslogtest"
 	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/config"
@@ -258,23 +258,7 @@ func (s *site) waitForLines(t testing.TB, n int) []string {
 // logLines returns every access-log line written so far.
 func (s *site) logLines(t testing.TB) []string {
 	t.Helper()
-	files, err := accesslog.Files(s.LogDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			out = append(out, sc.Text())
-		}
-		fh.Close()
-	}
-	return out
+	return accesslogtest.Lines(t, s.LogDir)
 }
 
 // concretePath turns a route pattern into a method and a path that the
