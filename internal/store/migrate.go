@@ -39,9 +39,9 @@ var placeholders = map[Dialect]*strings.Replacer{
 	),
 }
 
-// migrationLock is an arbitrary constant for pg_advisory_xact_lock, so that
-// instances starting together against one PostgreSQL migrate one at a time.
-const migrationLock = 0x706c656e617279 // "plenary"
+// migrationLock names the lock under which instances starting together
+// against one PostgreSQL migrate one at a time.
+const migrationLock = "plenary"
 
 // Migrate applies every embedded migration not yet applied and returns the
 // names it applied.
@@ -54,10 +54,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	// Under the lock too: on PostgreSQL two concurrent CREATE TABLE IF NOT
 	// EXISTS can both decide to create, and one then fails.
 	err = db.Tx(ctx, func(tx *Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLock); err != nil {
-				return fmt.Errorf("taking migration lock: %w", err)
-			}
+		if err := tx.Lock(ctx, migrationLock); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY,
@@ -82,10 +80,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		did := false
 		err = db.Tx(ctx, func(tx *Tx) error {
-			if db.dialect == Postgres {
-				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLock); err != nil {
-					return fmt.Errorf("taking migration lock: %w", err)
-				}
+			if err := tx.Lock(ctx, migrationLock); err != nil {
+				return err
 			}
 			var n int
 			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE name = ?", name).Scan(&n); err != nil {
