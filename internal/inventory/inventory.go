@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"plenary/internal/roles"
 )
 
 // Kind says where a piece of data lives.
@@ -36,17 +38,29 @@ const (
 )
 
 // Audience names who may see a piece of data: the public, the person it is
-// about, or a staff role.
+// about, or a staff role. A staff audience is the role itself (the same
+// value auth checks routes against), so the inventory cannot name a role
+// the site does not have.
 type Audience string
 
 const (
 	Public      Audience = "public"
 	Self        Audience = "the person it is about"
-	Secretariat Audience = "secretariat"
-	Finance     Audience = "finance"
-	Security    Audience = "security"
-	Admin       Audience = "admin"
+	Secretariat          = Audience(roles.Secretariat)
+	Finance              = Audience(roles.Finance)
+	Security             = Audience(roles.Security)
+	Admin                = Audience(roles.Admin)
 )
+
+// StaffAudience is the audience made of the holders of a staff role.
+func StaffAudience(r roles.Role) Audience { return Audience(r) }
+
+// Role returns the staff role an audience stands for, and false for the
+// public and for the person the data is about.
+func (a Audience) Role() (roles.Role, bool) {
+	r := roles.Role(a)
+	return r, r.Staff()
+}
 
 // Retention says how long a piece of data stays. Key, when set, names the
 // configuration setting (--retention KEY=DAYS) that can change Days; a
