@@ -63,13 +63,29 @@ func (a Audience) Role() (roles.Role, bool) {
 }
 
 // Retention says how long a piece of data stays. Key, when set, names the
-// configuration setting (--retention KEY=DAYS) that can change Days; a
-// sweeper removes what has outlived its rule.
+// configuration setting (--retention KEY=DAYS) that can change Days; the
+// job named by JobName, registered in internal/retention, removes what has
+// outlived the rule (a test there fails when the job does not exist).
 type Retention struct {
 	Key     string // configuration key, e.g. "access_log"; empty when fixed
 	Days    int    // default lifetime in days; 0 with Forever false means "while the record exists"
 	Forever bool   // kept without limit (public record, or an operator's choice)
 	Rule    string // the rule in plain words, shown on the privacy page
+	// Job names the retention job that enforces the rule; empty means
+	// the job named like Key.
+	Job string
+}
+
+// JobName is the retention job that enforces the rule: Job, or the job
+// named like the configuration key; "" for a rule kept forever.
+func (r Retention) JobName() string {
+	switch {
+	case r.Forever:
+		return ""
+	case r.Job != "":
+		return r.Job
+	}
+	return r.Key
 }
 
 // Item is one declared piece of data.

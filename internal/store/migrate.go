@@ -142,3 +142,45 @@ func (db *DB) Columns(ctx context.Context) ([]Column, error) {
 	}
 	return cols, rows.Err()
 }
+
+// ForeignKey is one foreign key of the live schema.
+type ForeignKey struct {
+	Table, Column string // the referencing side
+	RefTable      string // the table it points to
+	Cascade       bool   // ON DELETE CASCADE: removing the referenced row removes this one
+}
+
+// ForeignKeys lists every foreign key of every plenary table, read from the
+// engine's catalogue, so the retention test can tell which tables are
+// emptied along with another.
+func (db *DB) ForeignKeys(ctx context.Context) ([]ForeignKey, error) {
+	var query string
+	switch db.dialect {
+	case Postgres:
+		query = `SELECT t.relname, a.attname, r.relname, c.confdeltype = 'c'
+			FROM pg_constraint c
+			JOIN pg_class t ON t.oid = c.conrelid
+			JOIN pg_class r ON r.oid = c.confrelid
+			JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+			WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
+			ORDER BY t.relname, a.attname`
+	default:
+		query = `SELECT m.name, f."from", f."table", f.on_delete = 'CASCADE'
+			FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+			WHERE m.type = 'table' ORDER BY m.name, f."from"`
+	}
+	rows, err := db.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("reading foreign keys from the catalogue: %w", err)
+	}
+	defer rows.Close()
+	var out []ForeignKey
+	for rows.Next() {
+		var fk ForeignKey
+		if err := rows.Scan(&fk.Table, &fk.Column, &fk.RefTable, &fk.Cascade); err != nil {
+			return nil, fmt.Errorf("reading foreign keys from the catalogue: %w", err)
+		}
+		out = append(out, fk)
+	}
+	return out, rows.Err()
+}

@@ -255,3 +255,28 @@ func TestOpenRejectsUnknownScheme(t *testing.T) {
 		t.Fatal("mysql:// was accepted")
 	}
 }
+
+// TestForeignKeys reads the catalogue of both engines the same way.
+func TestForeignKeys(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		fks, err := db.ForeignKeys(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[store.ForeignKey]bool{
+			{Table: "sessions", Column: "person_id", RefTable: "people", Cascade: true}:          false,
+			{Table: "auth_tokens", Column: "email_id", RefTable: "person_emails", Cascade: true}: false,
+			{Table: "consent_ledger", Column: "policy_version_id", RefTable: "policy_versions"}:  false,
+		}
+		for _, fk := range fks {
+			if _, ok := want[fk]; ok {
+				want[fk] = true
+			}
+		}
+		for fk, seen := range want {
+			if !seen {
+				t.Errorf("%+v not found among %+v", fk, fks)
+			}
+		}
+	})
+}
