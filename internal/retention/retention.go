@@ -147,12 +147,21 @@ func sweepAccessLog(ctx context.Context, env *Env, _ *store.Tx, now time.Time) (
 		Progress: func(file string, lines int64) {
 			env.progress("counted %s (%d lines) into usage trends", filepath.Base(file), lines)
 		}}
-	if _, err := in.Run(ctx, now); err != nil {
+	done, err := in.Run(ctx, now)
+	if env.Log != nil {
+		for _, f := range done {
+			env.Log.Info("usage ingestion: counted a finished log file", "file", f.File, "lines", f.Lines, "invalid", f.Invalid)
+		}
+	}
+	if err != nil {
 		return Counts{AccessLogFiles: 0}, fmt.Errorf("counting finished access logs (no file was removed): %w", err)
 	}
 	removed, err := accesslog.Sweep(env.LogDir, env.Days("access_log"), now)
 	for _, r := range removed {
 		env.progress("removed %s (%s, %d bytes): older than the retention rule", filepath.Base(r.Path), r.Day, r.Bytes)
+		if env.Log != nil {
+			env.Log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes)
+		}
 	}
 	return Counts{AccessLogFiles: int64(len(removed))}, err
 }
