@@ -203,3 +203,40 @@ func waitFor(t *testing.T, s *serving, text string) string {
 	t.Fatalf("the server never logged %q:\n%s", text, s.Stderr)
 	return ""
 }
+
+// TestBackupKeepsAuditCheckpoints: a backup carries the audit checkpoints
+// taken before its snapshot, so the restored copy verifies against them,
+// and a checkpoint written after the backup does not make the backup look
+// cut short.
+func TestBackupKeepsAuditCheckpoints(t *testing.T) {
+	clearEnv(t)
+	data := t.TempDir()
+	if code, _, stderr := runWithStdin(t, "a long passphrase\n", "user", "add", "--data", data, "--email", "a@example.org", "--name", "Someone"); code != 0 {
+		t.Fatalf("user add: %s", stderr)
+	}
+	if code, _, stderr := run(t, "sweep", "--data", data); code != 0 {
+		t.Fatalf("sweep: %s", stderr)
+	}
+	to := filepath.Join(t.TempDir(), "backup")
+	if code, _, stderr := run(t, "backup", "--data", data, "--to", to); code != 0 {
+		t.Fatalf("backup: %s", stderr)
+	}
+	if code, _, stderr := runWithStdin(t, "a long passphrase\n", "user", "add", "--data", data, "--email", "b@example.org", "--name", "Someone Else"); code != 0 {
+		t.Fatalf("user add: %s", stderr)
+	}
+	if code, _, stderr := run(t, "sweep", "--data", data); code != 0 {
+		t.Fatalf("sweep: %s", stderr)
+	}
+	st, err := os.Stat(filepath.Join(to, audit.CheckpointFile))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("the backup's checkpoint file: %v, want mode 0600", err)
+	}
+	code, stdout, stderr := run(t, "audit", "verify", "--data", to)
+	if code != 0 || !strings.Contains(stdout, "intact: 1 entries") || !strings.Contains(stdout, "matches 1 checkpoints") {
+		t.Errorf("verifying the backup: exit %d, %s %s", code, stdout, stderr)
+	}
+	code, _, stderr = run(t, "audit", "verify", "--data", to, "--checkpoints", filepath.Join(data, audit.CheckpointFile))
+	if code != 1 || !strings.Contains(stderr, "newest entries were removed") {
+		t.Errorf("the backup against the live checkpoints: exit %d, %s", code, stderr)
+	}
+}
