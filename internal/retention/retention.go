@@ -156,7 +156,11 @@ func sweepAccessLog(ctx context.Context, env *Env, _ *store.Tx, now time.Time) (
 	if err != nil {
 		return Counts{AccessLogFiles: 0}, fmt.Errorf("counting finished access logs (no file was removed): %w", err)
 	}
-	removed, err := accesslog.Sweep(env.LogDir, env.Days("access_log"), now)
+	days := env.Days("access_log")
+	if err := allCounted(ctx, env, days, now); err != nil {
+		return Counts{AccessLogFiles: 0}, err
+	}
+	removed, err := accesslog.Sweep(env.LogDir, days, now)
 	for _, r := range removed {
 		env.progress("removed %s (%s, %d bytes): older than the retention rule", filepath.Base(r.Path), r.Day, r.Bytes)
 		if env.Log != nil {
@@ -164,6 +168,40 @@ func sweepAccessLog(ctx context.Context, env *Env, _ *store.Tx, now time.Time) (
 		}
 	}
 	return Counts{AccessLogFiles: int64(len(removed))}, err
+}
+
+// allCounted checks that every file the sweep is about to remove has been
+// counted into usage trends, also the files of other instances that share
+// this data directory, which this instance does not count itself. A file
+// that is not stops the removal of every file until its own instance has
+// counted it.
+func allCounted(ctx context.Context, env *Env, days int, now time.Time) error {
+	if days < 0 {
+		return nil
+	}
+	files, err := accesslog.Files(env.LogDir)
+	if err != nil {
+		return fmt.Errorf("listing access logs: %w", err)
+	}
+	cutoff := now.UTC().AddDate(0, 0, -days).Format(time.DateOnly)
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".gz"), ".log")
+		if len(name) < len("access-x-2006-01-02") {
+			continue
+		}
+		instance, day := strings.TrimPrefix(name[:len(name)-11], "access-"), name[len(name)-10:]
+		if _, err := time.Parse(time.DateOnly, day); err != nil || day >= cutoff {
+			continue
+		}
+		var n int
+		if err := env.DB.QueryRow(ctx, "SELECT COUNT(*) FROM usage_sources WHERE instance = ? AND day = ?", instance, day).Scan(&n); err != nil {
+			return fmt.Errorf("checking that %s was counted: %w", filepath.Base(f), err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%s is past its retention but instance %s has not counted it into usage trends yet; no file was removed", filepath.Base(f), instance)
+		}
+	}
+	return nil
 }
 
 // Result is what one job did.

@@ -245,6 +245,46 @@ func TestAccessLogIsCountedBeforeRemoval(t *testing.T) {
 	})
 }
 
+// TestOtherInstancesFilesAreCountedFirst: instances may share a data
+// directory; a file of another instance that is past retention but not yet
+// counted by that instance is not removed, and neither is any other.
+func TestOtherInstancesFilesAreCountedFirst(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		env, _ := newEnv(t, db, now)
+		mine := filepath.Join(env.LogDir, "access-box-2026-08-01.log")
+		theirs := filepath.Join(env.LogDir, "access-web-2-2026-08-01.log")
+		writeLog(t, mine, "01/Aug/2026")
+		writeLog(t, theirs, "01/Aug/2026")
+		job := func() retention.Result {
+			for _, r := range retention.Run(ctx, env, now) {
+				if r.Job == "access_log" {
+					return r
+				}
+			}
+			t.Fatal("no access_log job ran")
+			return retention.Result{}
+		}
+		res := job()
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "instance web-2 has not counted it") {
+			t.Errorf("access_log job: %v, want a refusal naming the other instance", res.Err)
+		}
+		for _, f := range []string{mine, theirs} {
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%s was removed before every expired file was counted: %v", filepath.Base(f), err)
+			}
+		}
+		other := *env
+		other.Instance = "web-2"
+		for _, r := range retention.Run(ctx, &other, now) {
+			if r.Job == "access_log" && (r.Err != nil || r.Counts[retention.AccessLogFiles] != 2) {
+				t.Errorf("once web-2 counted its file: %s, %v; want both files removed", r.Counts, r.Err)
+			}
+		}
+	})
+}
+
 func newEnv(t *testing.T, db *store.DB, now time.Time) (*retention.Env, *bytes.Buffer) {
 	t.Helper()
 	inv := inventory.Default()
