@@ -239,28 +239,38 @@ type NewAccount struct {
 	Roles       []auth.Role
 }
 
-// AddAccount creates a confirmed account with roles, on the operator's
-// word: the one who runs the command holds the server and vouches for the
-// address and the person's age. Its audit entry names the command line.
-func (s *Service) AddAccount(ctx context.Context, a Actor, n NewAccount, passwordHash string, now time.Time) (Person, error) {
+// Check returns the account cleaned, or every problem.
+func (n NewAccount) Check() (NewAccount, error) {
 	var errs validate.Errors
-	name, err := CleanName(n.Name)
+	var err error
+	n.Name, err = CleanName(n.Name)
 	errs.Check("name", err)
-	addr, err := CleanEmail(n.Email)
+	n.Email, err = CleanEmail(n.Email)
 	errs.Check("email", err)
 	for _, r := range n.Roles {
 		if !slices.Contains(auth.AllRoles, r) {
 			errs.Add("role", fmt.Sprintf("There is no role %q.", r))
 		}
 	}
-	if err := errs.Err(); err != nil {
+	return n, errs.Err()
+}
+
+// AddAccount creates a confirmed account with roles, on the operator's
+// word: the one who runs the command holds the server and vouches for the
+// address and the person's age. Its audit entry names the command line.
+func (s *Service) AddAccount(ctx context.Context, a Actor, n NewAccount, passwordHash string, now time.Time) (Person, error) {
+	n, err := n.Check()
+	if err != nil {
 		return Person{}, err
+	}
+	if passwordHash == "" {
+		return Person{}, errors.New("adding an account: no password hash")
 	}
 	var p Person
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		p, _, err = Create(ctx, tx, New{
-			Name: name, Email: addr, Origin: OriginStaff, Verified: true,
+			Name: n.Name, Email: n.Email, Origin: OriginStaff, Verified: true,
 			PasswordHash: passwordHash, AgeAttested: true, Roles: append([]auth.Role{auth.Participant}, n.Roles...),
 		}, now)
 		if err != nil {
@@ -446,11 +456,11 @@ func (s *Service) ActOnAddress(ctx context.Context, r Request, emailID int64, ac
 	}
 	var out ActedOn
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		e, err := GetEmail(ctx, tx, r.Person, emailID)
-		if err != nil {
+		if err := guardStaffAddresses(ctx, tx, r); err != nil {
 			return err
 		}
-		if err := guardStaffAddresses(ctx, tx, r); err != nil {
+		e, err := GetEmail(ctx, tx, r.Person, emailID)
+		if err != nil {
 			return err
 		}
 		switch action {
