@@ -403,7 +403,15 @@ func (s *Service) AddAddress(ctx context.Context, r Request, addr string, origin
 				return err
 			}
 		}
-		e, err := AddEmail(ctx, tx, r.Person, r.Actor.ID, addr, origin, now)
+		var e Email
+		if r.Staff {
+			e, err = AddEmail(ctx, tx, r.Person, r.Actor.ID, addr, origin, now)
+		} else {
+			// The history records the address once confirmed, not before:
+			// the person's page must show a free address no differently
+			// from a taken one until then.
+			e, err = addEmail(ctx, tx, r.Person, addr, OriginSelf, false, false, now.UTC())
+		}
 		if err != nil {
 			return err
 		}

@@ -52,8 +52,14 @@ func (s *Server) signupData() signupData {
 		Country:   s.Config.OrgCountry,
 		Org:       s.Config.OrgName,
 	}
+	// The summary names each item briefly: its label up to the first
+	// comma or parenthesis; the list below the summary gives all of it.
 	for _, c := range d.Collected {
-		d.Summary = append(d.Summary, c.What)
+		short := c.What
+		if i := strings.IndexAny(short, ",("); i > 0 {
+			short = strings.TrimSpace(short[:i])
+		}
+		d.Summary = append(d.Summary, short)
 	}
 	return d
 }

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"plenary/internal/auth"
+	"plenary/internal/people"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// TestFormsReportEveryProblemAndKeepWhatWasTyped: each form answers all
+// its problems at once, each next to its field, and keeps what was typed
+// and ticked (never a password; nothing at all without the age box).
+func TestFormsReportEveryProblemAndKeepWhatWasTyped(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	pid := a.signUp(t, "Ada Lovelace", "ada@example.org")
+	a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+	ada := a.signIn(t, "ada@example.org")
+	sam := a.signIn(t, "sam@example.org")
+	person := fmt.Sprintf("/admin/people/%d", pid)
+	tests := []struct {
+		name   string
+		b      *browser
+		path   string
+		form   url.Values
+		status int
+		want   []string // every message, and the kept values
+		absent []string
+	}{
+		{"empty sign-up", a.browser(t), "/signup", url.Values{}, 400, []string{
+			"The name is required.", "The e-mail address is required.", "A password is required", "13 or older", "agree to the privacy statement",
+			`href="#name"`, `href="#email"`, `href="#password"`, `href="#age_ok"`, `href="#consent"`,
+		}, nil},
+		{"sign-up keeps what was typed and ticked", a.browser(t), "/signup", url.Values{"name": {"Grace Hopper"}, "email": {"grace at example.org"}, "password": {"          "}, "age_ok": {"1"}}, 400, []string{
+			"does not look like an e-mail address", "mostly spaces", "agree to the privacy statement", "Nothing was saved",
+			`value="Grace Hopper"`, `value="grace at example.org"`, `name="age_ok" value="1" checked`,
+		}, []string{"13 or older to create", `name="consent" value="1" checked`}},
+		{"sign-up without the age box keeps nothing", a.browser(t), "/signup", url.Values{"name": {"Tim Tiny"}, "email": {"tim@kids.example"}, "password": {"Qz9!x"}, "consent": {"1"}}, 400, []string{
+			"13 or older", "Nothing you typed has been kept", "too short", `name="consent" value="1" checked`,
+		}, []string{"Tim Tiny", "tim@kids.example", `name="age_ok" value="1" checked`}},
+		{"account details", ada, "/account", url.Values{"name": {""}, "affiliation": {strings.Repeat("x", 301)}, "postal_address": {"1 Square\nLondon"}}, 400, []string{
+			"The name is required.", "The affiliation is too long", "Nothing was changed", "1 Square\nLondon",
+		}, nil},
+		{"account address", ada, "/account/emails", url.Values{"email": {"ada at work"}}, 400, []string{
+			"does not look like an e-mail address", `value="ada at work"`,
+		}, nil},
+		{"staff correction", sam, person, url.Values{"name": {"Ada\x1b[31m"}, "affiliation": {"Engines Ltd"}}, 400, []string{
+			"control characters", "Say which request", `value="Engines Ltd"`,
+		}, nil},
+		{"staff address", sam, person + "/emails", url.Values{"email": {"nope"}, "origin": {"registration"}}, 400, []string{
+			"does not look like an e-mail address", "Say which request", `value="nope"`, `<option value="registration" selected>`,
+		}, nil},
+		{"staff address kept request", sam, person + "/emails", url.Values{"email": {"nope"}, "origin": {"staff"}, "reason": {"asked on 3 May"}}, 400, []string{
+			"does not look like an e-mail address", `value="asked on 3 May"`,
+		}, []string{"Say which request"}},
+		{"reset", a.browser(t), "/reset", url.Values{"email": {"ada at example"}}, 400, []string{
+			"does not look like an e-mail address", `value="ada at example"`,
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.b.post(tt.path, tt.form)
+			if res.Status != tt.status {
+				t.Errorf("status %d, want %d: %.500s", res.Status, tt.status, res.Body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(res.Body, w) && !strings.Contains(res.Body, htmlEscape(w)) {
+					t.Errorf("the page lacks %q", w)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(res.Body, w) {
+					t.Errorf("the page shows %q", w)
+				}
+			}
+			if pw := tt.form.Get("password"); strings.TrimSpace(pw) != "" && strings.Contains(res.Body, pw) {
+				t.Error("the page shows the password")
+			}
+		})
+	}
+	if n := count(t, a.DB, "SELECT COUNT(*) FROM people"); n != 2 {
+		t.Errorf("%d people after bad forms, want 2", n)
+	}
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
+
+// TestBlankishPasswordsAreRefused: spaces and invisible characters do not
+// count towards a password's length, at sign-up and at reset.
+func TestBlankishPasswordsAreRefused(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	a.signUp(t, "Ada", "ada@example.org")
+	for _, pw := range []string{"          ", "\t\t\t\t\t\t\t\t\t\t\t", "a         ", "\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200bab"} {
+		res := a.browser(t).post("/signup", url.Values{"name": {"Bob"}, "email": {"bob@example.org"}, "password": {pw}, "age_ok": {"1"}, "consent": {"1"}})
+		if res.Status != 400 || !strings.Contains(res.Body, "not spaces") {
+			t.Errorf("sign-up with %q: %d", pw, res.Status)
+		}
+		b := a.browser(t)
+		b.post("/reset", url.Values{"email": {"ada@example.org"}})
+		tok := a.mailedToken(t, "ada@example.org", "reset")
+		if res := b.post("/reset/"+tok, url.Values{"password": {pw}}); res.Status != 400 || !strings.Contains(res.Body, "not spaces") {
+			t.Errorf("reset to %q: %d", pw, res.Status)
+		}
+	}
+	if n := count(t, a.DB, "SELECT COUNT(*) FROM people"); n != 1 {
+		t.Errorf("%d people", n)
+	}
+}
+
+// TestSignUpDisclosureIsScannable: the sign-up page says what it collects,
+// why, who sees it, where it is processed and where to read more, in a few
+// lines before the first field; each item's detail is one click away in a
+// details element that works without JavaScript.
+func TestSignUpDisclosureIsScannable(t *testing.T) {
+	s := newSite(t, siteOptions{Args: []string{"--org-country", "Norway"}})
+	page := s.get(t, "/signup").Body
+	main := page[strings.Index(page, "<main"):]
+	before := main[:strings.Index(main, "<input")]
+	full := regexp.MustCompile(`(?s)<details class="more">.*?</details>`)
+	if !full.MatchString(before) {
+		t.Fatal("the full detail is not in a details element before the form")
+	}
+	summary := full.ReplaceAllString(before, "")
+	visible := regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(summary, "")
+	for _, want := range []string{"We keep", "to run your account", "Who sees it", "in Norway", "privacy statement"} {
+		if !strings.Contains(visible, want) {
+			t.Errorf("the summary lacks %q: %s", want, visible)
+		}
+	}
+	if n := len(strings.Fields(visible)); n > 130 {
+		t.Errorf("%d words stand before the first field, want at most 130: %s", n, visible)
+	}
+	detail := full.FindString(before)
+	for _, want := range []string{"<summary>", "Seen by", "Kept"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("the detail lacks %q", want)
+		}
+	}
+}
+
+// TestAddingAnotherAccountsAddressAnswersAsAnyOther is issue 8, item 3: a
+// signed-in person adding an address that belongs to another account gets
+// the same answer as for a free one, and the owner is told; when the limit
+// on mail answers 429, nothing of the refused addition is saved.
+func TestAddingAnotherAccountsAddressAnswersAsAnyOther(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		pid := a.signUp(t, "Eve", "eve@example.org")
+		a.signUp(t, "Bob", "bob@example.org")
+		eve := a.signIn(t, "eve@example.org")
+		taken := eve.post("/account/emails", url.Values{"email": {"bob@example.org"}})
+		free := eve.post("/account/emails", url.Values{"email": {"eve2@example.org"}})
+		if taken.Status != free.Status || taken.Header.Get("Location") != free.Header.Get("Location") || taken.Body != free.Body {
+			t.Errorf("taken: %d %q; free: %d %q", taken.Status, taken.Header.Get("Location"), free.Status, free.Header.Get("Location"))
+		}
+		after := eve.get(free.Header.Get("Location")).Body
+		for _, addr := range []string{"bob@example.org", "eve2@example.org"} {
+			if strings.Contains(after, addr) {
+				t.Errorf("the account page shows %s before it is confirmed", addr)
+			}
+		}
+		a.waitForMail()
+		if m, _ := a.outbox.Last("bob@example.org"); !strings.Contains(m.Body, "already belongs to your account") || linkPattern.MatchString(m.Body) {
+			t.Errorf("the owner was mailed %q", m.Body)
+		}
+		if m, _ := a.outbox.Last("eve2@example.org"); !strings.Contains(m.Body, "/verify/") {
+			t.Errorf("the free address was mailed %q", m.Body)
+		}
+		if p, _, _ := people.FindByEmail(ctx, db, "bob@example.org"); p.ID == pid {
+			t.Error("the other account's address moved")
+		}
+		// Up to the limit (five mails a quarter hour, two used), then 429,
+		// and the refused address is not stored.
+		var last response
+		for i := 0; i < 4; i++ {
+			last = eve.post("/account/emails", url.Values{"email": {fmt.Sprintf("eve-extra%d@example.org", i)}})
+		}
+		if last.Status != http.StatusTooManyRequests {
+			t.Fatalf("after the limit: %d", last.Status)
+		}
+		if _, _, err := people.FindByEmail(ctx, db, "eve-extra3@example.org"); err == nil {
+			t.Error("the address refused with 429 was saved")
+		}
+		if _, _, err := people.FindByEmail(ctx, db, "eve-extra2@example.org"); err != nil {
+			t.Errorf("the last address within the limit was not saved: %v", err)
+		}
+	})
+}
