@@ -196,3 +196,122 @@ func TestAddingAnotherAccountsAddressAnswersAsAnyOther(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffPagesKeepPersonalDataOutOfTheAccessLog is C2 for the staff
+// pages (issue 8, item 6): searching by name and by address, browsing,
+// opening and correcting a record, with the Referer a browser would send,
+// leave no name or address in the access log; the list marks accounts
+// that were never confirmed.
+func TestStaffPagesKeepPersonalDataOutOfTheAccessLog(t *testing.T) {
+	a := newAccountSite(t, siteOptions{})
+	pid := a.signUp(t, "Zelda Quintessa", "zelda.q@example.org")
+	a.browser(t).post("/signup", url.Values{"name": {"Ulrich Unconfirmed"}, "email": {"ulrich.u@example.org"}, "password": {testPassword}, "age_ok": {"1"}, "consent": {"1"}})
+	a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+	sam := a.signIn(t, "sam@example.org")
+	person := fmt.Sprintf("/admin/people/%d", pid)
+	from := func(page string) {
+		sam.header.Set("Referer", a.URL+page)
+	}
+	steps := []struct {
+		method, path, referer string
+		form                  url.Values
+		status                int
+		want                  string
+	}{
+		{"GET", "/admin/people", "/account", nil, 200, `<form method="post" action="/admin/people" role="search"`},
+		{"POST", "/admin/people", "/admin/people", url.Values{"q": {"Quintessa"}}, 200, person},
+		{"POST", "/admin/people", "/admin/people", url.Values{"q": {"zelda.q@example.org"}}, 200, person},
+		{"POST", "/admin/people", "/admin/people", url.Values{"q": {"\x00"}}, 400, ""},
+		{"GET", person, "/admin/people", nil, 200, "zelda.q@example.org"},
+		{"POST", person, person, url.Values{"name": {"Zelda Quintessa-Ray"}, "reason": {"asked by mail"}}, 303, ""},
+		{"POST", person + "/emails", person, url.Values{"email": {"zq.work@example.org"}, "origin": {"registration"}, "reason": {"asked by mail"}}, 303, ""},
+		{"GET", person + "?done=saved", person, nil, 200, "Zelda Quintessa-Ray"},
+		{"GET", "/admin/people?page=2", "/admin/people", nil, 200, "Page 2"},
+	}
+	for _, st := range steps {
+		from(st.referer)
+		var res response
+		if st.method == "GET" {
+			res = sam.get(st.path)
+		} else {
+			res = sam.post(st.path, st.form)
+		}
+		if res.Status != st.status || !strings.Contains(res.Body, st.want) {
+			t.Errorf("%s %s: %d, want %d with %q", st.method, st.path, res.Status, st.status, st.want)
+		}
+	}
+	list := sam.get("/admin/people").Body
+	if i, j := strings.Index(list, "Ulrich Unconfirmed"), strings.Index(list, "Zelda Quintessa"); i < 0 || j < 0 || i > j {
+		t.Error("the list is not newest first")
+	}
+	row := list[strings.Index(list, "Ulrich Unconfirmed"):]
+	if !strings.Contains(row[:strings.Index(row, "</tr>")], "not confirmed") {
+		t.Error("the unconfirmed account is not marked")
+	}
+	lines := a.waitForLines(t, len(steps)+8)
+	all := strings.Join(lines, "\n")
+	for _, term := range []string{"Zelda", "Quintessa", "zelda", "Ulrich", "Unconfirmed", "zq.work", "example.org", "%40", "q="} {
+		if strings.Contains(all, term) {
+			t.Errorf("the access log holds %q", term)
+		}
+	}
+	if !strings.Contains(all, `"POST /admin/people HTTP/1.1" 200`) {
+		t.Errorf("the search is not in the log at all:\n%s", all)
+	}
+}
+
+// TestBadBytesAreRefusedAlikeOnBothEngines is issue 8, item 9: a NUL byte
+// or invalid UTF-8 in a form field, a query or a path is refused with 400
+// before any handler runs, on SQLite as on PostgreSQL (where it used to be
+// a 500), and nothing is stored.
+func TestBadBytesAreRefusedAlikeOnBothEngines(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		a.makeStaff(t, "Alex Admin", "alex@example.org", auth.Admin, auth.Security)
+		adm := a.signIn(t, "alex@example.org")
+		anon := a.browser(t)
+		tests := []struct {
+			name string
+			b    *browser
+			do   func(b *browser) response
+		}{
+			{"NUL in sign-in address", anon, func(b *browser) response {
+				return b.do("POST", "/login", strings.NewReader("email=a%00b@ex.org&password=whatever+it+is"), "application/x-www-form-urlencoded")
+			}},
+			{"NUL in sign-up name", anon, func(b *browser) response {
+				return b.do("POST", "/signup", strings.NewReader("name=A%00da&email=ada@ex.org&password=a+long+enough+passphrase&age_ok=1&consent=1"), "application/x-www-form-urlencoded")
+			}},
+			{"invalid UTF-8 in reset address", anon, func(b *browser) response {
+				return b.do("POST", "/reset", strings.NewReader("email=ada%ff@ex.org"), "application/x-www-form-urlencoded")
+			}},
+			{"NUL in a field name", anon, func(b *browser) response {
+				return b.do("POST", "/login", strings.NewReader("em%00ail=x&password=y"), "application/x-www-form-urlencoded")
+			}},
+			{"NUL in audit query", adm, func(b *browser) response { return b.get("/admin/audit?action=a%00") }},
+			{"invalid UTF-8 in audit query", adm, func(b *browser) response { return b.get("/admin/audit?action=%ff") }},
+			{"NUL in a path", anon, func(b *browser) response { return b.get("/privacy/versions/1%00") }},
+			{"NUL in staff search", adm, func(b *browser) response {
+				return b.do("POST", "/admin/people", strings.NewReader("q=a%00"), "application/x-www-form-urlencoded")
+			}},
+		}
+		before := rowCounts(t, db)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res := tt.do(tt.b)
+				if res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "not valid text") {
+					t.Errorf("%d %.300s", res.Status, res.Body)
+				}
+			})
+		}
+		after := rowCounts(t, db)
+		for tb, n := range after {
+			if before[tb] != n {
+				t.Errorf("table %s went from %d to %d rows", tb, before[tb], n)
+			}
+		}
+		// Clean input still works on the same routes.
+		if res := adm.get("/admin/audit?action=people."); res.Status != 200 {
+			t.Errorf("a clean audit query: %d", res.Status)
+		}
+	})
+}
