@@ -385,20 +385,26 @@ func (s *Service) AddAddress(ctx context.Context, r Request, addr string, origin
 			return err
 		}
 		if !r.Staff {
+			_, have, err := FindByEmail(ctx, tx, addr)
+			switch {
+			case err == nil && have.PersonID == r.Person && have.Verified():
+				c = Confirmation{Email: have}
+				return nil
+			case err == nil && have.PersonID == r.Person:
+				c, err = confirmation(ctx, tx, have, now)
+				return err
+			case err != nil && !errors.Is(err, ErrNotFound):
+				return err
+			}
+			// Another account's unproven claim yields to this one.
 			if err := releaseUnproven(ctx, tx, addr, now); err != nil {
 				return err
 			}
-			_, have, err := FindByEmail(ctx, tx, addr)
+			_, have, err = FindByEmail(ctx, tx, addr)
 			switch {
-			case err == nil && have.PersonID != r.Person:
+			case err == nil:
 				c = Confirmation{To: have.Address, Taken: true}
 				return nil
-			case err == nil && have.Verified():
-				c = Confirmation{Email: have}
-				return nil
-			case err == nil:
-				c, err = confirmation(ctx, tx, have, now)
-				return err
 			case !errors.Is(err, ErrNotFound):
 				return err
 			}
