@@ -80,7 +80,7 @@ func userAddProblems(errs *validate.Errors) string {
 	for _, p := range errs.List() {
 		lines = append(lines, "--"+p.Field+": "+p.Message)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "; ")
 }
 
 // readPassword reads the first line of standard input.

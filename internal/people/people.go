@@ -748,8 +748,8 @@ func search(ctx context.Context, q store.Querier, text string) ([]Found, error) 
 	return scanFound(rows)
 }
 
-// PageSize is how many people one page of the browsing list shows.
-const PageSize = 50
+// pageSize is how many people one page of the browsing list shows.
+const pageSize = 50
 
 // browse lists one page of people, newest first, and whether a next page
 // exists.
@@ -758,7 +758,7 @@ func browse(ctx context.Context, q store.Querier, page int) ([]Found, bool, erro
 		page = 1
 	}
 	rows, err := q.Query(ctx, `SELECT `+foundColumns+foundFrom+`
-		ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, true, PageSize+1, (page-1)*PageSize)
+		ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, true, pageSize+1, (page-1)*pageSize)
 	if err != nil {
 		return nil, false, fmt.Errorf("listing participants: %w", err)
 	}
@@ -766,8 +766,8 @@ func browse(ctx context.Context, q store.Querier, page int) ([]Found, bool, erro
 	if err != nil {
 		return nil, false, err
 	}
-	if len(out) > PageSize {
-		return out[:PageSize], true, nil
+	if len(out) > pageSize {
+		return out[:pageSize], true, nil
 	}
 	return out, false, nil
 }

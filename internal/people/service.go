@@ -157,8 +157,8 @@ type SignUpForm struct {
 	AgeOK, Consent        bool
 }
 
-// AgeMessage is the refusal without the age attestation (CH1).
-const AgeMessage = "You must be 13 or older to create an account. Nothing you typed has been kept."
+// ageMessage is the refusal without the age attestation (CH1).
+const ageMessage = "You must be 13 or older to create an account. Nothing you typed has been kept."
 
 // Check returns the form cleaned, or every problem. Without the age
 // attestation (CH1) the other fields are still checked, so that an empty
@@ -173,7 +173,7 @@ func (f SignUpForm) Check() (SignUpForm, error) {
 	errs.Check("email", err)
 	errs.Check("password", CheckPassword(f.Password))
 	if !f.AgeOK {
-		errs.Add("age_ok", AgeMessage)
+		errs.Add("age_ok", ageMessage)
 	}
 	if !f.Consent {
 		errs.Add("consent", "To create an account, please agree to the privacy statement.")
@@ -698,8 +698,8 @@ func (s *Service) View(ctx context.Context, r Request) (Record, error) {
 	return v, err
 }
 
-// MaxSearch is the longest search text accepted.
-const MaxSearch = 300
+// maxSearch is the longest search text accepted.
+const maxSearch = 300
 
 // Search finds people by part of a name or address, for staff. The audit
 // log records whose records were listed, not the text, which may itself be
@@ -708,7 +708,7 @@ func (s *Service) Search(ctx context.Context, a Actor, text string) ([]Found, er
 	if !a.keepsPeople() {
 		return nil, ErrNotAllowed
 	}
-	text, err := CleanText("q", "The search text", text, MaxSearch, true, false)
+	text, err := CleanText("q", "The search text", text, maxSearch, true, false)
 	if err != nil {
 		return nil, err
 	}
