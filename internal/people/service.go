@@ -60,7 +60,7 @@ var (
 	ErrOwnAdmin        = errors.New("You cannot take the admin role from yourself; ask another admin. Nothing was changed.")
 	ErrNoPrimary       = errors.New("The account's primary address is not confirmed, so there is no address of the person's own to send the confirmation to. Nothing was sent.")
 	ErrStatementMoved  = errors.New("The privacy statement changed again while you were reading it. Please read the newest version and acknowledge that.")
-	errReasonMessage   = "Say which request this change answers (for example \"asked by e-mail on 3 May\"). Nothing was changed."
+	errReasonMessage   = "Say which request this change answers (for example \"asked by e-mail on 3 May\")."
 	errOriginSelfStaff = "Staff cannot enter an address as typed by the person; choose where it came from."
 )
 
@@ -92,9 +92,8 @@ func unconfirmedBlock(ctx context.Context, q store.Querier, personID int64) erro
 	return nil
 }
 
-// check refuses an actor who may not make the request and adds a missing
-// reason to errs.
-func (s *Service) check(r *Request, errs *validate.Errors) error {
+// check refuses an actor who may not make the request.
+func (s *Service) check(r Request) error {
 	if !r.Staff {
 		if r.Actor.ID == 0 || r.Actor.ID != r.Person {
 			return ErrNotAllowed
@@ -107,12 +106,20 @@ func (s *Service) check(r *Request, errs *validate.Errors) error {
 	if s.Audit == nil {
 		return ErrNoAudit
 	}
+	return nil
+}
+
+// checkReason cleans a staff request's reason, or adds its problem to
+// errs; it comes last, as the field does in every staff form.
+func (r *Request) checkReason(errs *validate.Errors) {
+	if !r.Staff {
+		return
+	}
 	reason, err := CleanText("reason", "The request", r.Reason, 500, true, false)
 	if err != nil {
 		errs.Add("reason", errReasonMessage)
 	}
 	r.Reason = reason
-	return nil
 }
 
 func (s *Service) audit(ctx context.Context, tx *store.Tx, a Actor, action, subject, detail string) error {
@@ -305,11 +312,12 @@ func (s *Service) ConfirmAddress(ctx context.Context, token string, now time.Tim
 // Correct sets a person's details, by the person or by staff on their
 // request, and returns the fields changed.
 func (s *Service) Correct(ctx context.Context, r Request, d Details, now time.Time) ([]string, error) {
-	var errs validate.Errors
-	if err := s.check(&r, &errs); err != nil {
+	if err := s.check(r); err != nil {
 		return nil, err
 	}
+	var errs validate.Errors
 	d.checkInto(&errs)
+	r.checkReason(&errs)
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
@@ -361,10 +369,10 @@ func confirmation(ctx context.Context, tx *store.Tx, e Email, now time.Time) (Co
 // from), it is confirmed by a link mailed to the person's own primary
 // address, and until then it signs nobody in and receives no reset link.
 func (s *Service) AddAddress(ctx context.Context, r Request, addr string, origin Origin, now time.Time) (Confirmation, error) {
-	var errs validate.Errors
-	if err := s.check(&r, &errs); err != nil {
+	if err := s.check(r); err != nil {
 		return Confirmation{}, err
 	}
+	var errs validate.Errors
 	addr, err := cleanEmail("new_email", addr)
 	errs.Check("new_email", err)
 	switch {
@@ -373,6 +381,7 @@ func (s *Service) AddAddress(ctx context.Context, r Request, addr string, origin
 	case origin == OriginSelf || !slices.Contains(Origins, origin):
 		errs.Add("origin", errOriginSelfStaff)
 	}
+	r.checkReason(&errs)
 	if err := errs.Err(); err != nil {
 		return Confirmation{}, err
 	}
@@ -458,13 +467,14 @@ type ActedOn struct {
 // ActOnAddress confirms (by sending a link), makes primary or removes one
 // of a person's addresses.
 func (s *Service) ActOnAddress(ctx context.Context, r Request, emailID int64, action EmailAction, now time.Time) (ActedOn, error) {
-	var errs validate.Errors
-	if err := s.check(&r, &errs); err != nil {
+	if err := s.check(r); err != nil {
 		return ActedOn{}, err
 	}
 	if !slices.Contains([]EmailAction{ActionConfirm, ActionPrimary, ActionRemove}, action) {
 		return ActedOn{}, ErrNoSuchAction
 	}
+	var errs validate.Errors
+	r.checkReason(&errs)
 	if err := errs.Err(); err != nil {
 		return ActedOn{}, err
 	}

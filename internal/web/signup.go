@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"plenary/internal/auth"
+	"plenary/internal/inventory"
 	"plenary/internal/mail"
 	"plenary/internal/people"
 	"plenary/internal/policy"
@@ -23,6 +25,7 @@ type signupData struct {
 	Form      people.SignUpForm // what was typed and ticked, never the password
 	Collected []collectedField
 	Summary   []string // the short list of what is collected, at the form
+	Audience  string   // who may see any of it, from the inventory
 	Transfer  string
 	Country   string
 	Org       string
@@ -45,9 +48,23 @@ func (s *Server) collected(keys ...string) []collectedField {
 	return out
 }
 
+// signupItems are the inventory keys of what the sign-up form stores.
+var signupItems = []string{"people.name", "person_emails.address", "people.password_hash", "people.age_attested_at", "consent_ledger.purpose", "consent_ledger.transfer_statement"}
+
 func (s *Server) signupData() signupData {
+	var seen []inventory.Audience
+	for _, k := range signupItems {
+		if it, ok := s.Inventory.Lookup(k); ok && it.Personal {
+			for _, a := range it.Visible {
+				if !slices.Contains(seen, a) {
+					seen = append(seen, a)
+				}
+			}
+		}
+	}
 	d := signupData{
-		Collected: s.collected("people.name", "person_emails.address", "people.password_hash", "people.age_attested_at", "consent_ledger.purpose", "consent_ledger.transfer_statement"),
+		Audience:  policy.AudienceText(seen),
+		Collected: s.collected(signupItems...),
 		Transfer:  s.Policy.TransferStatement(),
 		Country:   s.Config.OrgCountry,
 		Org:       s.Config.OrgName,
