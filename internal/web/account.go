@@ -193,8 +193,14 @@ func (s *Server) accountAddEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return peopleError(err)
 	}
-	if err := s.mailConfirmation(r, c); err != nil {
-		return err
+	// Sent after answering, whichever it is: waiting for the SMTP round
+	// trip of the one and not the other would tell them apart.
+	if c.Token != "" || c.Taken {
+		m := s.takenMessage(c.To)
+		if !c.Taken {
+			m = s.verifyMessage(c)
+		}
+		s.sendInBackground(r, m, "a confirmation link")
 	}
 	http.Redirect(w, r, "/account?done=email-added", http.StatusSeeOther)
 	return nil
@@ -208,14 +214,10 @@ func keptText(s string) string {
 	return s
 }
 
-// mailConfirmation sends the link c carries, or, when the address
-// belongs to another account, tells that account's owner instead.
+// mailConfirmation sends the link c carries, if any, and says when it
+// could not.
 func (s *Server) mailConfirmation(r *http.Request, c people.Confirmation) error {
-	switch {
-	case c.Taken:
-		s.sendInBackground(r, s.takenMessage(c.To), "a notice of an address taken")
-		return nil
-	case c.Token == "":
+	if c.Token == "" {
 		return nil
 	}
 	if err := s.Mail.Send(r.Context(), s.verifyMessage(c)); err != nil {

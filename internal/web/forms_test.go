@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"plenary/internal/auth"
 	"plenary/internal/people"
@@ -314,4 +315,28 @@ func TestBadBytesAreRefusedAlikeOnBothEngines(t *testing.T) {
 			t.Errorf("a clean audit query: %d", res.Status)
 		}
 	})
+}
+
+// TestAddingAnAddressDoesNotWaitForMail: the answer to adding an address
+// comes before any mail is sent, for a free address as for another
+// account's, so its timing does not tell them apart.
+func TestAddingAnAddressDoesNotWaitForMail(t *testing.T) {
+	held := &heldSender{release: make(chan struct{})}
+	a := newAccountSite(t, siteOptions{Routes: func(s *Server) { s.Mail = held }})
+	a.makeStaff(t, "Eve", "eve@example.org")
+	a.makeStaff(t, "Bob", "bob@example.org")
+	eve := a.signIn(t, "eve@example.org")
+	eve.client.Timeout = 5 * time.Second
+	for _, addr := range []string{"bob@example.org", "eve2@example.org"} {
+		if res := eve.post("/account/emails", url.Values{"email": {addr}}); res.Status != http.StatusSeeOther {
+			t.Errorf("%s: %d", addr, res.Status)
+		}
+	}
+	close(held.release)
+	a.waitForMail()
+	for _, addr := range []string{"bob@example.org", "eve2@example.org"} {
+		if _, ok := held.outbox.Last(addr); !ok {
+			t.Errorf("nothing was mailed to %s", addr)
+		}
+	}
 }
