@@ -24,7 +24,7 @@ import (
 type Service struct {
 	DB     *store.DB
 	Audit  *audit.Log      // staff actions and resets are refused without it
-	Policy *policy.Service // the statement a sign-up agrees to
+	Policy *policy.Service // for sign-ups, acknowledgements and views of a record
 }
 
 // Actor is who performs a use case.
@@ -667,45 +667,57 @@ type LedgerEntry struct {
 
 // View reads a person's record. A staff view is written to the audit log
 // first, in the same transaction as the reading; without an audit log,
-// staff see nothing.
+// staff see nothing. The person's own view writes nothing, so it takes no
+// write transaction.
 func (s *Service) View(ctx context.Context, r Request) (Record, error) {
-	var v Record
 	if r.Staff && !r.Actor.keepsPeople() || !r.Staff && r.Actor.ID != r.Person {
-		return v, ErrNotAllowed
+		return Record{}, ErrNotAllowed
 	}
+	if !r.Staff {
+		return s.read(ctx, s.DB, r.Person)
+	}
+	var v Record
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := Get(ctx, tx, r.Person); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, r.Actor, "people.view", r.subject(), ""); err != nil {
+			return err
+		}
 		var err error
-		if v.Person, err = Get(ctx, tx, r.Person); err != nil {
-			return err
-		}
-		if r.Staff {
-			if err := s.audit(ctx, tx, r.Actor, "people.view", r.subject(), ""); err != nil {
-				return err
-			}
-		}
-		if v.Emails, err = Emails(ctx, tx, r.Person); err != nil {
-			return err
-		}
-		if v.Roles, err = Roles(ctx, tx, r.Person); err != nil {
-			return err
-		}
-		if v.History, err = History(ctx, tx, r.Person); err != nil {
-			return err
-		}
-		entries, err := policy.Entries(ctx, tx, r.Person)
-		if err != nil {
-			return err
-		}
-		for _, e := range entries {
-			le := LedgerEntry{Consent: e}
-			if pv, err := s.Policy.Get(ctx, e.VersionID); err == nil {
-				le.VersionDate = pv.PublishedAt
-			}
-			v.Ledger = append(v.Ledger, le)
-		}
-		return nil
+		v, err = s.read(ctx, tx, r.Person)
+		return err
 	})
 	return v, err
+}
+
+func (s *Service) read(ctx context.Context, q store.Querier, personID int64) (Record, error) {
+	var v Record
+	var err error
+	if v.Person, err = Get(ctx, q, personID); err != nil {
+		return v, err
+	}
+	if v.Emails, err = Emails(ctx, q, personID); err != nil {
+		return v, err
+	}
+	if v.Roles, err = Roles(ctx, q, personID); err != nil {
+		return v, err
+	}
+	if v.History, err = History(ctx, q, personID); err != nil {
+		return v, err
+	}
+	entries, err := policy.Entries(ctx, q, personID)
+	if err != nil {
+		return v, err
+	}
+	for _, e := range entries {
+		le := LedgerEntry{Consent: e}
+		if pv, err := s.Policy.Get(ctx, e.VersionID); err == nil {
+			le.VersionDate = pv.PublishedAt
+		}
+		v.Ledger = append(v.Ledger, le)
+	}
+	return v, nil
 }
 
 // maxSearch is the longest search text accepted.
