@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"plenary/internal/auth"
 	"plenary/internal/logsearch"
 	"plenary/internal/people"
 )
@@ -46,9 +45,6 @@ func runLogsLookup(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if !id.Has(auth.Security) {
-		return fmt.Errorf("--as: %s does not have the security role; only security staff may look up raw log lines", *as)
-	}
 	q := logsearch.Query{Addr: *ip, Reason: *reason, Note: *note, Limit: *limit}
 	if *from != "" {
 		if q.From, err = parseWhen(*from); err != nil {
@@ -61,7 +57,10 @@ func runLogsLookup(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	svc := &logsearch.Service{Dir: filepath.Join(a.cfg.DataDir, "logs"), Audit: a.audit}
-	res, err := svc.Lookup(ctx, logsearch.Actor{ID: id.PersonID, Label: id.Name + " (command line)"}, q)
+	res, err := svc.Lookup(ctx, logsearch.Actor{ID: id.PersonID, Label: id.Name + " (command line)", Roles: id.Roles}, q)
+	if errors.Is(err, logsearch.ErrNotSecurity) {
+		return fmt.Errorf("--as: %s does not have the security role; only security staff may look up raw log lines", *as)
+	}
 	if errors.Is(err, logsearch.ErrInvalid) {
 		return usageError{err.Error()}
 	}

@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/people"
-	"plenary/internal/store"
+	"plenary/internal/validate"
 )
 
 // runUser manages accounts from the command line; its main use is
@@ -47,47 +46,41 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	if fs.NArg() != 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q; the password is read from standard input", fs.Arg(0))}
 	}
-	cleanName, err := people.CleanName(*name)
-	if err != nil {
-		return usageError{"--name: " + err.Error()}
-	}
-	addr, err := people.CleanEmail(*email)
-	if err != nil {
-		return usageError{"--email: " + err.Error()}
+	// Every problem of the flags at once, before the password is read.
+	n, err := people.NewAccount{Name: *name, Email: *email, Roles: roles}.Check()
+	if errs, ok := validate.From(err); ok {
+		return usageError{userAddProblems(errs)}
 	}
 	password, err := readPassword(env.Stdin)
 	if err != nil {
 		return err
 	}
+	svc := &people.Service{DB: a.db, Audit: a.audit}
 	hash, err := auth.DefaultHasher().Hash(password)
 	if err != nil {
 		return err
 	}
-	var p people.Person
-	err = a.db.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		// The operator vouches for the address and the person's age.
-		p, _, err = people.Create(ctx, tx, people.New{
-			Name: cleanName, Email: addr, Origin: people.OriginStaff, Verified: true,
-			PasswordHash: hash, AgeAttested: true, Roles: append([]auth.Role{auth.Participant}, roles...),
-		}, time.Now())
-		if err != nil {
-			return err
-		}
-		names := make([]string, len(roles))
-		for i, r := range roles {
-			names[i] = string(r)
-		}
-		return a.audit.Record(ctx, tx, audit.Entry{Label: "cli", Action: "people.create", Subject: fmt.Sprintf("person:%d", p.ID), Detail: "roles: participant " + strings.Join(names, " ")})
-	})
+	p, err := svc.AddAccount(ctx, people.Actor{Label: "cli"}, n, hash, time.Now())
+	if errs, ok := validate.From(err); ok {
+		return usageError{userAddProblems(errs)}
+	}
 	if errors.Is(err, people.ErrEmailTaken) {
-		return fmt.Errorf("--email: %s already belongs to an account", addr)
+		return fmt.Errorf("--email: %s already belongs to an account", n.Email)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "created account %d for %s <%s>; sign in at %s/login\n", p.ID, cleanName, addr, a.cfg.BaseURL)
+	fmt.Fprintf(env.Stdout, "created account %d for %s <%s>; sign in at %s/login\n", p.ID, p.Name, n.Email, a.cfg.BaseURL)
 	return nil
+}
+
+// userAddProblems names the flag of each problem of `user add`.
+func userAddProblems(errs *validate.Errors) string {
+	var lines []string
+	for _, p := range errs.List() {
+		lines = append(lines, "--"+p.Field+": "+p.Message)
+	}
+	return strings.Join(lines, "; ")
 }
 
 // readPassword reads the first line of standard input.

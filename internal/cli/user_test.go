@@ -41,6 +41,8 @@ func TestUserAdd(t *testing.T) {
 			{"short password", "short\n", []string{"--email", "a@example.org", "--name", "A"}, 2, "too short"},
 			{"bad role", "a long passphrase\n", []string{"--email", "a@example.org", "--name", "A", "--role", "king"}, 2, "unknown role"},
 			{"bad address", "a long passphrase\n", []string{"--email", "nope", "--name", "A"}, 2, "--email"},
+			{"every problem at once", "a long passphrase\n", []string{"--email", "nope", "--name", " "}, 2, "--name: The name is required.; --email: That does not look like an e-mail address"},
+			{"blank password", "          \n", []string{"--email", "a@example.org", "--name", "A"}, 2, "not spaces"},
 			{"admin", "a long passphrase\n", []string{"--email", "Root@Example.org", "--name", "Rita Root", "--role", "admin,secretariat"}, 0, "created account"},
 			{"taken", "a long passphrase\n", []string{"--email", "root@example.org", "--name", "Other"}, 1, "already belongs"},
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"plenary/internal/audit"
+	"plenary/internal/auth"
 	"plenary/internal/logsearch"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
@@ -60,7 +61,7 @@ func TestLookupBadFiles(t *testing.T) {
 				var before int
 				db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log").Scan(&before)
 				svc := &logsearch.Service{Dir: dir, Audit: log}
-				res, err := svc.Lookup(ctx, logsearch.Actor{ID: 1, Label: "sec"}, logsearch.Query{
+				res, err := svc.Lookup(ctx, logsearch.Actor{ID: 1, Label: "sec", Roles: []auth.Role{auth.Security}}, logsearch.Query{
 					Addr: "203.0.113.7", From: at("2026-03-10T00:00:00Z"), To: at("2026-03-11T00:00:00Z"),
 					Reason: "misuse", Note: "testing bad files",
 				})

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -23,6 +24,8 @@ import (
 	"plenary/internal/accesslog"
 	"plenary/internal/analytics"
 	"plenary/internal/audit"
+	"plenary/internal/auth"
+	"plenary/internal/store"
 )
 
 // Reasons a look-up may be made for; nothing else is accepted (U2).
@@ -60,11 +63,16 @@ type Result struct {
 	Truncated bool
 }
 
-// Actor is who asks, for the audit log.
+// Actor is who asks: the audit log names them, and only the security
+// role may look.
 type Actor struct {
 	ID    int64
 	Label string
+	Roles []auth.Role
 }
+
+// ErrNotSecurity refuses a look-up by anyone without the security role.
+var ErrNotSecurity = errors.New("only security staff may look up raw log lines")
 
 // Service searches one directory of access logs.
 type Service struct {
@@ -122,10 +130,14 @@ func (q *Query) validate() (netip.Prefix, error) {
 // ErrInvalid wraps messages about a query a person must fix.
 var ErrInvalid = errors.New("invalid look-up")
 
-// Lookup validates q, searches and records the look-up in the audit log.
+// Lookup is the look-up use case: it checks who asks and the query,
+// searches, and records the look-up in the audit log in one transaction.
 // When the audit entry cannot be written, no line is returned: an
 // unrecorded look-up must not happen.
 func (s *Service) Lookup(ctx context.Context, who Actor, q Query) (Result, error) {
+	if !slices.Contains(who.Roles, auth.Security) {
+		return Result{}, ErrNotSecurity
+	}
 	prefix, err := q.validate()
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -143,7 +155,10 @@ func (s *Service) Lookup(ctx context.Context, who Actor, q Query) (Result, error
 	if s.Audit == nil {
 		return Result{}, errors.New("log look-up refused: no audit log is configured")
 	}
-	if err := s.Audit.Record(ctx, s.Audit.DB, audit.Entry{Actor: who.ID, Label: who.Label, Action: "logs.lookup", Subject: "access-log", Detail: detail}); err != nil {
+	err = s.Audit.DB.Tx(ctx, func(tx *store.Tx) error {
+		return s.Audit.Record(ctx, tx, audit.Entry{Actor: who.ID, Label: who.Label, Action: "logs.lookup", Subject: "access-log", Detail: detail})
+	})
+	if err != nil {
 		return Result{}, fmt.Errorf("log look-up refused, the audit log could not be written: %w", err)
 	}
 	return res, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"plenary/internal/audit"
+	"plenary/internal/auth"
 	"plenary/internal/logsearch"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
@@ -57,7 +58,7 @@ func TestLookupIsAuditedAndNeedsReason(t *testing.T) {
 		ctx := context.Background()
 		log := &audit.Log{DB: db, Key: bytes.Repeat([]byte{9}, 32)}
 		svc := &logsearch.Service{Dir: writeLogs(t), Audit: log}
-		who := logsearch.Actor{ID: 3, Label: "Sam Security"}
+		who := logsearch.Actor{ID: 3, Label: "Sam Security", Roles: []auth.Role{auth.Participant, auth.Security}}
 		window := logsearch.Query{From: at("2026-03-10T00:00:00Z"), To: at("2026-03-12T00:00:00Z"), Reason: "misuse", Note: "ticket 42: signup spam"}
 
 		tests := []struct {
@@ -116,6 +117,17 @@ func TestLookupIsAuditedAndNeedsReason(t *testing.T) {
 				t.Errorf("%s: audit entry %q lacks the match count", tt.name, e.Detail)
 			}
 		}
+		// Anyone else is refused by the use case itself, whoever calls it,
+		// and nothing is audited as done.
+		before, _ := log.List(ctx, audit.Filter{Action: "logs."})
+		for _, other := range [][]auth.Role{nil, {auth.Participant}, {auth.Admin, auth.Secretariat, auth.Finance}} {
+			if _, err := svc.Lookup(ctx, logsearch.Actor{ID: 4, Label: "Ann Admin", Roles: other}, window); !errors.Is(err, logsearch.ErrNotSecurity) {
+				t.Errorf("roles %v: err = %v, want refused", other, err)
+			}
+		}
+		if after, _ := log.List(ctx, audit.Filter{Action: "logs."}); len(after) != len(before) {
+			t.Error("a refused look-up was audited as done")
+		}
 		if r, err := log.Verify(ctx, nil); err != nil || !r.OK() {
 			t.Errorf("audit chain after look-ups: %+v %v", r, err)
 		}
@@ -124,7 +136,7 @@ func TestLookupIsAuditedAndNeedsReason(t *testing.T) {
 
 func TestLookupRefusedWithoutAuditLog(t *testing.T) {
 	svc := &logsearch.Service{Dir: writeLogs(t)}
-	_, err := svc.Lookup(context.Background(), logsearch.Actor{}, logsearch.Query{Addr: "203.0.113.7", From: at("2026-03-10T00:00:00Z"), To: at("2026-03-11T00:00:00Z"), Reason: "diagnosis", Note: "slow responses on /a"})
+	_, err := svc.Lookup(context.Background(), logsearch.Actor{Roles: []auth.Role{auth.Security}}, logsearch.Query{Addr: "203.0.113.7", From: at("2026-03-10T00:00:00Z"), To: at("2026-03-11T00:00:00Z"), Reason: "diagnosis", Note: "slow responses on /a"})
 	if err == nil {
 		t.Fatal("look-up without an audit log succeeded")
 	}

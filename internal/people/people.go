@@ -1,8 +1,9 @@
 // Package people keeps participants: their names, e-mail addresses (each
 // with where it came from), optional postal address and affiliation, roles,
 // age attestation, and a history of every change to them (C4, R3). It
-// knows nothing of HTTP; every function takes the store.Querier to run on,
-// so callers compose them into one transaction.
+// knows nothing of HTTP. The use cases are the methods of Service (see
+// service.go), each one transaction; the functions in this file are their
+// building blocks over a store.Querier.
 package people
 
 import (
@@ -19,6 +20,7 @@ import (
 
 	"plenary/internal/auth"
 	"plenary/internal/store"
+	"plenary/internal/validate"
 )
 
 // Origin says where an e-mail address came from. Addresses from a public
@@ -86,8 +88,17 @@ type Email struct {
 	CreatedAt  time.Time
 }
 
-// Verified reports whether the person proved the address is theirs.
+// Verified reports whether the person confirmed the address themselves:
+// by the link mailed to it when they typed it, or, for an address staff
+// entered, by the link mailed to their own confirmed primary address. Only
+// confirmed addresses sign in or receive a reset link.
 func (e Email) Verified() bool { return e.VerifiedAt != nil }
+
+// ownerTyped reports whether the person typed the address themselves, so
+// that the link mailed to it confirms it. Any other address is confirmed
+// from the person's primary address: a link mailed to an address someone
+// else entered would let whoever holds it take the account.
+func (e Email) ownerTyped() bool { return e.Origin == OriginSelf }
 
 // Change is one entry of a person's history.
 type Change struct {
@@ -96,6 +107,27 @@ type Change struct {
 	Field     string
 	Old, New  string
 	At        time.Time
+}
+
+// FieldPasswordReset is the history's name for a password set through a
+// mailed reset link: whoever opened the link did it, which is not
+// necessarily the person, so the history does not say "you".
+const FieldPasswordReset = "password (reset link)"
+
+// Who names who made the change, for the history shown to the person
+// (staff false) or to staff.
+func (c Change) Who(subject int64, staff bool) string {
+	switch {
+	case c.Field == FieldPasswordReset:
+		return "whoever opened the reset link mailed to the account"
+	case c.ActorID != 0 && c.ActorID == subject && staff:
+		return "the participant"
+	case c.ActorID != 0 && c.ActorID == subject:
+		return "you"
+	case c.ActorName != "":
+		return c.ActorName + " (staff)"
+	}
+	return "the site"
 }
 
 // Errors with messages fit for the person.
@@ -114,30 +146,24 @@ const (
 	MaxPassword = 1000
 )
 
-// FieldError says which field is wrong and how.
-type FieldError struct {
-	Field, Message string
-}
-
-func (e *FieldError) Error() string { return e.Message }
-
 // CleanText trims s and checks it is valid UTF-8 without control
 // characters (newlines allowed when multiline), at most max characters.
+// Its error is a *validate.Problem of field.
 func CleanText(field, label, s string, max int, required, multiline bool) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", &FieldError{field, label + " contains bytes that are not valid text (UTF-8). Please type it again."}
+		return "", validate.Fail(field, label+" contains bytes that are not valid text (UTF-8). Please type it again.")
 	}
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	for _, r := range s {
 		if (unicode.IsControl(r) && !(multiline && r == '\n')) || r == '\u2028' || r == '\u2029' {
-			return "", &FieldError{field, label + " contains control characters. Please use plain text."}
+			return "", validate.Fail(field, label+" contains control characters. Please use plain text.")
 		}
 	}
 	if required && s == "" {
-		return "", &FieldError{field, label + " is required."}
+		return "", validate.Fail(field, label+" is required.")
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", &FieldError{field, fmt.Sprintf("%s is too long: %d characters, at most %d.", label, n, max)}
+		return "", validate.Fail(field, fmt.Sprintf("%s is too long: %d characters, at most %d.", label, n, max))
 	}
 	return s, nil
 }
@@ -149,11 +175,14 @@ func CleanName(s string) (string, error) {
 
 // CleanEmail checks that s is one plain e-mail address and returns it
 // trimmed; the domain is lower-cased, the local part kept as typed.
-func CleanEmail(s string) (string, error) {
-	bad := &FieldError{"email", "That does not look like an e-mail address. Please type one address, such as name@example.org."}
+func CleanEmail(s string) (string, error) { return cleanEmail("email", s) }
+
+// cleanEmail is CleanEmail reporting its problem under field.
+func cleanEmail(field, s string) (string, error) {
+	bad := validate.Fail(field, "That does not look like an e-mail address. Please type one address, such as name@example.org.")
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", &FieldError{"email", "The e-mail address is required."}
+		return "", validate.Fail(field, "The e-mail address is required.")
 	}
 	if !utf8.ValidString(s) || len(s) > MaxEmail {
 		return "", bad
@@ -174,15 +203,27 @@ func CleanEmail(s string) (string, error) {
 	return local + "@" + strings.ToLower(domain), nil
 }
 
-// CheckPassword checks a new password's length.
+// CheckPassword checks a new password: long enough counting only the
+// characters one can see, so ten spaces, or one letter padded with
+// invisible characters, are not a password.
 func CheckPassword(pw string) error {
+	visible := 0
+	for _, r := range pw {
+		if !unicode.IsSpace(r) && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) {
+			visible++
+		}
+	}
 	switch n := utf8.RuneCountInString(pw); {
 	case !utf8.ValidString(pw):
-		return &FieldError{"password", "The password contains bytes that are not valid text (UTF-8)."}
+		return validate.Fail("password", "The password contains bytes that are not valid text (UTF-8).")
+	case pw == "":
+		return validate.Fail("password", fmt.Sprintf("A password is required: use at least %d characters.", MinPassword))
 	case n < MinPassword:
-		return &FieldError{"password", fmt.Sprintf("The password is too short: use at least %d characters.", MinPassword)}
+		return validate.Fail("password", fmt.Sprintf("The password is too short: use at least %d characters.", MinPassword))
+	case visible < MinPassword:
+		return validate.Fail("password", fmt.Sprintf("The password is mostly spaces: use at least %d characters that are not spaces.", MinPassword))
 	case len(pw) > MaxPassword:
-		return &FieldError{"password", fmt.Sprintf("The password is too long: at most %d characters.", MaxPassword)}
+		return validate.Fail("password", fmt.Sprintf("The password is too long: at most %d characters.", MaxPassword))
 	}
 	return nil
 }
@@ -386,20 +427,23 @@ type Details struct {
 	Name, PostalAddress, Affiliation string
 }
 
-// CleanDetails checks every field and returns the cleaned values, or the
-// first problem.
+// CleanDetails checks every field and returns the cleaned values, or a
+// *validate.Errors with the problem of each bad field.
 func CleanDetails(d Details) (Details, error) {
+	var errs validate.Errors
+	d.checkInto(&errs)
+	return d, errs.Err()
+}
+
+// checkInto cleans d in place and adds its problems to errs.
+func (d *Details) checkInto(errs *validate.Errors) {
 	var err error
-	if d.Name, err = CleanName(d.Name); err != nil {
-		return d, err
-	}
-	if d.PostalAddress, err = CleanText("postal_address", "The postal address", d.PostalAddress, MaxAddress, false, true); err != nil {
-		return d, err
-	}
-	if d.Affiliation, err = CleanText("affiliation", "The affiliation", d.Affiliation, MaxAffil, false, false); err != nil {
-		return d, err
-	}
-	return d, nil
+	d.Name, err = CleanName(d.Name)
+	errs.Check("name", err)
+	d.PostalAddress, err = CleanText("postal_address", "The postal address", d.PostalAddress, MaxAddress, false, true)
+	errs.Check("postal_address", err)
+	d.Affiliation, err = CleanText("affiliation", "The affiliation", d.Affiliation, MaxAffil, false, false)
+	errs.Check("affiliation", err)
 }
 
 // Update sets a person's details, recording each field that changed with
@@ -439,16 +483,18 @@ func Update(ctx context.Context, q store.Querier, personID, actor int64, d Detai
 	return changed, nil
 }
 
-// SetPassword stores a new password hash; the history says the password
-// changed, never what it was.
-func SetPassword(ctx context.Context, q store.Querier, personID, actor int64, hash string, now time.Time) error {
+// setPassword stores a new password hash; the history says the password
+// changed and how (field), never what it was.
+func setPassword(ctx context.Context, q store.Querier, personID, actor int64, field, hash string, now time.Time) error {
 	if _, err := q.Exec(ctx, "UPDATE people SET password_hash = ?, updated_at = ? WHERE id = ?", hash, now.UTC(), personID); err != nil {
 		return fmt.Errorf("setting a password: %w", err)
 	}
-	return record(ctx, q, personID, actor, "password", "", "(changed)", now)
+	return record(ctx, q, personID, actor, field, "", "(changed)", now)
 }
 
-// AddEmail adds a non-primary address, unverified unless staff vouch.
+// AddEmail adds a non-primary, unconfirmed address with its origin: the
+// building block of the use cases that add addresses, and of other domains
+// that learn an address from a public record.
 func AddEmail(ctx context.Context, q store.Querier, personID, actor int64, addr string, origin Origin, now time.Time) (Email, error) {
 	if err := releaseUnproven(ctx, q, addr, now); err != nil {
 		return Email{}, err
@@ -482,13 +528,17 @@ func releaseUnproven(ctx context.Context, q store.Querier, addr string, now time
 	return record(ctx, q, owner, 0, "unconfirmed address released", "", "", now)
 }
 
-// VerifyEmail marks an address as confirmed.
-func VerifyEmail(ctx context.Context, q store.Querier, personID, emailID int64, now time.Time) error {
-	_, err := q.Exec(ctx, "UPDATE person_emails SET verified_at = ? WHERE id = ? AND person_id = ? AND verified_at IS NULL", now.UTC(), emailID, personID)
+// verifyEmail marks an address as confirmed by its owner, and says so in
+// the history.
+func verifyEmail(ctx context.Context, q store.Querier, personID int64, e Email, now time.Time) error {
+	res, err := q.Exec(ctx, "UPDATE person_emails SET verified_at = ? WHERE id = ? AND person_id = ? AND verified_at IS NULL", now.UTC(), e.ID, personID)
 	if err != nil {
 		return fmt.Errorf("confirming an address: %w", err)
 	}
-	return nil
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	return record(ctx, q, personID, personID, "email confirmed", "", e.Address, now)
 }
 
 // Errors of address management, fit for the person.
@@ -497,8 +547,8 @@ var (
 	ErrCannotRemovePrimary  = errors.New("The primary address cannot be removed. Make another address primary first.")
 )
 
-// SetPrimary makes a verified, active address the primary one.
-func SetPrimary(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) error {
+// setPrimary makes a verified, active address the primary one.
+func setPrimary(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) error {
 	e, err := GetEmail(ctx, q, personID, emailID)
 	if err != nil {
 		return err
@@ -522,10 +572,10 @@ func SetPrimary(ctx context.Context, q store.Querier, personID, actor, emailID i
 	return record(ctx, q, personID, actor, "primary email", old.Address, e.Address, now)
 }
 
-// RemoveEmail erases an address, or, when it belongs to a public record,
+// removeEmail erases an address, or, when it belongs to a public record,
 // deactivates it: the record keeps it, but the site no longer uses it to
 // reach or sign in the person. It reports whether the address was erased.
-func RemoveEmail(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) (erased bool, err error) {
+func removeEmail(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) (erased bool, err error) {
 	e, err := GetEmail(ctx, q, personID, emailID)
 	if err != nil {
 		return false, err
@@ -555,14 +605,22 @@ func RemoveEmail(ctx context.Context, q store.Querier, personID, actor, emailID 
 	return true, record(ctx, q, personID, actor, "email removed", "", "", now)
 }
 
-// SetRoles replaces a person's roles; participant is always kept.
-func SetRoles(ctx context.Context, q store.Querier, personID, actor int64, roles []auth.Role, now time.Time) error {
+// setRoles replaces a person's roles; participant is always kept. A staff
+// role is refused while the person has an active address they have not
+// confirmed themselves: whoever holds such an address could otherwise
+// come to hold the role (see unconfirmedBlock).
+func setRoles(ctx context.Context, q store.Querier, personID, actor int64, roles []auth.Role, now time.Time) error {
 	if !slices.Contains(roles, auth.Participant) {
 		roles = append([]auth.Role{auth.Participant}, roles...)
 	}
 	old, err := Roles(ctx, q, personID)
 	if err != nil {
 		return err
+	}
+	if slices.ContainsFunc(roles, func(r auth.Role) bool { return r != auth.Participant }) {
+		if err := unconfirmedBlock(ctx, q, personID); err != nil {
+			return err
+		}
 	}
 	if _, err := q.Exec(ctx, "DELETE FROM person_roles WHERE person_id = ?", personID); err != nil {
 		return err
@@ -643,35 +701,73 @@ func SweepHistory(ctx context.Context, q store.Querier, keepDays int, now time.T
 	return res.RowsAffected()
 }
 
-// Found is one search result.
+// Found is one row of a search or of the browsing list.
 type Found struct {
-	ID    int64
-	Name  string
-	Email string
+	ID        int64
+	Name      string
+	Email     string // the primary address
+	Confirmed bool   // some address of the account is confirmed
+	CreatedAt time.Time
 }
 
-// Search finds people whose name or any address contains text, up to 50.
-func Search(ctx context.Context, q store.Querier, text string) ([]Found, error) {
+// foundColumns and foundFrom read a Found row from people p.
+const (
+	foundColumns = `p.id, p.name, COALESCE(e.address, ''), p.created_at,
+		CASE WHEN EXISTS (SELECT 1 FROM person_emails v WHERE v.person_id = p.id AND v.verified_at IS NOT NULL) THEN 1 ELSE 0 END`
+	foundFrom = ` FROM people p LEFT JOIN person_emails e ON e.person_id = p.id AND e.is_primary = ?`
+)
+
+func scanFound(rows *sql.Rows) ([]Found, error) {
+	defer rows.Close()
+	var out []Found
+	for rows.Next() {
+		var f Found
+		var confirmed int
+		if err := rows.Scan(&f.ID, &f.Name, &f.Email, &f.CreatedAt, &confirmed); err != nil {
+			return nil, err
+		}
+		f.Confirmed = confirmed == 1
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// search finds people whose name or any address contains text, up to 50.
+func search(ctx context.Context, q store.Querier, text string) ([]Found, error) {
 	text = strings.ToLower(strings.TrimSpace(text))
 	if text == "" {
 		return nil, nil
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(text) + "%"
-	rows, err := q.Query(ctx, `SELECT p.id, p.name, COALESCE(e.address, '') FROM people p
-		LEFT JOIN person_emails e ON e.person_id = p.id AND e.is_primary = ?
+	rows, err := q.Query(ctx, `SELECT `+foundColumns+foundFrom+`
 		WHERE LOWER(p.name) LIKE ? ESCAPE '\' OR p.id IN (SELECT person_id FROM person_emails WHERE address_key LIKE ? ESCAPE '\')
 		ORDER BY p.name, p.id LIMIT 50`, true, like, like)
 	if err != nil {
 		return nil, fmt.Errorf("searching participants: %w", err)
 	}
-	defer rows.Close()
-	var out []Found
-	for rows.Next() {
-		var f Found
-		if err := rows.Scan(&f.ID, &f.Name, &f.Email); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+	return scanFound(rows)
+}
+
+// pageSize is how many people one page of the browsing list shows.
+const pageSize = 50
+
+// browse lists one page of people, newest first, and whether a next page
+// exists.
+func browse(ctx context.Context, q store.Querier, page int) ([]Found, bool, error) {
+	if page < 1 {
+		page = 1
 	}
-	return out, rows.Err()
+	rows, err := q.Query(ctx, `SELECT `+foundColumns+foundFrom+`
+		ORDER BY p.created_at DESC, p.id DESC LIMIT ? OFFSET ?`, true, pageSize+1, (page-1)*pageSize)
+	if err != nil {
+		return nil, false, fmt.Errorf("listing participants: %w", err)
+	}
+	out, err := scanFound(rows)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > pageSize {
+		return out[:pageSize], true, nil
+	}
+	return out, false, nil
 }

@@ -7,11 +7,28 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
+	"plenary/internal/validate"
 )
+
+// service is the people use cases over db with a real audit log.
+func service(db *store.DB) *people.Service {
+	return &people.Service{DB: db, Audit: &audit.Log{DB: db, Key: []byte("people test audit key, 32 bytes")}}
+}
+
+// self is p acting on their own record.
+func self(p people.Person) people.Request {
+	return people.Request{Person: p.ID, Actor: people.Actor{ID: p.ID, Label: p.Name}}
+}
+
+// byStaff is a staff member with roles acting on personID's record.
+func byStaff(personID int64, roles ...auth.Role) people.Request {
+	return people.Request{Person: personID, Actor: people.Actor{ID: 999, Label: "Sam Staff", Roles: roles}, Staff: true, Reason: "asked by phone"}
+}
 
 var now = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
@@ -77,7 +94,7 @@ func TestCleanName(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("CleanName(%q) error = %v, want ok=%v", tt.in, err, tt.ok)
 		}
-		var fe *people.FieldError
+		var fe *validate.Problem
 		if err != nil && (!errors.As(err, &fe) || fe.Field != "name") {
 			t.Errorf("CleanName(%q) error %v does not name the field", tt.in, err)
 		}
@@ -188,17 +205,14 @@ func TestPublicRecordAddressesAreDeactivatedNotErased(t *testing.T) {
 			{"ada@staff.example.org", people.OriginStaff, true},
 			{"ada@meeting.example.org", people.OriginRegistration, true},
 		}
+		svc := service(db)
 		for _, tt := range tests {
-			var erased bool
-			err := db.Tx(ctx, func(tx *store.Tx) error {
-				e, err := people.AddEmail(ctx, tx, p.ID, p.ID, tt.addr, tt.origin, now)
-				if err != nil {
-					return err
-				}
-				erased, err = people.RemoveEmail(ctx, tx, p.ID, p.ID, e.ID, now)
-				return err
-			})
-			if err != nil || erased != tt.wantErased {
+			added, err := people.AddEmail(ctx, db, p.ID, p.ID, tt.addr, tt.origin, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := svc.ActOnAddress(ctx, self(p), added.ID, people.ActionRemove, now)
+			if erased := res.Done == "removed"; err != nil || erased != tt.wantErased {
 				t.Errorf("%s: erased = %v, %v; want %v", tt.origin, erased, err, tt.wantErased)
 			}
 			_, e, err := people.FindByEmail(ctx, db, tt.addr)
@@ -214,10 +228,7 @@ func TestPublicRecordAddressesAreDeactivatedNotErased(t *testing.T) {
 		if n != 0 {
 			t.Error("history keeps an erased address")
 		}
-		err := db.Tx(ctx, func(tx *store.Tx) error {
-			_, err := people.RemoveEmail(ctx, tx, p.ID, p.ID, primary.ID, now)
-			return err
-		})
+		_, err := svc.ActOnAddress(ctx, self(p), primary.ID, people.ActionRemove, now)
 		if !errors.Is(err, people.ErrCannotRemovePrimary) {
 			t.Errorf("removing the primary address: %v", err)
 		}
@@ -228,31 +239,25 @@ func TestPrimaryAndRoles(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		p, _ := create(t, db, "Ada", "ada@example.org")
-		var second people.Email
-		err := db.Tx(ctx, func(tx *store.Tx) error {
-			var err error
-			second, err = people.AddEmail(ctx, tx, p.ID, p.ID, "ada2@example.org", people.OriginSelf, now)
-			if err != nil {
-				return err
-			}
-			if err := people.SetPrimary(ctx, tx, p.ID, p.ID, second.ID, now); !errors.Is(err, people.ErrPrimaryNeedsVerified) {
-				t.Errorf("unverified address made primary: %v", err)
-			}
-			if err := people.VerifyEmail(ctx, tx, p.ID, second.ID, now); err != nil {
-				return err
-			}
-			return people.SetPrimary(ctx, tx, p.ID, p.ID, second.ID, now)
-		})
-		if err != nil {
+		svc := service(db)
+		c, err := svc.AddAddress(ctx, self(p), "ada2@example.org", people.OriginSelf, now)
+		if err != nil || c.To != "ada2@example.org" || c.Token == "" {
+			t.Fatalf("AddAddress = %+v, %v", c, err)
+		}
+		if _, err := svc.ActOnAddress(ctx, self(p), c.Email.ID, people.ActionPrimary, now); !errors.Is(err, people.ErrPrimaryNeedsVerified) {
+			t.Errorf("unverified address made primary: %v", err)
+		}
+		if _, err := svc.ConfirmAddress(ctx, c.Token, now); err != nil {
 			t.Fatal(err)
 		}
-		if pr, _ := people.Primary(ctx, db, p.ID); pr.ID != second.ID {
+		if _, err := svc.ActOnAddress(ctx, self(p), c.Email.ID, people.ActionPrimary, now); err != nil {
+			t.Fatal(err)
+		}
+		if pr, _ := people.Primary(ctx, db, p.ID); pr.ID != c.Email.ID {
 			t.Errorf("primary is %+v", pr)
 		}
-		err = db.Tx(ctx, func(tx *store.Tx) error {
-			return people.SetRoles(ctx, tx, p.ID, 0, []auth.Role{auth.Admin, auth.Secretariat}, now)
-		})
-		if err != nil {
+		admin := people.Request{Person: p.ID, Actor: people.Actor{ID: 999, Label: "Alex Admin", Roles: []auth.Role{auth.Admin}}, Staff: true}
+		if err := svc.SetRoles(ctx, admin, []auth.Role{auth.Admin, auth.Secretariat}, now); err != nil {
 			t.Fatal(err)
 		}
 		roles, _ := people.Roles(ctx, db, p.ID)
@@ -263,11 +268,12 @@ func TestPrimaryAndRoles(t *testing.T) {
 		if got := strings.Join(names, ","); got != "participant,secretariat,admin" {
 			t.Errorf("roles = %q", got)
 		}
-		found, err := people.Search(ctx, db, "ADA2@")
-		if err != nil || len(found) != 1 || found[0].Email != "ada2@example.org" {
+		staff := people.Actor{ID: 999, Label: "Sam Staff", Roles: []auth.Role{auth.Secretariat}}
+		found, err := svc.Search(ctx, staff, "ADA2@")
+		if err != nil || len(found) != 1 || found[0].Email != "ada2@example.org" || !found[0].Confirmed {
 			t.Errorf("Search by address = %+v, %v", found, err)
 		}
-		if found, _ := people.Search(ctx, db, "%"); len(found) != 0 {
+		if found, _ := svc.Search(ctx, staff, "%"); len(found) != 0 {
 			t.Errorf("a %% search matched everyone: %+v", found)
 		}
 	})

@@ -9,63 +9,55 @@ import (
 	"plenary/internal/auth"
 	"plenary/internal/people"
 	"plenary/internal/policy"
-	"plenary/internal/store"
+	"plenary/internal/validate"
 )
 
-// personView is everything plenary holds about a person that the account
-// page and the staff page show.
-type personView struct {
-	Person  people.Person
-	Emails  []people.Email
-	Roles   []auth.Role
-	History []people.Change
-	Ledger  []ledgerRow
+// peopleService is the people domain's use cases over this server's
+// database, audit log and statement.
+func (s *Server) peopleService() *people.Service {
+	return &people.Service{DB: s.DB, Audit: s.Audit, Policy: s.Policy}
 }
 
-type ledgerRow struct {
-	policy.Consent
-	VersionDate string
+// actor is the signed-in person, as the domain packages name them.
+func actor(r *http.Request) people.Actor {
+	id := identityOf(r)
+	if id == nil {
+		return people.Actor{}
+	}
+	return people.Actor{ID: id.PersonID, Label: id.Name, Roles: id.Roles}
 }
 
-func (s *Server) loadPerson(r *http.Request, id int64) (personView, error) {
-	ctx := r.Context()
-	var v personView
-	var err error
-	if v.Person, err = people.Get(ctx, s.DB, id); err != nil {
-		if errors.Is(err, people.ErrNotFound) {
-			return v, notFound("There is no such participant.")
-		}
-		return v, err
+// peopleError turns a refusal of the people domain into a page that says
+// what happened; other errors pass through.
+func peopleError(err error) error {
+	var unconfirmed *people.UnconfirmedError
+	switch {
+	case errors.Is(err, people.ErrNotFound):
+		return notFound("There is no such participant or address.")
+	case errors.Is(err, people.ErrNotAllowed), errors.Is(err, people.ErrStaffAddresses):
+		return &Error{Status: http.StatusForbidden, Message: err.Error()}
+	case errors.Is(err, people.ErrNoAudit):
+		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
+	case errors.Is(err, people.ErrNoSuchAction):
+		return notFound(err.Error())
+	case errors.Is(err, people.ErrEmailTaken), errors.Is(err, people.ErrPrimaryNeedsVerified), errors.Is(err, people.ErrCannotRemovePrimary),
+		errors.Is(err, people.ErrOwnAdmin), errors.Is(err, people.ErrNoPrimary), errors.Is(err, people.ErrStatementMoved),
+		errors.As(err, &unconfirmed):
+		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	}
-	if v.Emails, err = people.Emails(ctx, s.DB, id); err != nil {
-		return v, err
-	}
-	if v.Roles, err = people.Roles(ctx, s.DB, id); err != nil {
-		return v, err
-	}
-	if v.History, err = people.History(ctx, s.DB, id); err != nil {
-		return v, err
-	}
-	entries, err := policy.Entries(ctx, s.DB, id)
-	if err != nil {
-		return v, err
-	}
-	for _, e := range entries {
-		row := ledgerRow{Consent: e}
-		if pv, err := s.Policy.Get(ctx, e.VersionID); err == nil {
-			row.VersionDate = pv.PublishedAt.UTC().Format("2 January 2006")
-		}
-		v.Ledger = append(v.Ledger, row)
-	}
-	return v, nil
+	return err
 }
 
 type accountData struct {
-	personView
+	people.Record
 	Done     string
-	Error    string
-	Field    string
+	Error    string           // a refusal that concerns the whole page
+	Errors   *validate.Errors // every problem of the form sent
+	Failed   string           // which form they belong to: "details", "email" or an address action
 	Form     people.Details
+	NewEmail string // the address typed in the add form
+	Origin   people.Origin
+	Reason   string // the request typed in the failed form
 	Action   string // form target prefix: "/account" or "/admin/people/ID"
 	Staff    bool
 	Admin    bool
@@ -73,12 +65,41 @@ type accountData struct {
 	Origins  []people.Origin
 }
 
+// ReasonFor is what the reason field of form shows: the typed request
+// again only in the form that failed.
+func (d accountData) ReasonFor(form string) reasonField {
+	f := reasonField{Form: form}
+	if d.Failed == form {
+		f.Value, f.Error = d.Reason, d.Errors.For("reason")
+	}
+	return f
+}
+
+type reasonField struct{ Form, Value, Error string }
+
+// Visible are the addresses the page lists. An address the person typed
+// and has not confirmed yet is left out: adding an address that belongs to
+// another account answers exactly as adding a free one, and a list that
+// showed the one but not the other would tell.
+func (d accountData) Visible() []people.Email {
+	var out []people.Email
+	for _, e := range d.Emails {
+		if e.Origin == people.OriginSelf && !e.Verified() && !e.Primary && !d.Staff {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // doneMessages are the confirmations a redirect after a change can show;
 // the query names one by key, so no cookie is needed to carry it.
 var doneMessages = map[string]string{
 	"saved":        "Your changes are saved.",
 	"unchanged":    "Nothing was changed.",
-	"email-added":  "The address is added. We have sent it a confirmation link.",
+	"email-added":  "We have sent a confirmation link to the address. It is listed here once you follow the link.",
+	"staff-added":  "The address is added. We have mailed the person a link, at their primary address, to confirm it is theirs; until then it cannot be used to sign in or to reset the password.",
+	"staff-held":   "The address is added. The person's primary address is not confirmed, so no link could be sent; the address cannot be used to sign in or to reset the password until the person confirms it.",
 	"email-sent":   "We have sent a new confirmation link.",
 	"primary":      "The primary address is changed.",
 	"removed":      "The address is removed.",
@@ -88,31 +109,22 @@ var doneMessages = map[string]string{
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
-	id := identityOf(r)
-	v, err := s.loadPerson(r, id.PersonID)
-	if err != nil {
-		return err
-	}
-	d := accountData{personView: v, Done: doneMessages[r.URL.Query().Get("done")], Action: "/account",
-		Form: people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}}
-	s.render(w, r, http.StatusOK, "account", pageData{Title: "Your account", Data: d})
-	return nil
+	return s.accountPage(w, r, http.StatusOK, accountData{Done: doneMessages[r.URL.Query().Get("done")]})
 }
 
-// accountFail re-renders the account page with a message and what was
-// typed, changing nothing.
-func (s *Server) accountFail(w http.ResponseWriter, r *http.Request, status int, field, msg string, form people.Details) error {
+// accountPage renders the signed-in person's own record with d's
+// messages and kept values.
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int, d accountData) error {
 	id := identityOf(r)
-	v, err := s.loadPerson(r, id.PersonID)
+	v, err := s.peopleService().View(r.Context(), people.Request{Person: id.PersonID, Actor: actor(r)})
 	if err != nil {
-		return err
+		return peopleError(err)
 	}
-	for _, f := range []*string{&form.Name, &form.PostalAddress, &form.Affiliation} {
-		if !validUTF8(*f) {
-			*f = ""
-		}
+	d.Record = v
+	d.Action = "/account"
+	if d.Failed != "details" {
+		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
 	}
-	d := accountData{personView: v, Error: msg, Field: field, Form: form, Action: "/account"}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})
 	return nil
 }
@@ -125,25 +137,29 @@ func detailsFrom(r *http.Request) people.Details {
 	}
 }
 
+// kept returns the details as typed, for the form again, leaving out what
+// is not clean text.
+func kept(d people.Details) people.Details {
+	for _, f := range []*string{&d.Name, &d.PostalAddress, &d.Affiliation} {
+		if !validUTF8(*f) {
+			*f = ""
+		}
+	}
+	return d
+}
+
 func (s *Server) accountUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
 	id := identityOf(r)
 	form := detailsFrom(r)
-	ctx := r.Context()
-	var changed []string
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		changed, err = people.Update(ctx, tx, id.PersonID, id.PersonID, form, s.Now())
-		return err
-	})
-	var fe *people.FieldError
-	if errors.As(err, &fe) {
-		return s.accountFail(w, r, http.StatusBadRequest, fe.Field, fe.Message+" Nothing was changed.", form)
+	changed, err := s.peopleService().Correct(r.Context(), people.Request{Person: id.PersonID, Actor: actor(r)}, form, s.Now())
+	if errs, ok := validate.From(err); ok {
+		return s.accountPage(w, r, http.StatusBadRequest, accountData{Errors: errs, Failed: "details", Form: kept(form)})
 	}
 	if err != nil {
-		return err
+		return peopleError(err)
 	}
 	done := "saved"
 	if len(changed) == 0 {
@@ -153,41 +169,62 @@ func (s *Server) accountUpdate(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// accountAddEmail adds an address the person typed. Whether or not it
+// belongs to another account, the answer is the same: a link is mailed,
+// to the address when it is free, and to its owner, as a notice, when it
+// is not. The limit on mail is counted before anything is saved, so a
+// refused attempt leaves nothing behind.
 func (s *Server) accountAddEmail(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
 	id := identityOf(r)
+	typed := r.PostForm.Get("email")
+	if _, err := people.CleanEmail(typed); err != nil {
+		errs := &validate.Errors{}
+		errs.Add("new_email", err.Error())
+		return s.accountPage(w, r, http.StatusBadRequest, accountData{Errors: errs, Failed: "email", NewEmail: keptText(typed)})
+	}
 	ctx := r.Context()
-	addr, err := people.CleanEmail(r.PostForm.Get("email"))
+	if err := s.limit(ctx, limitCheck{mailPerPerson, strconv.FormatInt(id.PersonID, 10)}); err != nil {
+		return err
+	}
+	c, err := s.peopleService().AddAddress(ctx, people.Request{Person: id.PersonID, Actor: actor(r)}, typed, people.OriginSelf, s.Now())
 	if err != nil {
-		return s.accountFail(w, r, http.StatusBadRequest, "new_email", err.Error()+" Nothing was changed.", s.currentDetails(r, id.PersonID))
+		return peopleError(err)
 	}
-	var e people.Email
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		e, err = people.AddEmail(ctx, tx, id.PersonID, id.PersonID, addr, people.OriginSelf, s.Now())
-		return err
-	})
-	if errors.Is(err, people.ErrEmailTaken) {
-		return s.accountFail(w, r, http.StatusConflict, "new_email", err.Error()+" Nothing was changed.", s.currentDetails(r, id.PersonID))
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.sendVerify(r, id.PersonID, e); err != nil {
-		return err
+	// Sent after answering, whichever it is: waiting for the SMTP round
+	// trip of the one and not the other would tell them apart.
+	if c.Token != "" || c.Taken {
+		m := s.takenMessage(c.To)
+		if !c.Taken {
+			m = s.verifyMessage(c)
+		}
+		s.sendInBackground(r, m, "a confirmation link")
 	}
 	http.Redirect(w, r, "/account?done=email-added", http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) currentDetails(r *http.Request, personID int64) people.Details {
-	p, err := people.Get(r.Context(), s.DB, personID)
-	if err != nil {
-		return people.Details{}
+// keptText is s when it is clean text to show in a form again, else "".
+func keptText(s string) string {
+	if !validUTF8(s) {
+		return ""
 	}
-	return people.Details{Name: p.Name, PostalAddress: p.PostalAddress, Affiliation: p.Affiliation}
+	return s
+}
+
+// mailConfirmation sends the link c carries, if any, and says when it
+// could not.
+func (s *Server) mailConfirmation(r *http.Request, c people.Confirmation) error {
+	if c.Token == "" {
+		return nil
+	}
+	if err := s.Mail.Send(r.Context(), s.verifyMessage(c)); err != nil {
+		s.Log.Error("sending a confirmation link failed", "err", err)
+		return &Error{Status: http.StatusServiceUnavailable, Message: "The confirmation message could not be sent just now. Please try again later."}
+	}
+	return nil
 }
 
 func pathID(r *http.Request, name string) (int64, error) {
@@ -206,57 +243,26 @@ func (s *Server) accountEmailAction(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	done, err := s.emailAction(r, id.PersonID, id.PersonID, emailID, r.PathValue("action"))
-	var fe *Error
-	switch {
-	case errors.As(err, &fe) && fe.Status == http.StatusConflict:
-		return s.accountFail(w, r, http.StatusConflict, "emails", fe.Message, s.currentDetails(r, id.PersonID))
-	case err != nil:
+	action := people.EmailAction(r.PathValue("action"))
+	if action == people.ActionConfirm {
+		if err := s.limit(r.Context(), limitCheck{mailPerPerson, strconv.FormatInt(id.PersonID, 10)}); err != nil {
+			return err
+		}
+	}
+	res, err := s.peopleService().ActOnAddress(r.Context(), people.Request{Person: id.PersonID, Actor: actor(r)}, emailID, action, s.Now())
+	if err != nil {
+		err = peopleError(err)
+		var e *Error
+		if errors.As(err, &e) && e.Status == http.StatusConflict {
+			return s.accountPage(w, r, http.StatusConflict, accountData{Error: e.Message})
+		}
 		return err
 	}
-	http.Redirect(w, r, "/account?done="+done, http.StatusSeeOther)
+	if err := s.mailConfirmation(r, res.Confirm); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account?done="+res.Done, http.StatusSeeOther)
 	return nil
-}
-
-// emailAction does one address action for personID on behalf of actor and
-// returns the confirmation key.
-func (s *Server) emailAction(r *http.Request, personID, actor, emailID int64, action string) (string, error) {
-	ctx := r.Context()
-	e, err := people.GetEmail(ctx, s.DB, personID, emailID)
-	if errors.Is(err, people.ErrNotFound) {
-		return "", notFound("There is no such address on this account.")
-	}
-	if err != nil {
-		return "", err
-	}
-	done := ""
-	switch action {
-	case "confirm":
-		if e.Verified() {
-			return "unchanged", nil
-		}
-		return "email-sent", s.sendVerify(r, personID, e)
-	case "primary":
-		done = "primary"
-		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-			return people.SetPrimary(ctx, tx, personID, actor, emailID, s.Now())
-		})
-	case "remove":
-		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-			erased, err := people.RemoveEmail(ctx, tx, personID, actor, emailID, s.Now())
-			done = "deactivated"
-			if erased {
-				done = "removed"
-			}
-			return err
-		})
-	default:
-		return "", notFound("There is no such action.")
-	}
-	if errors.Is(err, people.ErrPrimaryNeedsVerified) || errors.Is(err, people.ErrCannotRemovePrimary) {
-		return "", &Error{Status: http.StatusConflict, Message: err.Error()}
-	}
-	return done, err
 }
 
 type acknowledgeData struct {
@@ -305,27 +311,13 @@ func (s *Server) acknowledge(w http.ResponseWriter, r *http.Request) error {
 		return formError(err)
 	}
 	id := identityOf(r)
-	ctx := r.Context()
 	vid, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
 	if err != nil {
 		return badRequest("The form could not be read. Please go back and use the button on the page.")
 	}
 	next := localNext(r.PostForm.Get("next"), "/account")
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		v, pending, err := s.Policy.PendingAcknowledgement(ctx, tx, id.PersonID)
-		if err != nil || !pending {
-			return err
-		}
-		if v.ID != vid {
-			return &Error{Status: http.StatusConflict, Message: "The privacy statement changed again while you were reading it. Please read the newest version and acknowledge that."}
-		}
-		return policy.Record(ctx, tx, policy.Consent{
-			PersonID: id.PersonID, Purpose: policy.PurposeStatement, Granted: true, VersionID: v.ID,
-			Channel: policy.ChannelWeb, Transfer: s.Policy.TransferStatement(), At: s.Now(),
-		})
-	})
-	if err != nil {
-		return err
+	if err := s.peopleService().Acknowledge(r.Context(), id.PersonID, vid, s.Now()); err != nil {
+		return peopleError(err)
 	}
 	if next == "/account" || strings.HasPrefix(next, "/account?") {
 		next = "/account?done=acknowledged"

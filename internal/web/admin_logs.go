@@ -49,7 +49,7 @@ func (s *Server) logLookup(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Problem == "" {
 		id := identityOf(r)
-		who := logsearch.Actor{ID: id.PersonID, Label: id.Name}
+		who := logsearch.Actor{ID: id.PersonID, Label: id.Name, Roles: id.Roles}
 		res, err := s.LogSearch.Lookup(r.Context(), who, q)
 		switch {
 		case errors.Is(err, logsearch.ErrInvalid):

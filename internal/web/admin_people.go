@@ -1,80 +1,94 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
+	"strconv"
 
-	"plenary/internal/audit"
 	"plenary/internal/auth"
+	"plenary/internal/mail"
 	"plenary/internal/people"
-	"plenary/internal/store"
+	"plenary/internal/validate"
 )
 
 // Staff find participants and correct their data on request (R3). Every
-// view of a participant's restricted data is written to the audit log
-// first; without an audit log, staff pages refuse to show anything.
-
-func (s *Server) audited(r *http.Request, q store.Querier, action, subject, detail string) error {
-	if s.Audit == nil {
-		return &Error{Status: http.StatusServiceUnavailable, Message: "The audit log is not available, so participant records cannot be shown or changed."}
-	}
-	id := identityOf(r)
-	return s.Audit.Record(r.Context(), q, audit.Entry{Actor: id.PersonID, Label: id.Name, Action: action, Subject: subject, Detail: detail})
-}
+// list, search and view of a participant's record is written to the audit
+// log in the same transaction that reads it; without an audit log, staff
+// pages show nothing. Searching posts its text, so no name or address ever
+// lands in a URL, the access log or a Referer (C2).
 
 type adminPeopleData struct {
-	Query   string
-	Results []people.Found
-	Error   string
+	Query    string
+	Errors   *validate.Errors
+	Searched bool
+	Results  []people.Found
+	Page     int
+	More     bool
+	List     []people.Found
 }
 
+// adminPeople shows the search form and one page of the list of people,
+// newest first.
 func (s *Server) adminPeople(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query().Get("q")
-	d := adminPeopleData{Query: q}
-	if strings.TrimSpace(q) != "" {
-		if !validUTF8(q) || len(q) > 300 {
-			d.Query, d.Error = "", "The search text is not valid text, or too long."
-			s.render(w, r, http.StatusBadRequest, "admin_people", pageData{Title: "Participants", Data: d})
-			return nil
-		}
-		res, err := people.Search(r.Context(), s.DB, q)
-		if err != nil {
-			return err
-		}
-		// The audit records whose records were listed, not the search
-		// text, which may itself be someone's name or address.
-		ids := make([]string, len(res))
-		for i, f := range res {
-			ids[i] = fmt.Sprint(f.ID)
-		}
-		if err := s.audited(r, s.DB, "people.search", "", fmt.Sprintf("%d results: person %s", len(res), strings.Join(ids, ","))); err != nil {
-			return err
-		}
-		d.Results = res
+	page, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || page < 1 {
+		page = 1
 	}
-	s.render(w, r, http.StatusOK, "admin_people", pageData{Title: "Participants", Data: d})
+	return s.adminPeoplePage(w, r, http.StatusOK, adminPeopleData{Page: page})
+}
+
+func (s *Server) adminPeoplePage(w http.ResponseWriter, r *http.Request, status int, d adminPeopleData) error {
+	if d.Page < 1 {
+		d.Page = 1
+	}
+	var err error
+	if d.List, d.More, err = s.peopleService().Browse(r.Context(), actor(r), d.Page); err != nil {
+		return peopleError(err)
+	}
+	s.render(w, r, status, "admin_people", pageData{Title: "Participants", Data: d})
 	return nil
 }
 
-func (s *Server) adminPersonView(w http.ResponseWriter, r *http.Request, status int, personID int64, d accountData) error {
-	if err := s.audited(r, s.DB, "people.view", fmt.Sprintf("person:%d", personID), ""); err != nil {
-		return err
+// adminPeopleSearch answers the search form.
+func (s *Server) adminPeopleSearch(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
 	}
-	v, err := s.loadPerson(r, personID)
+	q := r.PostForm.Get("q")
+	res, err := s.peopleService().Search(r.Context(), actor(r), q)
+	if errs, ok := validate.From(err); ok {
+		return s.adminPeoplePage(w, r, http.StatusBadRequest, adminPeopleData{Query: keptText(q), Errors: errs})
+	}
 	if err != nil {
-		return err
+		return peopleError(err)
 	}
-	d.personView = v
+	return s.adminPeoplePage(w, r, http.StatusOK, adminPeopleData{Query: q, Searched: true, Results: res})
+}
+
+// staffRequest is a staff member's request on personID's record.
+func staffRequest(r *http.Request, personID int64) people.Request {
+	return people.Request{Person: personID, Actor: actor(r), Staff: true, Reason: r.PostForm.Get("reason")}
+}
+
+// adminPersonView renders personID's record for staff with d's messages
+// and kept values; the view itself is audited.
+func (s *Server) adminPersonView(w http.ResponseWriter, r *http.Request, status int, personID int64, d accountData) error {
+	v, err := s.peopleService().View(r.Context(), people.Request{Person: personID, Actor: actor(r), Staff: true})
+	if err != nil {
+		return peopleError(err)
+	}
+	d.Record = v
 	d.Staff = true
 	d.Admin = identityOf(r).Has(auth.Admin)
 	d.AllRoles = auth.AllRoles
-	d.Origins = people.Origins
+	d.Origins = slices.DeleteFunc(slices.Clone(people.Origins), func(o people.Origin) bool { return o == people.OriginSelf })
 	d.Action = fmt.Sprintf("/admin/people/%d", personID)
-	if d.Form == (people.Details{}) {
+	if d.Failed != "details" {
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
+	}
+	if d.Origin == "" {
+		d.Origin = people.OriginStaff
 	}
 	s.render(w, r, status, "account", pageData{Title: "Participant: " + v.Person.Name, Data: d})
 	return nil
@@ -85,20 +99,22 @@ func (s *Server) adminPerson(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := people.Get(r.Context(), s.DB, pid); errors.Is(err, people.ErrNotFound) {
-		return notFound("There is no such participant.")
-	}
 	return s.adminPersonView(w, r, http.StatusOK, pid, accountData{Done: doneMessages[r.URL.Query().Get("done")]})
 }
 
-// staffReason reads the request a correction answers; staff change data
-// only when a participant asks (R3), and the audit log says which request.
-func staffReason(r *http.Request) (string, error) {
-	reason, err := people.CleanText("reason", "The request", r.PostForm.Get("reason"), 500, true, false)
-	if err != nil {
-		return "", &people.FieldError{Field: "reason", Message: "Say which request this change answers (for example \"asked by e-mail on 3 May\"). Nothing was changed."}
+// staffFail re-renders the record with a staff form's problems: a
+// *validate.Errors goes next to its fields, a conflict at the top.
+func (s *Server) staffFail(w http.ResponseWriter, r *http.Request, pid int64, err error, d accountData) error {
+	if errs, ok := validate.From(err); ok {
+		d.Errors = errs
+		d.Reason = keptText(r.PostForm.Get("reason"))
+		return s.adminPersonView(w, r, http.StatusBadRequest, pid, d)
 	}
-	return reason, nil
+	err = peopleError(err)
+	if e, ok := err.(*Error); ok && e.Status == http.StatusConflict {
+		return s.adminPersonView(w, r, http.StatusConflict, pid, accountData{Error: e.Message})
+	}
+	return err
 }
 
 func (s *Server) adminPersonUpdate(w http.ResponseWriter, r *http.Request) error {
@@ -109,33 +125,10 @@ func (s *Server) adminPersonUpdate(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
 	form := detailsFrom(r)
-	staff := identityOf(r)
-	var changed []string
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		reason, err := staffReason(r)
-		if err != nil {
-			return err
-		}
-		if changed, err = people.Update(ctx, tx, pid, staff.PersonID, form, s.Now()); err != nil || len(changed) == 0 {
-			return err
-		}
-		return s.audited(r, tx, "people.correct", fmt.Sprintf("person:%d", pid), "fields "+strings.Join(changed, ", ")+"; request: "+reason)
-	})
-	var fe *people.FieldError
-	switch {
-	case errors.As(err, &fe):
-		for _, f := range []*string{&form.Name, &form.PostalAddress, &form.Affiliation} {
-			if !validUTF8(*f) {
-				*f = ""
-			}
-		}
-		return s.adminPersonView(w, r, http.StatusBadRequest, pid, accountData{Error: fe.Message, Field: fe.Field, Form: form})
-	case errors.Is(err, people.ErrNotFound):
-		return notFound("There is no such participant.")
-	case err != nil:
-		return err
+	changed, err := s.peopleService().Correct(r.Context(), staffRequest(r, pid), form, s.Now())
+	if err != nil {
+		return s.staffFail(w, r, pid, err, accountData{Failed: "details", Form: kept(form)})
 	}
 	done := "saved"
 	if len(changed) == 0 {
@@ -156,63 +149,23 @@ func (s *Server) adminPersonRoles(w http.ResponseWriter, r *http.Request) error 
 	}
 	var roles []auth.Role
 	for _, v := range r.PostForm["role"] {
-		if !slices.Contains(auth.AllRoles, auth.Role(v)) {
-			return badRequest(fmt.Sprintf("There is no role %q. Nothing was changed.", v))
-		}
 		roles = append(roles, auth.Role(v))
 	}
-	ctx := r.Context()
-	staff := identityOf(r)
-	if pid == staff.PersonID && !slices.Contains(roles, auth.Admin) {
-		return &Error{Status: http.StatusConflict, Message: "You cannot take the admin role from yourself; ask another admin. Nothing was changed."}
-	}
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := people.Get(ctx, tx, pid); err != nil {
-			return err
-		}
-		if err := people.SetRoles(ctx, tx, pid, staff.PersonID, roles, s.Now()); err != nil {
-			return err
-		}
-		names := make([]string, len(roles))
-		for i, r := range roles {
-			names[i] = string(r)
-		}
-		return s.audited(r, tx, "people.roles", fmt.Sprintf("person:%d", pid), "roles: "+strings.Join(names, ", "))
-	})
-	if errors.Is(err, people.ErrNotFound) {
-		return notFound("There is no such participant.")
+	err = s.peopleService().SetRoles(r.Context(), staffRequest(r, pid), roles, s.Now())
+	if errs, ok := validate.From(err); ok {
+		return badRequest(errs.Error())
 	}
 	if err != nil {
-		return err
+		return s.staffFail(w, r, pid, err, accountData{})
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/people/%d?done=roles", pid), http.StatusSeeOther)
 	return nil
 }
 
-// staffAddressGuard refuses a non-admin's change to the addresses of a
-// person who holds a staff role. An address added to a record can receive
-// that record's password-reset link, so without this a secretariat member
-// could add their own address to an admin's record, reset the password and
-// sign in as the admin. Roles are an admin's alone; so are the addresses
-// that lead to them.
-func (s *Server) staffAddressGuard(r *http.Request, pid int64) error {
-	if identityOf(r).Has(auth.Admin) {
-		return nil
-	}
-	roles, err := people.Roles(r.Context(), s.DB, pid)
-	if err != nil {
-		return err
-	}
-	for _, role := range roles {
-		if role != auth.Participant {
-			return &Error{Status: http.StatusForbidden, Message: "Only an admin can change the addresses of a staff member's account. Nothing was changed."}
-		}
-	}
-	return nil
-}
-
 // adminPersonAddEmail adds an address given by the participant through
-// another channel, with its origin.
+// another channel, with its origin. It stays unconfirmed, unable to sign
+// in or receive a reset link, until the person confirms it with the link
+// mailed to their own primary address.
 func (s *Server) adminPersonAddEmail(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
@@ -221,45 +174,24 @@ func (s *Server) adminPersonAddEmail(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if err := s.staffAddressGuard(r, pid); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	staff := identityOf(r)
+	typed := r.PostForm.Get("email")
 	origin := people.Origin(r.PostForm.Get("origin"))
-	if !slices.Contains(people.Origins, origin) {
-		origin = people.OriginStaff
-	}
-	var e people.Email
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		reason, err := staffReason(r)
-		if err != nil {
-			return err
-		}
-		addr, err := people.CleanEmail(r.PostForm.Get("email"))
-		if err != nil {
-			return err
-		}
-		if e, err = people.AddEmail(ctx, tx, pid, staff.PersonID, addr, origin, s.Now()); err != nil {
-			return err
-		}
-		return s.audited(r, tx, "people.email.add", fmt.Sprintf("person:%d", pid), "request: "+reason)
-	})
-	var fe *people.FieldError
-	switch {
-	case errors.As(err, &fe):
-		return s.adminPersonView(w, r, http.StatusBadRequest, pid, accountData{Error: fe.Message, Field: "new_email"})
-	case errors.Is(err, people.ErrEmailTaken):
-		return s.adminPersonView(w, r, http.StatusConflict, pid, accountData{Error: err.Error() + " Nothing was changed.", Field: "new_email"})
-	case errors.Is(err, people.ErrNotFound):
-		return notFound("There is no such participant.")
-	case err != nil:
+	ctx := r.Context()
+	if err := s.limit(ctx, limitCheck{mailPerPerson, strconv.FormatInt(pid, 10)}); err != nil {
 		return err
 	}
-	if err := s.sendVerify(r, pid, e); err != nil {
+	c, err := s.peopleService().AddAddress(ctx, staffRequest(r, pid), typed, origin, s.Now())
+	if err != nil {
+		return s.staffFail(w, r, pid, err, accountData{Failed: "email", NewEmail: keptText(typed), Origin: origin})
+	}
+	if err := s.mailConfirmation(r, c); err != nil {
 		return err
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/people/%d?done=email-added", pid), http.StatusSeeOther)
+	done := "staff-added"
+	if c.Token == "" {
+		done = "staff-held"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/people/%d?done=%s", pid, done), http.StatusSeeOther)
 	return nil
 }
 
@@ -275,26 +207,28 @@ func (s *Server) adminPersonEmailAction(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
-	if err := s.staffAddressGuard(r, pid); err != nil {
-		return err
+	action := people.EmailAction(r.PathValue("action"))
+	if action == people.ActionConfirm {
+		if err := s.limit(r.Context(), limitCheck{mailPerPerson, strconv.FormatInt(pid, 10)}); err != nil {
+			return err
+		}
 	}
-	reason, err := staffReason(r)
+	res, err := s.peopleService().ActOnAddress(r.Context(), staffRequest(r, pid), emailID, action, s.Now())
 	if err != nil {
-		return s.adminPersonView(w, r, http.StatusBadRequest, pid, accountData{Error: err.Error(), Field: "reason"})
+		return s.staffFail(w, r, pid, err, accountData{Failed: fmt.Sprintf("address-%d-%s", emailID, action)})
 	}
-	action := r.PathValue("action")
-	// Recorded before the change, so no change goes unrecorded.
-	if err := s.audited(r, s.DB, "people.email."+action, fmt.Sprintf("person:%d", pid), fmt.Sprintf("address %d; request: %s", emailID, reason)); err != nil {
+	if err := s.mailConfirmation(r, res.Confirm); err != nil {
 		return err
 	}
-	done, err := s.emailAction(r, pid, identityOf(r).PersonID, emailID, action)
-	var fe *Error
-	switch {
-	case errors.As(err, &fe) && fe.Status == http.StatusConflict:
-		return s.adminPersonView(w, r, http.StatusConflict, pid, accountData{Error: fe.Message})
-	case err != nil:
-		return err
-	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/people/%d?done=%s", pid, done), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/admin/people/%d?done=%s", pid, res.Done), http.StatusSeeOther)
 	return nil
+}
+
+// takenMessage tells the owner of addr that someone tried to add it to
+// another account; the person who typed it is told nothing different.
+func (s *Server) takenMessage(addr string) mail.Message {
+	return mail.Message{To: addr, Subject: "Your address was entered at " + s.Config.OrgName, Body: fmt.Sprintf(
+		"Someone signed in at %s tried to add this address to their account. It already belongs to your account there, so nothing was changed.\n\n"+
+			"If it was you, with a second account, remove the address from this account first (%s/account).\n"+
+			"Otherwise you can ignore this message.\n", s.Config.OrgName, s.base())}
 }

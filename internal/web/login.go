@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"plenary/internal/auth"
 	"plenary/internal/mail"
 	"plenary/internal/people"
-	"plenary/internal/store"
 )
 
 type loginData struct {
@@ -71,10 +71,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !e.Verified() {
 		// The password was right, so saying this reveals nothing new.
-		if err := s.sendVerify(r, p.ID, e); err != nil {
+		to, err := s.sendVerify(r, p.ID, e)
+		if err != nil {
 			return err
 		}
-		return fail(http.StatusForbidden, "Please confirm your address first. We have sent a new confirmation link to "+e.Address+".")
+		return fail(http.StatusForbidden, "Please confirm your address first. We have sent a new confirmation link to "+to+".")
 	}
 	refusedBy, err := s.signIn(w, r, p.ID, d.Remember)
 	if err != nil {
@@ -95,26 +96,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 // sendVerify mails a new confirmation link for e, at most a few times per
-// quarter hour per person.
-func (s *Server) sendVerify(r *http.Request, personID int64, e people.Email) error {
+// quarter hour per person: to e when the person typed it, else to their
+// confirmed primary address. It returns where the link went.
+func (s *Server) sendVerify(r *http.Request, personID int64, e people.Email) (string, error) {
 	ctx := r.Context()
 	if err := s.limit(ctx, limitCheck{mailPerPerson, fmt.Sprint(personID)}); err != nil {
-		return err
+		return "", err
 	}
-	var tok string
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		tok, err = auth.IssueToken(ctx, tx, auth.PurposeVerify, personID, e.ID, auth.VerifyTTL, s.Now())
-		return err
-	})
+	who := people.Actor{ID: personID}
+	res, err := s.peopleService().ActOnAddress(ctx, people.Request{Person: personID, Actor: who}, e.ID, people.ActionConfirm, s.Now())
 	if err != nil {
-		return err
+		return "", peopleError(err)
 	}
-	if err := s.Mail.Send(ctx, s.verifyMessage(e.Address, tok)); err != nil {
-		s.Log.Error("sending a confirmation link failed", "err", err)
-		return &Error{Status: http.StatusServiceUnavailable, Message: "The confirmation message could not be sent just now. Please try again later."}
-	}
-	return nil
+	return res.Confirm.To, s.mailConfirmation(r, res.Confirm)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
@@ -139,7 +133,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	addr, err := people.CleanEmail(r.PostForm.Get("email"))
 	if err != nil {
-		s.render(w, r, http.StatusBadRequest, "reset", pageData{Title: "Set a new password", Data: loginData{Error: err.Error()}})
+		s.render(w, r, http.StatusBadRequest, "reset", pageData{Title: "Set a new password", Data: loginData{Error: err.Error(), Email: keptText(r.PostForm.Get("email"))}})
 		return nil
 	}
 	if err := s.limit(ctx,
@@ -147,25 +141,15 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 		limitCheck{resetPerAddress, strings.ToLower(addr)}); err != nil {
 		return err
 	}
-	p, e, err := people.FindByEmail(ctx, s.DB, addr)
-	switch {
-	case errors.Is(err, people.ErrNotFound):
-	case err != nil:
+	link, err := s.peopleService().RequestReset(ctx, addr, s.Now())
+	if err != nil {
 		return err
-	case e.Active:
-		var tok string
-		err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-			var err error
-			tok, err = auth.IssueToken(ctx, tx, auth.PurposeReset, p.ID, e.ID, auth.ResetTTL, s.Now())
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		msg := mail.Message{To: e.Address, Subject: "Set a new password for " + s.Config.OrgName, Body: fmt.Sprintf(
+	}
+	if link.To != "" {
+		msg := mail.Message{To: link.To, Subject: "Set a new password for " + s.Config.OrgName, Body: fmt.Sprintf(
 			"Someone, probably you, asked to set a new password for the account with this address at %s.\n\n"+
 				"Open this link to choose one:\n\n%s/reset/%s\n\nThe link works once, for one hour. If you did not ask, ignore this message; your password stays as it is.\n",
-			s.Config.OrgName, s.base(), tok)}
+			s.Config.OrgName, s.base(), link.Token)}
 		s.sendInBackground(r, msg, "a reset link")
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Check your mail", Data: messageData{
@@ -179,9 +163,8 @@ func (s *Server) resetTokenForm(w http.ResponseWriter, r *http.Request) error {
 	return s.tokenPage(w, r, auth.PurposeReset, "reset_token", "Choose a new password")
 }
 
-// resetPassword sets the new password, confirms the address the link was
-// sent to (following it proves the address) and signs the person out
-// everywhere else.
+// resetPassword sets the new password and signs the person out
+// everywhere; the change is audited and the primary address is told.
 func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
@@ -201,26 +184,12 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.Now()
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		t, err := auth.ConsumeToken(ctx, tx, auth.PurposeReset, tok, now)
-		if err != nil {
-			return err
-		}
-		if err := people.SetPassword(ctx, tx, t.PersonID, t.PersonID, hash, now); err != nil {
-			return err
-		}
-		if err := auth.UseAllTokens(ctx, tx, auth.PurposeReset, t.PersonID, now); err != nil {
-			return err
-		}
-		if t.EmailID != 0 {
-			if err := people.VerifyEmail(ctx, tx, t.PersonID, t.EmailID, now); err != nil {
-				return err
-			}
-		}
-		return auth.EndAllSessions(ctx, tx, t.PersonID)
-	})
+	done, err := s.peopleService().ResetPassword(ctx, tok, hash, now)
 	if err != nil {
 		return tokenError(err)
+	}
+	if done.Primary != "" {
+		s.sendInBackground(r, s.passwordChangedMessage(done, now), "a notice of a password change")
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Password changed", Data: messageData{
 		Heading: "Your password is changed",
@@ -228,4 +197,14 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		Link:    "/login", LinkText: "Sign in",
 	}})
 	return nil
+}
+
+// passwordChangedMessage tells the primary address that a reset link
+// changed the password, so that a reset the person did not make does not
+// go unnoticed.
+func (s *Server) passwordChangedMessage(done people.PasswordReset, now time.Time) mail.Message {
+	return mail.Message{To: done.Primary, Subject: "Your password at " + s.Config.OrgName + " was changed", Body: fmt.Sprintf(
+		"The password of your account at %s was changed on %s with a reset link mailed to %s, and every place where the account was signed in was signed out.\n\n"+
+			"If you did this, there is nothing more to do.\nIf you did not, set a new password at %s/reset at once and tell us: someone who can read that mailbox changed it.\n",
+		s.Config.OrgName, now.UTC().Format("2 January 2006 at 15:04 UTC"), done.LinkTo, s.base())}
 }

@@ -53,6 +53,7 @@ func (s *Server) registerRoutes() {
 	// roles are an admin's alone. Every view is audited.
 	peopleStaff := auth.Roles(auth.Secretariat, auth.Admin)
 	s.handle("GET /admin/people", peopleStaff, s.adminPeople)
+	s.handle("POST /admin/people", peopleStaff, s.adminPeopleSearch)
 	s.handle("GET /admin/people/{id}", peopleStaff, s.adminPerson)
 	s.handle("POST /admin/people/{id}", peopleStaff, s.adminPersonUpdate)
 	s.handle("POST /admin/people/{id}/emails", peopleStaff, s.adminPersonAddEmail)

@@ -16,15 +16,15 @@ import (
 	"plenary/internal/auth"
 	"plenary/internal/inventory"
 	"plenary/internal/mail"
+	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
 
-// TestSecretariatCannotTakeOverStaffAccounts: an address added to a record
-// receives that record's password-reset link, so only an admin may change
-// the addresses of someone who holds a staff role; otherwise a secretariat
-// member could add their own address to an admin's record and reset the
-// admin's password.
+// TestSecretariatCannotTakeOverStaffAccounts: only an admin may change the
+// addresses of someone who holds a staff role, and an address staff enter
+// for anyone never receives a reset link: its confirmation goes to the
+// person's own primary address.
 func TestSecretariatCannotTakeOverStaffAccounts(t *testing.T) {
 	a := newAccountSite(t, siteOptions{})
 	a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
@@ -38,6 +38,7 @@ func TestSecretariatCannotTakeOverStaffAccounts(t *testing.T) {
 		"secretariat": a.makeStaff(t, "Sue Secretariat", "sue@example.org", auth.Secretariat),
 		"participant": a.makeStaff(t, "Pat Participant", "pat@example.org"),
 	}
+	primaries := map[string]string{"admin": "ann@example.org", "security": "sid@example.org", "finance": "fay@example.org", "secretariat": "sue@example.org", "participant": "pat@example.org"}
 	tests := []struct {
 		actor  string
 		target string
@@ -68,15 +69,113 @@ func TestSecretariatCannotTakeOverStaffAccounts(t *testing.T) {
 			}
 			a.browser(t).post("/reset", url.Values{"email": {taker}})
 			a.waitForMail()
-			_, mailed := a.outbox.Last(taker)
-			if tt.want == http.StatusForbidden && mailed {
-				t.Errorf("a reset link for the %s's account went to the address the %s added", tt.target, tt.actor)
+			if m, mailed := a.outbox.Last(taker); mailed {
+				t.Errorf("the address the %s entered for the %s was mailed %q", tt.actor, tt.target, m.Subject)
 			}
-			if tt.want != http.StatusForbidden && !mailed {
-				t.Errorf("no mail to the address added on request")
+			m, _ := a.outbox.Last(primaries[tt.target])
+			if tt.want != http.StatusForbidden && (!strings.Contains(m.Body, taker) || !linkPattern.MatchString(m.Body)) {
+				t.Errorf("the %s's primary address got no confirmation link for the added address: %q", tt.target, m.Body)
 			}
 		})
 	}
+}
+
+// TestStaffEnteredAddressCannotTakeOverAccount reproduces the attack of
+// issue 8, item 1 and checks every part of its fix: a secretariat member
+// enters an address of theirs on a participant's record and asks for a
+// reset link for it. The link never goes there; the address cannot sign in;
+// the participant, who later becomes admin, cannot be given the role while
+// the address is unconfirmed; only the owner, from their primary address,
+// confirms it. A real reset is audited, mailed to the primary address, and
+// the history names the reset link, not "you".
+func TestStaffEnteredAddressCannotTakeOverAccount(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		pid := a.signUp(t, "Pat Participant", "pat@example.org")
+		a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+		a.makeStaff(t, "Alex Admin", "alex@example.org", auth.Admin)
+		sec := a.signIn(t, "sam@example.org")
+		adm := a.signIn(t, "alex@example.org")
+		pat := a.signIn(t, "pat@example.org")
+		person := fmt.Sprintf("/admin/people/%d", pid)
+
+		if res := sec.post(person+"/emails", url.Values{"email": {"mallory@evil.example"}, "origin": {"staff"}, "reason": {"asked by phone"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("adding the address: %d %.300s", res.Status, res.Body)
+		}
+		// Staff cannot pass the address off as typed by the person.
+		if res := sec.post(person+"/emails", url.Values{"email": {"mallory2@evil.example"}, "origin": {"self"}, "reason": {"asked by phone"}}); res.Status != http.StatusBadRequest {
+			t.Errorf("entering an address as the person's own: %d", res.Status)
+		}
+		anon := a.browser(t)
+		if res := anon.post("/reset", url.Values{"email": {"mallory@evil.example"}}); res.Status != 200 || !strings.Contains(res.Body, "If mallory@evil.example belongs to an account") {
+			t.Errorf("the reset form answers differently: %d", res.Status)
+		}
+		a.waitForMail()
+		if m, ok := a.outbox.Last("mallory@evil.example"); ok {
+			t.Fatalf("mail went to the staff-entered address: %q\n%s", m.Subject, m.Body)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM auth_tokens t JOIN person_emails e ON e.id = t.email_id WHERE e.address = ? AND t.purpose = ?", "mallory@evil.example", auth.PurposeReset); n != 0 {
+			t.Errorf("%d reset tokens issued for the staff-entered address", n)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {"mallory@evil.example"}, "password": {testPassword}}); res.Status == http.StatusSeeOther {
+			t.Error("the staff-entered address signs in")
+		}
+		// The admin cannot grant a staff role while the address is unconfirmed.
+		res := adm.post(person+"/roles", url.Values{"role": {"admin"}})
+		if res.Status != http.StatusConflict || !strings.Contains(res.Body, "mallory@evil.example") {
+			t.Errorf("granting admin with an unconfirmed address: %d %.300s", res.Status, res.Body)
+		}
+		if id, _ := people.Identity(ctx, db, pid); id.Has(auth.Admin) {
+			t.Fatal("the role was granted")
+		}
+		// The confirmation went to the participant's own address.
+		m, ok := a.outbox.Last("pat@example.org")
+		if !ok || !strings.Contains(m.Body, "mallory@evil.example") || !strings.Contains(m.Body, "/verify/") {
+			t.Fatalf("the owner was not asked to confirm: %q", m.Body)
+		}
+		acct := pat.get("/account").Body
+		if !strings.Contains(acct, "mallory@evil.example") || !strings.Contains(acct, "not confirmed by you") {
+			t.Errorf("the owner's account page does not show the unconfirmed address")
+		}
+		// The owner does not confirm it: they remove it, and then the role can be given.
+		_, mal, err := people.FindByEmail(ctx, db, "mallory@evil.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := pat.post(fmt.Sprintf("/account/emails/%d/remove", mal.ID), nil); res.Status != http.StatusSeeOther {
+			t.Fatalf("removing it: %d", res.Status)
+		}
+		if res := adm.post(person+"/roles", url.Values{"role": {"admin"}}); res.Status != http.StatusSeeOther {
+			t.Errorf("granting admin after removal: %d %.300s", res.Status, res.Body)
+		}
+
+		// A real reset by the owner: audited, mailed to the primary address,
+		// and the history says a reset link did it.
+		other := a.signIn(t, "pat@example.org")
+		anon.post("/reset", url.Values{"email": {"pat@example.org"}})
+		tok := a.mailedToken(t, "pat@example.org", "reset")
+		if res := anon.post("/reset/"+tok, url.Values{"password": {"a brand new passphrase"}}); res.Status != 200 {
+			t.Fatalf("reset: %d %.300s", res.Status, res.Body)
+		}
+		a.waitForMail()
+		if m, _ := a.outbox.Last("pat@example.org"); !strings.Contains(m.Subject, "password") || !strings.Contains(m.Body, "was changed") {
+			t.Errorf("the primary address was not told: %q %q", m.Subject, m.Body)
+		}
+		if entries := auditEntries(t, a); !strings.Contains(entries, "people.password.reset reset link person:"+fmt.Sprint(pid)) {
+			t.Errorf("the reset is not audited:\n%s", entries)
+		}
+		if res := other.get("/account"); res.Status != http.StatusSeeOther {
+			t.Errorf("a session survived the reset: %d", res.Status)
+		}
+		page := a.signInWith(t, "pat@example.org", "a brand new passphrase").get("/account").Body
+		if !strings.Contains(page, "whoever opened the reset link") {
+			t.Errorf("the history does not name the reset link")
+		}
+		if r, err := a.Audit.Verify(ctx, nil); err != nil || !r.OK() {
+			t.Errorf("audit chain: %+v %v", r, err)
+		}
+	})
 }
 
 // heldSender holds every message until release is closed, like an SMTP
@@ -389,7 +488,7 @@ func TestSignedInPagesAreNotCached(t *testing.T) {
 		want string
 	}{
 		{"/account", "no-store"},
-		{"/admin/people?q=ada", "no-store"},
+		{"/admin/people?page=1", "no-store"},
 		{"/admin/people/1", "no-store"},
 		{"/", "no-store"},
 		{css, "public, max-age=31536000, immutable"},

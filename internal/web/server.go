@@ -189,6 +189,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, id *auth.Identit
 func (s *Server) Handler() http.Handler {
 	var h http.Handler = s.mux
 	h = s.rememberMe(h)
+	h = s.refuseBadInput(h)
 	h = s.limitBodies(h)
 	h = s.crossOrigin(h)
 	h = s.securityHeaders(h)

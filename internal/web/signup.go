@@ -4,13 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"plenary/internal/auth"
+	"plenary/internal/inventory"
 	"plenary/internal/mail"
 	"plenary/internal/people"
 	"plenary/internal/policy"
-	"plenary/internal/store"
+	"plenary/internal/validate"
 )
 
 // collectedField is one line of "what this form collects and why" (C4).
@@ -19,15 +21,14 @@ type collectedField struct {
 }
 
 type signupData struct {
-	Error     string
-	Field     string
-	Name      string
-	Email     string
+	Errors    *validate.Errors
+	Form      people.SignUpForm // what was typed and ticked, never the password
 	Collected []collectedField
+	Summary   []string // the short list of what is collected, at the form
+	Audience  string   // who may see any of it, from the inventory
 	Transfer  string
 	Country   string
 	Org       string
-	Refused   bool // the age attestation was missing: show nothing typed
 }
 
 // collected describes, from the inventory, what a form stores.
@@ -47,13 +48,37 @@ func (s *Server) collected(keys ...string) []collectedField {
 	return out
 }
 
+// signupItems are the inventory keys of what the sign-up form stores.
+var signupItems = []string{"people.name", "person_emails.address", "people.password_hash", "people.age_attested_at", "consent_ledger.purpose", "consent_ledger.transfer_statement"}
+
 func (s *Server) signupData() signupData {
-	return signupData{
-		Collected: s.collected("people.name", "person_emails.address", "people.password_hash", "people.age_attested_at", "consent_ledger.purpose", "consent_ledger.transfer_statement"),
+	var seen []inventory.Audience
+	for _, k := range signupItems {
+		if it, ok := s.Inventory.Lookup(k); ok && it.Personal {
+			for _, a := range it.Visible {
+				if !slices.Contains(seen, a) {
+					seen = append(seen, a)
+				}
+			}
+		}
+	}
+	d := signupData{
+		Audience:  policy.AudienceText(seen),
+		Collected: s.collected(signupItems...),
 		Transfer:  s.Policy.TransferStatement(),
 		Country:   s.Config.OrgCountry,
 		Org:       s.Config.OrgName,
 	}
+	// The summary names each item briefly: its label up to the first
+	// comma or parenthesis; the list below the summary gives all of it.
+	for _, c := range d.Collected {
+		short := c.What
+		if i := strings.IndexAny(short, ",("); i > 0 {
+			short = strings.TrimSpace(short[:i])
+		}
+		d.Summary = append(d.Summary, short)
+	}
+	return d
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) error {
@@ -61,98 +86,57 @@ func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// signup creates an account. The order of checks matters for CH1: without
-// the age attestation nothing typed is kept anywhere, not even as a hash in
-// the rate-limit table, and the refusal page shows none of it.
+// signup creates an account. Every problem of the form is answered at once.
+// Without the age attestation (CH1) nothing typed is kept anywhere, not
+// even as a hash in the rate-limit table, and the page shows none of it.
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	d := s.signupData()
-	if r.PostForm.Get("age_ok") == "" {
-		d.Refused = true
-		d.Error = "You must be 13 or older to create an account. Nothing you typed has been kept."
+	f := people.SignUpForm{
+		Name: r.PostForm.Get("name"), Email: r.PostForm.Get("email"), Password: r.PostForm.Get("password"),
+		AgeOK: r.PostForm.Get("age_ok") != "", Consent: r.PostForm.Get("consent") != "",
+	}
+	clean, err := f.Check()
+	if errs, ok := validate.From(err); ok {
+		d := s.signupData()
+		d.Errors = errs
+		d.Form = people.SignUpForm{Name: f.Name, Email: f.Email, AgeOK: f.AgeOK, Consent: f.Consent}
+		// Without the age box nothing typed is shown again (CH1); text
+		// that is not clean text is not shown either.
+		for _, v := range []*string{&d.Form.Name, &d.Form.Email} {
+			if !f.AgeOK || !validUTF8(*v) {
+				*v = ""
+			}
+		}
 		s.render(w, r, http.StatusBadRequest, "signup", pageData{Title: "Create an account", Data: d})
 		return nil
-	}
-	d.Name, d.Email = r.PostForm.Get("name"), r.PostForm.Get("email")
-	fail := func(field, msg string) error {
-		if !validUTF8(d.Name) {
-			d.Name = ""
-		}
-		if !validUTF8(d.Email) {
-			d.Email = ""
-		}
-		d.Field, d.Error = field, msg
-		s.render(w, r, http.StatusBadRequest, "signup", pageData{Title: "Create an account", Data: d})
-		return nil
-	}
-	if r.PostForm.Get("consent") == "" {
-		return fail("consent", "To create an account, please agree to the privacy statement. Nothing was saved.")
-	}
-	name, err := people.CleanName(d.Name)
-	if err != nil {
-		return fail("name", err.Error()+" Nothing was saved.")
-	}
-	addr, err := people.CleanEmail(d.Email)
-	if err != nil {
-		return fail("email", err.Error()+" Nothing was saved.")
-	}
-	password := r.PostForm.Get("password")
-	if err := people.CheckPassword(password); err != nil {
-		return fail("password", err.Error()+" Nothing was saved.")
 	}
 	ctx := r.Context()
 	if err := s.limit(ctx,
 		limitCheck{signupPerIP, s.clientKey(r)},
-		limitCheck{signupPerAddress, strings.ToLower(addr)}); err != nil {
+		limitCheck{signupPerAddress, strings.ToLower(clean.Email)}); err != nil {
 		return err
 	}
-	cur, err := s.Policy.Current(ctx)
+	hash, err := s.Hasher.Hash(clean.Password)
 	if err != nil {
 		return err
 	}
-	hash, err := s.Hasher.Hash(password)
-	if err != nil {
-		return err
-	}
-	now := s.Now()
-	var token string
-	existing := false
-	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		p, e, err := people.Create(ctx, tx, people.New{
-			Name: name, Email: addr, Origin: people.OriginSelf, PasswordHash: hash,
-			AgeAttested: true, Roles: []auth.Role{auth.Participant},
-		}, now)
-		if errors.Is(err, people.ErrEmailTaken) {
-			existing = true
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if err := policy.Record(ctx, tx, policy.Consent{
-			PersonID: p.ID, Purpose: policy.PurposeAccount, Granted: true, VersionID: cur.ID,
-			Channel: policy.ChannelWeb, Transfer: d.Transfer, At: now,
-		}); err != nil {
-			return err
-		}
-		token, err = auth.IssueToken(ctx, tx, auth.PurposeVerify, p.ID, e.ID, auth.VerifyTTL, now)
-		return err
-	})
+	res, err := s.peopleService().SignUp(ctx, clean, hash, s.Now())
 	if err != nil {
 		return err
 	}
 	// The same answer whether or not the address had an account, so the
 	// form does not tell strangers who has one; the mail says which.
+	addr := clean.Email
 	var msg mail.Message
-	if existing {
+	if res.Existing {
 		msg = mail.Message{To: addr, Subject: "You already have an account at " + s.Config.OrgName, Body: fmt.Sprintf(
 			"Someone, probably you, tried to create an account at %s with this address, which already has one.\n\n"+
 				"Sign in at %s/login\nForgot the password? Set a new one at %s/reset\n\n"+
 				"If it was not you, you can ignore this message; nothing was changed.\n", s.Config.OrgName, s.base(), s.base())}
 	} else {
-		msg = s.verifyMessage(addr, token)
+		msg = s.verifyMessage(people.Confirmation{Email: res.Email, To: addr, Token: res.Token})
 	}
 	if err := s.Mail.Send(ctx, msg); err != nil {
 		s.Log.Error("sending the sign-up message failed", "err", err)
@@ -166,11 +150,22 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) base() string { return strings.TrimSuffix(s.Config.BaseURL.String(), "/") }
 
-func (s *Server) verifyMessage(addr, token string) mail.Message {
-	return mail.Message{To: addr, Subject: "Confirm your e-mail address for " + s.Config.OrgName, Body: fmt.Sprintf(
-		"Please confirm that %s is your address by opening this link and pressing the button on the page:\n\n%s/verify/%s\n\n"+
-			"The link works once, for two days. If you did not ask for this, ignore this message; nothing will be kept active for the address.\n",
-		addr, s.base(), token)}
+// verifyMessage is the mail that carries a confirmation link. A link for
+// an address the person typed goes to that address; one for an address
+// staff entered goes to the person's own primary address, and says so.
+func (s *Server) verifyMessage(c people.Confirmation) mail.Message {
+	if c.To == c.Email.Address {
+		return mail.Message{To: c.To, Subject: "Confirm your e-mail address for " + s.Config.OrgName, Body: fmt.Sprintf(
+			"Please confirm that %s is your address by opening this link and pressing the button on the page:\n\n%s/verify/%s\n\n"+
+				"The link works once, for two days. If you did not ask for this, ignore this message; nothing will be kept active for the address.\n",
+			c.To, s.base(), c.Token)}
+	}
+	return mail.Message{To: c.To, Subject: "An address was added to your account at " + s.Config.OrgName, Body: fmt.Sprintf(
+		"Staff of %s added %s to your account (%s).\n\n"+
+			"If it is your address and you asked for it, confirm it by opening this link and pressing the button on the page:\n\n%s/verify/%s\n\n"+
+			"Until you do, the address cannot be used to sign in or to set a new password. If you did not ask for it, do not confirm it, "+
+			"remove it on your account page (%s/account) and tell us.\nThe link works once, for two days.\n",
+		s.Config.OrgName, c.Email.Address, c.Email.Origin.Describe(), s.base(), c.Token, s.base())}
 }
 
 type messageData struct {
@@ -216,28 +211,14 @@ func (s *Server) tokenPage(w http.ResponseWriter, r *http.Request, purpose, page
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	now := s.Now()
-	var addr string
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		t, err := auth.ConsumeToken(ctx, tx, auth.PurposeVerify, r.PathValue("token"), now)
-		if err != nil {
-			return err
-		}
-		e, err := people.GetEmail(ctx, tx, t.PersonID, t.EmailID)
-		if err != nil {
-			return err
-		}
-		addr = e.Address
-		return people.VerifyEmail(ctx, tx, t.PersonID, t.EmailID, now)
-	})
+	e, err := s.peopleService().ConfirmAddress(r.Context(), r.PathValue("token"), s.Now())
 	if err != nil {
 		if errors.Is(err, people.ErrNotFound) {
 			return &Error{Status: http.StatusGone, Message: "The address this link confirms has been removed, so there is nothing to confirm."}
 		}
 		return tokenError(err)
 	}
-	d := messageData{Heading: "Address confirmed", Text: addr + " is confirmed."}
+	d := messageData{Heading: "Address confirmed", Text: e.Address + " is confirmed."}
 	if identityOf(r) == nil {
 		d.Link, d.LinkText = "/login", "Sign in"
 	} else {

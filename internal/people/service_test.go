@@ -1,0 +1,228 @@
+package people_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"plenary/internal/auth"
+	"plenary/internal/people"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+	"plenary/internal/validate"
+)
+
+// TestStaffChangesCommitWithTheirAuditEntry: each staff use case writes its
+// audit entry in the transaction of its change, so when the entry cannot
+// be written nothing is changed, and when it can there is exactly one.
+func TestStaffChangesCommitWithTheirAuditEntry(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service(db)
+		p, _ := create(t, db, "Ada Lovelace", "ada@example.org")
+		extra, err := people.AddEmail(ctx, db, p.ID, p.ID, "ada@meeting.example.org", people.OriginRegistration, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := create(t, db, "Quinn", "quinn@example.org")
+		sec := byStaff(p.ID, auth.Secretariat)
+		tests := []struct {
+			name    string
+			do      func() error
+			changed func() bool
+		}{
+			{"correct", func() error {
+				_, err := svc.Correct(ctx, sec, people.Details{Name: "Ada King"}, now)
+				return err
+			}, func() bool { got, _ := people.Get(ctx, db, p.ID); return got.Name == "Ada King" }},
+			{"add an address", func() error {
+				_, err := svc.AddAddress(ctx, sec, "ada@home.example.org", people.OriginStaff, now)
+				return err
+			}, func() bool { _, _, err := people.FindByEmail(ctx, db, "ada@home.example.org"); return err == nil }},
+			{"remove an address", func() error {
+				_, err := svc.ActOnAddress(ctx, sec, extra.ID, people.ActionRemove, now)
+				return err
+			}, func() bool { _, _, err := people.FindByEmail(ctx, db, "ada@meeting.example.org"); return err != nil }},
+			{"roles", func() error { return svc.SetRoles(ctx, byStaff(q.ID, auth.Admin), []auth.Role{auth.Finance}, now) },
+				func() bool { id, _ := people.Identity(ctx, db, q.ID); return id.Has(auth.Finance) }},
+		}
+		audits := func() int {
+			var n int
+			if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log").Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for _, tt := range tests {
+			if _, err := db.Exec(ctx, "ALTER TABLE audit_log RENAME TO audit_log_away"); err != nil {
+				t.Fatal(err)
+			}
+			err := tt.do()
+			if _, rerr := db.Exec(ctx, "ALTER TABLE audit_log_away RENAME TO audit_log"); rerr != nil {
+				t.Fatal(rerr)
+			}
+			if err == nil || tt.changed() {
+				t.Errorf("%s without an audit log: err %v, changed %v", tt.name, err, tt.changed())
+			}
+			before := audits()
+			if err := tt.do(); err != nil || !tt.changed() {
+				t.Errorf("%s: err %v, changed %v", tt.name, err, tt.changed())
+			}
+			if n := audits() - before; n != 1 {
+				t.Errorf("%s wrote %d audit entries, want 1", tt.name, n)
+			}
+		}
+		// A refused change leaves no audit entry.
+		before := audits()
+		primary, _ := people.Primary(ctx, db, p.ID)
+		if _, err := svc.ActOnAddress(ctx, sec, primary.ID, people.ActionRemove, now); !errors.Is(err, people.ErrCannotRemovePrimary) {
+			t.Errorf("removing the primary: %v", err)
+		}
+		if _, err := svc.Correct(ctx, people.Request{Person: p.ID, Actor: sec.Actor, Staff: true}, people.Details{Name: "X"}, now); err == nil {
+			t.Error("a staff correction without a request was accepted")
+		}
+		if n := audits() - before; n != 0 {
+			t.Errorf("refused changes wrote %d audit entries", n)
+		}
+		if r, err := svc.Audit.Verify(ctx, nil); err != nil || !r.OK() {
+			t.Errorf("audit chain: %+v %v", r, err)
+		}
+	})
+}
+
+// TestStaffEnteredAddressNeedsTheOwner (issue 8, item 1): an address staff
+// enter is confirmed only through a link mailed to the person's own
+// confirmed primary address; until then it receives no reset link and
+// blocks a staff role; staff cannot pass it off as the person's own, and
+// only an admin may touch a staff member's addresses.
+func TestStaffEnteredAddressNeedsTheOwner(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service(db)
+		p, _ := create(t, db, "Pat", "pat@example.org")
+		sam, _ := create(t, db, "Sam Staff", "sam@example.org")
+		sec := byStaff(p.ID, auth.Secretariat)
+		sec.Actor.ID = sam.ID
+		admin := byStaff(p.ID, auth.Admin)
+
+		_, err := svc.AddAddress(ctx, sec, "mallory@evil.example", people.OriginSelf, now)
+		if errs, ok := validate.From(err); !ok || !errs.Has("origin") {
+			t.Errorf("staff entered an address as the person's own: %v", err)
+		}
+		c, err := svc.AddAddress(ctx, sec, "mallory@evil.example", people.OriginStaff, now)
+		if err != nil || c.To != "pat@example.org" || c.Token == "" || c.Email.Verified() {
+			t.Fatalf("AddAddress = %+v, %v; want a link to the primary address", c, err)
+		}
+		if link, err := svc.RequestReset(ctx, "mallory@evil.example", now); err != nil || link.To != "" || link.Token != "" {
+			t.Errorf("reset for the unconfirmed address = %+v, %v", link, err)
+		}
+		var unconfirmed *people.UnconfirmedError
+		if err := svc.SetRoles(ctx, admin, []auth.Role{auth.Admin}, now); !errors.As(err, &unconfirmed) || !strings.Contains(err.Error(), "mallory@evil.example") {
+			t.Errorf("granting admin with an unconfirmed address: %v", err)
+		}
+		// The owner confirms it from their primary address.
+		if _, err := svc.ConfirmAddress(ctx, c.Token, now); err != nil {
+			t.Fatal(err)
+		}
+		if link, err := svc.RequestReset(ctx, "mallory@evil.example", now); err != nil || link.To != "mallory@evil.example" {
+			t.Errorf("reset for the confirmed address = %+v, %v", link, err)
+		}
+		if err := svc.SetRoles(ctx, admin, []auth.Role{auth.Secretariat}, now); err != nil {
+			t.Errorf("granting a role once confirmed: %v", err)
+		}
+		// Now a staff member: only an admin may change the addresses.
+		if _, err := svc.AddAddress(ctx, sec, "more@evil.example", people.OriginStaff, now); !errors.Is(err, people.ErrStaffAddresses) {
+			t.Errorf("secretariat added an address to a staff member: %v", err)
+		}
+		if _, err := svc.AddAddress(ctx, admin, "more@example.org", people.OriginStaff, now); err != nil {
+			t.Errorf("an admin adding an address: %v", err)
+		}
+		// Without a confirmed primary there is no one to ask: the address
+		// is held, unconfirmed, and no link goes anywhere.
+		u, _, err := people.Create(ctx, db, people.New{Name: "Una", Email: "una@example.org", Origin: people.OriginSelf}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := svc.AddAddress(ctx, byStaff(u.ID, auth.Secretariat), "una@work.example.org", people.OriginRegistration, now); err != nil || c.Token != "" || c.To != "" {
+			t.Errorf("with an unconfirmed primary: %+v, %v", c, err)
+		}
+		// The history says who confirmed, and a reset names the link.
+		h, _ := people.History(ctx, db, p.ID)
+		var fields []string
+		for _, c := range h {
+			fields = append(fields, c.Field+" by "+c.Who(p.ID, false))
+		}
+		if got := strings.Join(fields, "; "); !strings.Contains(got, "email confirmed by you") || !strings.Contains(got, "email added by Sam Staff (staff)") {
+			t.Errorf("history: %s", got)
+		}
+	})
+}
+
+// TestPersonAddingAnotherAccountsAddress (issue 8, item 3): nothing is
+// saved, and the outcome says to tell that account's owner.
+func TestPersonAddingAnotherAccountsAddress(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service(db)
+		eve, _ := create(t, db, "Eve", "eve@example.org")
+		create(t, db, "Bob", "bob@example.org")
+		c, err := svc.AddAddress(ctx, self(eve), "Bob@example.org", people.OriginStaff, now)
+		if err != nil || !c.Taken || c.To != "bob@example.org" || c.Token != "" {
+			t.Errorf("AddAddress = %+v, %v", c, err)
+		}
+		emails, _ := people.Emails(ctx, db, eve.ID)
+		h, _ := people.History(ctx, db, eve.ID)
+		if len(emails) != 1 || len(h) != 0 {
+			t.Errorf("something was saved: %+v %+v", emails, h)
+		}
+		// The person's own address typed again is a new link, not a new row.
+		c1, _ := svc.AddAddress(ctx, self(eve), "eve2@example.org", people.OriginSelf, now)
+		c2, err := svc.AddAddress(ctx, self(eve), "eve2@example.org", people.OriginSelf, now)
+		if err != nil || c2.Email.ID != c1.Email.ID || c2.Token == "" || c2.Token == c1.Token || c2.Email.Origin != people.OriginSelf {
+			t.Errorf("adding it again = %+v, %v; first %+v", c2, err, c1)
+		}
+	})
+}
+
+func TestCheckPassword(t *testing.T) {
+	tests := []struct {
+		pw, want string
+	}{
+		{"a long enough passphrase", ""},
+		{"correct horse", ""},
+		{"0123456789", ""},
+		{"", "required"},
+		{"short", "too short"},
+		{"          ", "not spaces"},
+		{"a         ", "not spaces"},
+		{"abc\t\t\t\t\t\t\t\t\t", "not spaces"},
+		{"\u200b\u200b\u200b\u200b\u200b\u200b\u200babcd", "not spaces"},
+		{"abcdefghi\xff", "not valid text"},
+		{strings.Repeat("x", people.MaxPassword+1), "too long"},
+	}
+	for _, tt := range tests {
+		err := people.CheckPassword(tt.pw)
+		if (tt.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("CheckPassword(%q) = %v, want %q", tt.pw, err, tt.want)
+		}
+	}
+}
+
+// TestSignUpFormReportsEveryProblem: an empty form hears of every field.
+func TestSignUpFormReportsEveryProblem(t *testing.T) {
+	_, err := people.SignUpForm{}.Check()
+	errs, ok := validate.From(err)
+	if !ok {
+		t.Fatalf("Check = %v", err)
+	}
+	for _, f := range []string{"name", "email", "password", "age_ok", "consent"} {
+		if !errs.Has(f) {
+			t.Errorf("no problem for %s: %v", f, errs)
+		}
+	}
+	clean, err := people.SignUpForm{Name: " Ada ", Email: "ada@EXAMPLE.org", Password: "a long enough passphrase", AgeOK: true, Consent: true}.Check()
+	if err != nil || clean.Name != "Ada" || clean.Email != "ada@example.org" {
+		t.Errorf("Check = %+v, %v", clean, err)
+	}
+}
