@@ -147,6 +147,7 @@ func Default() *Inventory {
 		usageItems(),
 		peopleItems(),
 		auditItems(),
+		jobItems(),
 	} {
 		items = append(items, part...)
 	}
