@@ -177,6 +177,7 @@ func Default() *Inventory {
 		usageItems(),
 		peopleItems(),
 		auditItems(),
+		jobItems(),
 	} {
 		items = append(items, part...)
 	}
