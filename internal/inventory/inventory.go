@@ -148,6 +148,7 @@ func Default() *Inventory {
 		peopleItems(),
 		auditItems(),
 		jobItems(),
+		inquiryItems(),
 	} {
 		items = append(items, part...)
 	}
