@@ -193,8 +193,23 @@ func Submit(ctx context.Context, db *store.DB, log *audit.Log, sub Submission, n
 	if log == nil {
 		return Inquiry{}, ErrNoAudit
 	}
+	var in Inquiry
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if in, err = Insert(ctx, tx, sub, now); err != nil {
+			return err
+		}
+		return log.Record(ctx, tx, audit.Entry{Label: "contact form", Action: "inquiries.submit",
+			Subject: fmt.Sprintf("inquiry:%d", in.ID), Detail: "category " + in.Category})
+	})
+	return in, err
+}
+
+// Insert stores an inquiry and its consent entry on q, without an audit
+// entry: Submit's part that the demo content uses too.
+func Insert(ctx context.Context, q store.Querier, sub Submission, now time.Time) (Inquiry, error) {
 	if _, p := sub.Form.Clean(); len(p) > 0 {
-		return Inquiry{}, fmt.Errorf("inquiries: submitting a form with problems: %v", p)
+		return Inquiry{}, fmt.Errorf("inquiries: storing a form with problems: %v", p)
 	}
 	token, err := newToken()
 	if err != nil {
@@ -202,27 +217,18 @@ func Submit(ctx context.Context, db *store.DB, log *audit.Log, sub Submission, n
 	}
 	now = now.UTC()
 	f := sub.Form
-	var in Inquiry
-	err = db.Tx(ctx, func(tx *store.Tx) error {
-		id, err := store.Insert(ctx, tx, `INSERT INTO inquiries (name, email, category, message, reply_token, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, f.Name, f.Email, f.Category, f.Message, token, now, now)
-		if err != nil {
-			return fmt.Errorf("storing an inquiry: %w", err)
-		}
-		if err := policy.Record(ctx, tx, policy.Consent{
-			InquiryID: id, Purpose: PurposeInquiry, Granted: true, VersionID: sub.VersionID,
-			Channel: policy.ChannelWeb, Transfer: sub.Transfer, At: now,
-		}); err != nil {
-			return err
-		}
-		if err := log.Record(ctx, tx, audit.Entry{Label: "contact form", Action: "inquiries.submit",
-			Subject: fmt.Sprintf("inquiry:%d", id), Detail: "category " + f.Category}); err != nil {
-			return err
-		}
-		in, err = get(ctx, tx, id)
-		return err
-	})
-	return in, err
+	id, err := store.Insert(ctx, q, `INSERT INTO inquiries (name, email, category, message, reply_token, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, f.Name, f.Email, f.Category, f.Message, token, now, now)
+	if err != nil {
+		return Inquiry{}, fmt.Errorf("storing an inquiry: %w", err)
+	}
+	if err := policy.Record(ctx, q, policy.Consent{
+		InquiryID: id, Purpose: PurposeInquiry, Granted: true, VersionID: sub.VersionID,
+		Channel: policy.ChannelWeb, Transfer: sub.Transfer, At: now,
+	}); err != nil {
+		return Inquiry{}, err
+	}
+	return get(ctx, q, id)
 }
 
 const inquiryColumns = "id, name, email, category, message, reply_token, closed_at, closed_by, created_at, updated_at"
