@@ -13,6 +13,7 @@ import (
 
 	"plenary/internal/audit"
 	"plenary/internal/auth"
+	"plenary/internal/inquiries"
 	"plenary/internal/people"
 	"plenary/internal/store"
 )
@@ -128,6 +129,9 @@ func sweepAccounts(ctx context.Context, a *app, now time.Time, log *slog.Logger)
 		}},
 		{"sign-ups never confirmed", func() (int64, error) {
 			return people.SweepUnconfirmed(ctx, db, now.Add(-people.UnconfirmedGrace))
+		}},
+		{"closed inquiries past their retention", func() (int64, error) {
+			return inquiries.SweepInquiries(ctx, db, now, a.retentionDays("inquiry"))
 		}},
 		{"audit entries past their retention", func() (int64, error) {
 			days := a.retentionDays("audit")

@@ -278,3 +278,26 @@ func TestInquiryInbox(t *testing.T) {
 		}
 	})
 }
+
+// TestPrivacyPageNamesTheContactRoute covers R1: the privacy statement
+// and the privacy page name the real contact form, preselecting privacy
+// questions, and the statement lists the inquiry data.
+func TestPrivacyPageNamesTheContactRoute(t *testing.T) {
+	s, _ := inquirySite(t, nil)
+	page := s.get(t, "/privacy")
+	for _, want := range []string{
+		"use the contact form at /contact", `href="/contact?category=privacy"`,
+		"Inquiries you send through the contact form", "the e-mail address you want the answer sent to",
+	} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the privacy page does not say %q", want)
+		}
+	}
+	form := s.get(t, "/contact?category=privacy")
+	if !strings.Contains(form.Body, `<option value="privacy" selected>`) {
+		t.Error("the link from the privacy page does not preselect privacy questions")
+	}
+	if res := s.get(t, "/contact"); res.Status != 200 {
+		t.Errorf("GET /contact: %d", res.Status)
+	}
+}
