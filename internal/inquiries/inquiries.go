@@ -85,6 +85,21 @@ type Form struct {
 // form is good.
 type Problems map[string]string
 
+// FieldProblem is one field's problem.
+type FieldProblem struct{ Field, Message string }
+
+// InOrder lists the problems in the form's order, for the summary at the
+// top of the page.
+func (p Problems) InOrder() []FieldProblem {
+	var out []FieldProblem
+	for _, f := range []string{"name", "email", "category", "message", "consent"} {
+		if m, ok := p[f]; ok {
+			out = append(out, FieldProblem{f, m})
+		}
+	}
+	return out
+}
+
 // Clean checks every field of f at once and returns the cleaned form and
 // every problem, so the page can show them all and keep what was typed.
 func (f Form) Clean() (Form, Problems) {

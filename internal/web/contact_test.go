@@ -138,6 +138,12 @@ func TestContactRefusesBadInput(t *testing.T) {
 				if c.status == 400 && c.name == "no consent" && !strings.Contains(res.Body, "A question.") {
 					t.Error("what was typed is not shown again")
 				}
+				if c.name == "everything missing" {
+					name, consent := strings.Index(res.Body, `href="#name"`), strings.Index(res.Body, `href="#consent"`)
+					if name < 0 || consent < name {
+						t.Error("the summary does not list the problems in the form's order")
+					}
+				}
 				if n := count(t, db, "SELECT COUNT(*) FROM inquiries"); n != 0 {
 					t.Errorf("%d inquiries stored", n)
 				}
