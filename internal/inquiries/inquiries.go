@@ -293,6 +293,44 @@ func thread(ctx context.Context, q store.Querier, id int64) ([]Message, error) {
 	return out, rows.Err()
 }
 
+// SentFrom returns the inquiries sent from any of addrs, with their
+// threads, newest first: what a participant sees on their account page
+// about inquiries sent from addresses they proved are theirs (R2). No
+// audit entry: it is the person's own data, not staff access.
+func SentFrom(ctx context.Context, q store.Querier, addrs []string) ([]Inquiry, error) {
+	if len(addrs) == 0 {
+		return nil, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(addrs)), ", ")
+	args := make([]any, len(addrs))
+	for i, a := range addrs {
+		args[i] = strings.ToLower(a)
+	}
+	rows, err := q.Query(ctx, "SELECT "+inquiryColumns+" FROM inquiries WHERE LOWER(email) IN ("+marks+") ORDER BY created_at DESC, id DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing a person's inquiries: %w", err)
+	}
+	var out []Inquiry
+	for rows.Next() {
+		in, err := scanInquiry(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Thread, err = thread(ctx, q, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // Summary is an inquiry as the inbox lists it.
 type Summary struct {
 	ID        int64

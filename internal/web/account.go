@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"plenary/internal/auth"
+	"plenary/internal/inquiries"
 	"plenary/internal/people"
 	"plenary/internal/policy"
 	"plenary/internal/store"
@@ -71,6 +72,9 @@ type accountData struct {
 	Admin    bool
 	AllRoles []auth.Role
 	Origins  []people.Origin
+	// Inquiries sent from the person's confirmed addresses; on their own
+	// page only (privacy questions are not for the secretariat's view).
+	Inquiries []inquiries.Inquiry
 }
 
 // doneMessages are the confirmations a redirect after a change can show;
@@ -95,6 +99,9 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := accountData{personView: v, Done: doneMessages[r.URL.Query().Get("done")], Action: "/account",
 		Form: people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}}
+	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "account", pageData{Title: "Your account", Data: d})
 	return nil
 }
@@ -113,6 +120,9 @@ func (s *Server) accountFail(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	d := accountData{personView: v, Error: msg, Field: field, Form: form, Action: "/account"}
+	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
+	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})
 	return nil
 }

@@ -146,3 +146,15 @@ func (s *Server) networkKey(r *http.Request) string {
 	}
 	return p.String()
 }
+
+// ownInquiries returns the inquiries sent from a person's confirmed,
+// active addresses, for their own account page.
+func (s *Server) ownInquiries(r *http.Request, v personView) ([]inquiries.Inquiry, error) {
+	var addrs []string
+	for _, e := range v.Emails {
+		if e.Verified() && e.Active {
+			addrs = append(addrs, e.Address)
+		}
+	}
+	return inquiries.SentFrom(r.Context(), s.DB, addrs)
+}

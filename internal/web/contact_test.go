@@ -307,3 +307,34 @@ func TestPrivacyPageNamesTheContactRoute(t *testing.T) {
 		t.Errorf("GET /contact: %d", res.Status)
 	}
 }
+
+// TestAccountShowsOwnInquiries covers R2 for inquiries: a participant's
+// account page shows the inquiries sent from their confirmed addresses,
+// with the answers, and none sent from other addresses; the staff view of
+// the same person does not show them (privacy questions are for admins).
+func TestAccountShowsOwnInquiries(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		id := a.signUp(t, "Ines Inquirer", "ines@example.net")
+		for _, f := range []url.Values{
+			goodInquiry("Ines Inquirer", "Ines@Example.net", inquiries.Privacy, "What do you hold about me?"),
+			goodInquiry("Someone Else", "else@example.net", "general", "Not Ines's question."),
+		} {
+			if res := postContact(t, a.site, f, nil); res.Status != 200 {
+				t.Fatalf("inquiry: %d", res.Status)
+			}
+		}
+		page := a.signIn(t, "ines@example.net").get("/account")
+		if !strings.Contains(page.Body, "What do you hold about me?") || !strings.Contains(page.Body, "Privacy question or request") {
+			t.Errorf("the account page does not show the person's inquiry:\n%.2000s", page.Body)
+		}
+		if strings.Contains(page.Body, "Not Ines") {
+			t.Error("the account page shows someone else's inquiry")
+		}
+		a.makeStaff(t, "Sam Staff", "sam@org.example", auth.Secretariat)
+		staff := a.signIn(t, "sam@org.example").get("/admin/people/" + itoa(id))
+		if staff.Status != 200 || strings.Contains(staff.Body, "What do you hold about me?") {
+			t.Errorf("the staff view of the person shows their inquiries: %d", staff.Status)
+		}
+	})
+}
