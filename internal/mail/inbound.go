@@ -83,8 +83,6 @@ type Listener struct {
 	MaxRecipients int
 	Router        *Router
 	Log           *slog.Logger
-
-	srv *smtp.Server
 }
 
 // DefaultMaxRecipients is the recipient limit when none is set: a reply
@@ -111,7 +109,6 @@ func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
 	s.MaxLineLength = 4000
 	s.ReadTimeout, s.WriteTimeout = time.Minute, time.Minute
 	s.ErrorLog = slogLogger{l.Log}
-	l.srv = s
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ln) }()
 	select {
