@@ -16,6 +16,7 @@ var publicPages = []struct {
 	{"/privacy", "Privacy · Example Standards Organization", "Privacy statement of Example Standards Organization"},
 	{"/privacy/cookies", "Cookies · Example Standards Organization", "Cookies"},
 	{"/privacy/versions", "Privacy statement versions · Example Standards Organization", "Privacy statement versions"},
+	{"/contact", "Contact · Example Standards Organization", "Contact"},
 }
 
 // TestNoCookieBrowsing checks K3 and C1 in a real browser, on each engine:

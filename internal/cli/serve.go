@@ -81,6 +81,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	waitInbound, err := startInbound(ctx, a, log)
+	if err != nil {
+		return err
+	}
+	// The listener stops when ctx ends; stop first, or the wait never ends.
+	defer func() { stop(); waitInbound() }()
 	go maintenanceLoop(ctx, a, log)
 
 	errc := make(chan error, 1)

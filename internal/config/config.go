@@ -54,6 +54,14 @@ type Config struct {
 	// ThirdPartyCookies lists the third-party cookies the operator has
 	// enabled (K2); by default there are none.
 	ThirdPartyCookies []string
+	// SMTPListen is the address of the inbound mail listener; empty
+	// means no mail is taken in.
+	SMTPListen string
+	// MailDomain is the domain of the site's own addresses (replies to
+	// inquiries); the listener takes mail for it alone.
+	MailDomain string
+	// MaxMessageBytes is the largest inbound message accepted.
+	MaxMessageBytes int64
 }
 
 // TLS reports whether the server terminates TLS itself.
@@ -96,6 +104,11 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		thirdParty = fs.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
 		minVis     = fs.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
 		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
+	)
+	var (
+		smtpListen = fs.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
+		mailDomain = fs.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url)")
+		maxMessage = fs.String("max-message-size", "10485760", "largest inbound message in `bytes`")
 	)
 	return func() (*Config, error) {
 		set := map[string]bool{}
@@ -246,6 +259,24 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 				bad("secret-key", "not the base64 of a key of at least 32 bytes (make one with: openssl rand -base64 32)")
 			}
 		}
+		c.SMTPListen = strings.TrimSpace(*smtpListen)
+		if c.SMTPListen != "" {
+			if _, _, err := splitAddr(c.SMTPListen); err != nil {
+				bad("smtp-listen", "%v", err)
+			}
+		}
+		c.MailDomain = strings.ToLower(strings.TrimSpace(*mailDomain))
+		if c.MailDomain == "" && c.BaseURL != nil {
+			c.MailDomain = strings.ToLower(c.BaseURL.Hostname())
+		}
+		if (*mailDomain != "" || c.SMTPListen != "") && !validDomain(c.MailDomain) {
+			bad("mail-domain", "%q is not a domain name such as example.org", c.MailDomain)
+		}
+		if n, err := strconv.ParseInt(*maxMessage, 10, 64); err != nil || n < 1024 || n > 1<<30 {
+			bad("max-message-size", "%q is not a size in bytes from 1024 to 1073741824", *maxMessage)
+		} else {
+			c.MaxMessageBytes = n
+		}
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
 		}
@@ -360,4 +391,19 @@ func redactURL(s string) string {
 	}
 	u.User = url.User(u.User.Username())
 	return u.String()
+}
+
+// validDomain accepts a host name made of letters, digits, '-' and dots
+// (or an IP address, as a test install's base URL has), nothing that could
+// break an address or a header.
+func validDomain(d string) bool {
+	if len(d) > 253 || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") || strings.Contains(d, "..") {
+		return false
+	}
+	for _, r := range d {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+			return false
+		}
+	}
+	return true
 }

@@ -178,6 +178,7 @@ func Default() *Inventory {
 		peopleItems(),
 		auditItems(),
 		jobItems(),
+		inquiryItems(),
 	} {
 		items = append(items, part...)
 	}

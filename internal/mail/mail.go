@@ -26,6 +26,9 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// From, when set, replaces the sender's configured address, so that
+	// a reply lands on the address that sent (an inquiry's reply address).
+	From string
 }
 
 // ErrInvalid marks a message that no sender will pass on.
@@ -38,6 +41,11 @@ var ErrInvalid = errors.New("mail: message refused")
 func (m Message) Check() error {
 	if err := CheckAddress(m.To); err != nil {
 		return fmt.Errorf("%w: recipient: %w", ErrInvalid, err)
+	}
+	if m.From != "" {
+		if err := CheckAddress(m.From); err != nil {
+			return fmt.Errorf("%w: sender: %w", ErrInvalid, err)
+		}
 	}
 	switch {
 	case strings.TrimSpace(m.Subject) == "":
@@ -166,7 +174,11 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return err
 	}
 	msg := gomail.NewMsg()
-	if err := msg.From(s.From); err != nil {
+	from := s.From
+	if m.From != "" {
+		from = m.From
+	}
+	if err := msg.From(from); err != nil {
 		return fmt.Errorf("mail: sender address: %w", err)
 	}
 	if err := msg.To(m.To); err != nil {
@@ -204,7 +216,7 @@ func (l *LogSender) Send(ctx context.Context, m Message) error {
 	}
 	if l.Log != nil {
 		l.Log.Info("mail not sent: no --smtp server is configured; here is the message",
-			"to", m.To, "subject", m.Subject, "body", m.Body)
+			"to", m.To, "from", m.From, "subject", m.Subject, "body", m.Body)
 	}
 	return nil
 }

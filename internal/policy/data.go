@@ -20,6 +20,7 @@ type processorView struct {
 type statementData struct {
 	Org, Country, Contact   string
 	CookiesURL, VersionsURL string
+	ContactURL              string
 	LogFields               []itemView
 	LogRetention            string
 	Collected               []recordView
@@ -33,6 +34,7 @@ func (s *Service) statementData() statementData {
 		Org: f.Org, Country: f.Country, Contact: f.Contact,
 		CookiesURL:        "/privacy/cookies",
 		VersionsURL:       "/privacy/versions",
+		ContactURL:        "/contact",
 		ThirdPartyCookies: strings.Join(f.ThirdPartyCookies, ", "),
 	}
 	for _, it := range s.Inventory.Personal(inventory.LogField) {

@@ -45,15 +45,18 @@ type Consent struct {
 	Channel    string
 	Transfer   string // the transfer statement the person was shown
 	RecordedBy int64  // staff who recorded it; 0 when the person did
-	At         time.Time
+	// InquiryID names the inquiry an entry came with, for a sender who
+	// has no account (PersonID is then 0).
+	InquiryID int64
+	At        time.Time
 }
 
 // Record appends an entry. Run it in the transaction of the change it
 // records, so the ledger never disagrees with the data.
 func Record(ctx context.Context, q store.Querier, c Consent) error {
 	switch {
-	case c.PersonID == 0 || strings.TrimSpace(c.Purpose) == "":
-		return errors.New("consent ledger: an entry needs a person and a purpose")
+	case (c.PersonID == 0 && c.InquiryID == 0) || strings.TrimSpace(c.Purpose) == "":
+		return errors.New("consent ledger: an entry needs a person (or an inquiry) and a purpose")
 	case c.VersionID == 0:
 		return errors.New("consent ledger: an entry needs the policy version shown")
 	case !validChannel(c.Channel):
@@ -61,12 +64,15 @@ func Record(ctx context.Context, q store.Querier, c Consent) error {
 	case c.Transfer == "":
 		return errors.New("consent ledger: an entry needs the transfer statement shown (C6)")
 	}
-	var by any
+	var by, inquiry any
 	if c.RecordedBy != 0 {
 		by = c.RecordedBy
 	}
-	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer, by, c.At.UTC())
+	if c.InquiryID != 0 {
+		inquiry = c.InquiryID
+	}
+	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer, by, inquiry, c.At.UTC())
 	if err != nil {
 		return fmt.Errorf("recording consent: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"plenary/internal/accesslog"
 	"plenary/internal/audit"
 	"plenary/internal/auth"
+	"plenary/internal/inquiries"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/usage"
@@ -125,6 +126,12 @@ func Jobs() []Job {
 		{Name: "unconfirmed_signups", Tables: []string{"people"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			n, err := people.SweepUnconfirmed(ctx, tx, now.Add(-people.UnconfirmedGrace))
 			return Counts{"people": n}, err
+		}},
+		// An inquiry goes with its thread a configured time after it was
+		// closed; open ones stay however old.
+		{Name: "inquiry", Key: "inquiry", Tables: []string{"inquiries", "inquiry_messages"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := inquiries.SweepInquiries(ctx, tx, now, env.Days("inquiry"))
+			return Counts{"inquiries": n}, err
 		}},
 		{Name: "audit", Key: "audit", Tables: []string{"audit_log"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			days := env.Days("audit")

@@ -133,6 +133,7 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			"rate_limits":         "rate_limits=1",
 			"person_changes":      "person_changes=1",
 			"unconfirmed_signups": "people=1",
+			"inquiry":             "inquiries=1",
 			"audit":               "audit_log=2",
 			"access_log":          "access-log files=1",
 		}
@@ -157,6 +158,8 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			{"SELECT COUNT(*) FROM person_changes", 1},
 			{"SELECT COUNT(*) FROM people", 1},
 			{"SELECT COUNT(*) FROM person_emails", 1},
+			{"SELECT COUNT(*) FROM inquiries", 2},
+			{"SELECT COUNT(*) FROM inquiry_messages", 1},
 			{"SELECT COUNT(*) FROM usage_days", 2},
 		} {
 			var n int
@@ -337,6 +340,14 @@ func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
 	exec("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('b', ?, 3), ('b', ?, 1)", now.Add(-2*time.Hour), now.Add(-5*time.Minute))
 	exec("INSERT INTO person_changes (person_id, actor_id, field, old_value, new_value, changed_at) VALUES (1, 1, 'name', 'A', 'B', ?), (1, 1, 'name', 'B', 'Kept', ?)",
 		days(400), days(10))
+
+	// Inquiries go 180 days (the default) after they were closed: the one
+	// closed 200 days ago goes with its thread; one closed 10 days ago and
+	// one still open after 400 days stay.
+	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (1, 'Old', 'o@ex.org', 'general', 'Gone', 'tok-1', ?, ?, ?)", days(200), days(210), days(200))
+	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (2, 'Recent', 'r@ex.org', 'general', 'Kept', 'tok-2', ?, ?, ?)", days(10), days(20), days(10))
+	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (3, 'Open', 'p@ex.org', 'general', 'Kept', 'tok-3', NULL, ?, ?)", days(400), days(400))
+	exec("INSERT INTO inquiry_messages (inquiry_id, direction, body, created_at) VALUES (1, 'sender', 'gone', ?), (2, 'sender', 'kept', ?)", days(205), days(15))
 
 	old := &audit.Log{DB: db, Key: env.Audit.Key, Now: func() time.Time { return days(2200) }}
 	for range 2 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"plenary/internal/auth"
+	"plenary/internal/inquiries"
 	"plenary/internal/people"
 	"plenary/internal/policy"
 	"plenary/internal/validate"
@@ -63,6 +64,9 @@ type accountData struct {
 	Admin    bool
 	AllRoles []auth.Role
 	Origins  []people.Origin
+	// Inquiries sent from the person's confirmed addresses; on their own
+	// page only (privacy questions are not for the secretariat's view).
+	Inquiries []inquiries.Inquiry
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -124,6 +128,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 	d.Action = "/account"
 	if d.Failed != "details" {
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
+	}
+	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})
 	return nil

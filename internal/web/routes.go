@@ -60,6 +60,17 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/people/{id}/emails/{email}/{action}", peopleStaff, s.adminPersonEmailAction)
 	s.handle("POST /admin/people/{id}/roles", auth.Roles(auth.Admin), s.adminPersonRoles)
 
+	// Inquiries (R1, U5): the contact form is for anyone and needs no
+	// cookie (K3); the inbox is for the staff who answer, privacy
+	// questions for admins only (checked in inquiries), every view audited.
+	s.handle("GET /contact", public, s.contactForm)
+	s.handle("POST /contact", public, s.contact)
+	inquiryStaff := auth.Roles(auth.Secretariat, auth.Admin)
+	s.handle("GET /admin/inquiries", inquiryStaff, s.adminInquiries)
+	s.handle("GET /admin/inquiries/{id}", inquiryStaff, s.adminInquiry)
+	s.handle("POST /admin/inquiries/{id}/reply", inquiryStaff, s.adminInquiryReply)
+	s.handle("POST /admin/inquiries/{id}/close", inquiryStaff, s.adminInquiryClose)
+
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
 	s.handle("GET /admin/audit", auditors, s.auditPage)

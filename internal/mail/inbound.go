@@ -1,0 +1,228 @@
+package mail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// The inbound listener (--smtp-listen) takes mail for addresses at the
+// site's mail domain and hands each message to the feature that owns the
+// address: replies to an inquiry, a reply that unsubscribes from a
+// mailing, a posting to a discussion group. It is not a relay: mail for
+// any other domain is refused, and so is mail for an address nobody owns.
+
+// InboundHandler takes the messages sent to the addresses it owns.
+type InboundHandler interface {
+	// Accepts reports, at RCPT time, whether local (lower case) is one of
+	// its addresses, so mail for an unknown one is refused before its
+	// text is sent.
+	Accepts(ctx context.Context, local string) bool
+	// Receive stores or acts on one delivered message. An error made
+	// with Refuse goes back to the sender as it is; any other error is
+	// answered as a temporary failure, so the sender's server retries.
+	Receive(ctx context.Context, m Inbound) error
+}
+
+// Refusal is a permanent refusal with a message for the sender.
+type Refusal struct{ Message string }
+
+func (r *Refusal) Error() string { return r.Message }
+
+// Refuse returns an error that the listener answers with a permanent
+// 550 and msg, which ends up in the bounce the sender reads.
+func Refuse(msg string) error { return &Refusal{Message: msg} }
+
+// Router hands messages to handlers by mailbox: the local part up to the
+// first "+", so "inquiry+TOKEN" goes to the handler of "inquiry".
+type Router struct {
+	mu    sync.RWMutex
+	boxes map[string]InboundHandler
+}
+
+// Handle makes h the owner of mailbox (and of mailbox+anything). A
+// mailbox registered twice is a programming error.
+func (r *Router) Handle(mailbox string, h InboundHandler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	mailbox = strings.ToLower(mailbox)
+	if r.boxes == nil {
+		r.boxes = map[string]InboundHandler{}
+	}
+	if _, dup := r.boxes[mailbox]; dup || mailbox == "" || strings.ContainsAny(mailbox, "+@") {
+		panic("mail: mailbox " + mailbox + " registered twice or not a plain local part")
+	}
+	r.boxes[mailbox] = h
+}
+
+// owner returns the handler of a local part.
+func (r *Router) owner(local string) (InboundHandler, bool) {
+	box, _, _ := strings.Cut(local, "+")
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	h, ok := r.boxes[box]
+	return h, ok
+}
+
+// Listener is the inbound SMTP server.
+type Listener struct {
+	// Domain is the only domain mail is accepted for (--mail-domain).
+	Domain string
+	// MaxBytes is the largest message accepted (--max-message-size).
+	MaxBytes int64
+	// MaxRecipients is how many of our addresses one message may name.
+	MaxRecipients int
+	Router        *Router
+	Log           *slog.Logger
+}
+
+// DefaultMaxRecipients is the recipient limit when none is set: a reply
+// goes to one address, so a message to many is not a reply.
+const DefaultMaxRecipients = 5
+
+// Serve answers SMTP on ln until ctx ends, then stops taking connections
+// and waits up to ten seconds for deliveries in progress.
+func (l *Listener) Serve(ctx context.Context, ln net.Listener) error {
+	if l.Domain == "" || l.Router == nil || l.MaxBytes <= 0 {
+		return errors.New("mail: the inbound listener needs a domain, a router and a size limit")
+	}
+	if l.Log == nil {
+		l.Log = slog.New(slog.DiscardHandler)
+	}
+	max := l.MaxRecipients
+	if max <= 0 {
+		max = DefaultMaxRecipients
+	}
+	s := smtp.NewServer(backend{l: l, ctx: ctx})
+	s.Domain = l.Domain
+	s.MaxMessageBytes = l.MaxBytes
+	s.MaxRecipients = max
+	s.MaxLineLength = 4000
+	s.ReadTimeout, s.WriteTimeout = time.Minute, time.Minute
+	s.ErrorLog = slogLogger{l.Log}
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("mail: inbound listener: %w", err)
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.Shutdown(shut); err != nil {
+		s.Close()
+	}
+	<-errc
+	return nil
+}
+
+type slogLogger struct{ log *slog.Logger }
+
+func (s slogLogger) Printf(format string, v ...any) { s.log.Warn(fmt.Sprintf(format, v...)) }
+func (s slogLogger) Println(v ...any)               { s.log.Warn(fmt.Sprint(v...)) }
+
+type backend struct {
+	l   *Listener
+	ctx context.Context
+}
+
+func (b backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{l: b.l, ctx: b.ctx}, nil
+}
+
+// session is one SMTP conversation.
+type session struct {
+	l    *Listener
+	ctx  context.Context
+	from string
+	to   []string
+}
+
+func (s *session) Reset()        { s.from, s.to = "", nil }
+func (s *session) Logout() error { return nil }
+
+func (s *session) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+// The answers the listener gives, each with its enhanced status code
+// (RFC 3463) and words a person reading a bounce understands.
+var (
+	errRelay = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "This server takes mail only for its own addresses; it does not relay"}
+	errUnknown = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1},
+		Message: "There is no such address here"}
+	errTemporary = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
+		Message: "The message could not be stored just now; please try again later"}
+)
+
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	local, domain, ok := strings.Cut(to, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") {
+		return errUnknown
+	}
+	if !strings.EqualFold(domain, s.l.Domain) {
+		return errRelay
+	}
+	local = strings.ToLower(local)
+	h, ok := s.l.Router.owner(local)
+	if !ok || !h.Accepts(s.ctx, local) {
+		return errUnknown
+	}
+	s.to = append(s.to, strings.ToLower(local)+"@"+strings.ToLower(s.l.Domain))
+	return nil
+}
+
+func (s *session) Data(r io.Reader) error {
+	// go-smtp stops reading at MaxMessageBytes and answers 552 itself;
+	// the limit here is the same, as a second guard.
+	raw, err := io.ReadAll(io.LimitReader(r, s.l.MaxBytes+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(raw)) > s.l.MaxBytes {
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "The message is larger than this server accepts"}
+	}
+	if bytes.IndexByte(raw, 0) >= 0 {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "The message holds a NUL byte, which mail may not contain; nothing was stored"}
+	}
+	m, err := ParseMessage(raw)
+	if err != nil {
+		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "The message was refused and nothing was stored: " + strings.TrimPrefix(err.Error(), ErrMalformed.Error()+": ")}
+	}
+	m.Envelope = s.from
+	for _, to := range s.to {
+		m.To = to
+		m.Local, _, _ = strings.Cut(to, "@")
+		h, ok := s.l.Router.owner(m.Local)
+		if !ok {
+			return errUnknown
+		}
+		if err := h.Receive(s.ctx, m); err != nil {
+			var ref *Refusal
+			if errors.As(err, &ref) {
+				return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: ref.Message}
+			}
+			s.l.Log.Error("inbound mail: storing a message failed", "mailbox", mailbox(m.Local), "err", err)
+			return errTemporary
+		}
+	}
+	return nil
+}
+
+// mailbox is the part of a local part that may be logged: a token after
+// "+" is a secret.
+func mailbox(local string) string {
+	box, _, _ := strings.Cut(local, "+")
+	return box
+}
