@@ -189,10 +189,15 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	tok := r.PathValue("token")
 	password := r.PostForm.Get("password")
+	// Hashing is the expensive step, so a bogus or used link is refused
+	// before it, and one client gets a bounded number of tries.
+	if err := s.limit(ctx, limitCheck{setPasswordPerIP, s.clientKey(r)}); err != nil {
+		return err
+	}
+	if _, err := auth.PeekToken(ctx, s.DB, auth.PurposeReset, tok, s.Now()); err != nil {
+		return tokenError(err)
+	}
 	if err := people.CheckPassword(password); err != nil {
-		if _, perr := auth.PeekToken(ctx, s.DB, auth.PurposeReset, tok, s.Now()); perr != nil {
-			return tokenError(perr)
-		}
 		s.render(w, r, http.StatusBadRequest, "reset_token", pageData{Title: "Choose a new password", Data: tokenData{Token: tok, Error: err.Error() + " Your password was not changed."}})
 		return nil
 	}

@@ -309,7 +309,8 @@ func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
 		if mins == 1 {
 			unit = "minute"
 		}
-		return &Error{Status: http.StatusTooManyRequests, Message: fmt.Sprintf("Too many attempts, try again in %d %s.", mins, unit)}
+		return &Error{Status: http.StatusTooManyRequests, RetryAfter: wait,
+			Message: fmt.Sprintf("Too many attempts, try again in %d %s.", mins, unit)}
 	}
 	return nil
 }
@@ -347,5 +348,8 @@ var (
 	signupPerAddress = auth.Limiter{Action: "signup-address", Max: 3, Window: 15 * time.Minute}
 	resetPerIP       = auth.Limiter{Action: "reset-ip", Max: 10, Window: 15 * time.Minute}
 	resetPerAddress  = auth.Limiter{Action: "reset-address", Max: 3, Window: 15 * time.Minute}
+	// Setting a password through a mailed link hashes it; a client gets
+	// a bounded number of tries, valid link or not.
+	setPasswordPerIP = auth.Limiter{Action: "reset-link-ip", Max: 10, Window: 15 * time.Minute}
 	mailPerPerson    = auth.Limiter{Action: "mail-person", Max: 5, Window: 15 * time.Minute}
 )
