@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
 	"runtime"
 	"sync"
@@ -11,6 +12,8 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"plenary/internal/auth"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
 )
 
 // gatedKey wraps argon2.IDKey: each derivation counts itself, records how
@@ -128,3 +131,34 @@ func TestHasherSlotsDefaultToCores(t *testing.T) {
 }
 
 func runtimeCores() int { return runtime.GOMAXPROCS(0) }
+
+// TestLimiterOverCountsNothing: Over reads the count without adding to
+// it, and says the allowance is used up once Max attempts were counted.
+func TestLimiterOverCountsNothing(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := auth.Limiter{Action: "failures", Max: 2, Window: 15 * time.Minute}
+		now := time.Date(2026, 5, 1, 12, 1, 0, 0, time.UTC)
+		tests := []struct {
+			hitsBefore int
+			over       bool
+		}{{0, false}, {1, false}, {2, true}}
+		hits := 0
+		for _, tt := range tests {
+			for ; hits < tt.hitsBefore; hits++ {
+				if _, _, err := l.Hit(ctx, db, "admin@example.org", now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for range 3 { // asking again changes nothing
+				over, wait, err := l.Over(ctx, db, "admin@example.org", now)
+				if err != nil || over != tt.over || (over && wait != 14*time.Minute) {
+					t.Errorf("after %d hits: Over = %v, %v, %v; want %v (wait 14m when over)", tt.hitsBefore, over, wait, err, tt.over)
+				}
+			}
+		}
+		if over, _, _ := l.Over(ctx, db, "admin@example.org", now.Add(15*time.Minute)); over {
+			t.Error("the next window is over its limit")
+		}
+	})
+}

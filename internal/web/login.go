@@ -52,9 +52,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if addr == "" || password == "" {
 		return fail(http.StatusBadRequest, "Please give your e-mail address and your password.")
 	}
-	if err := s.limit(ctx,
-		limitCheck{loginPerIP, s.clientKey(r)},
-		limitCheck{loginPerAddress, strings.ToLower(addr)}); err != nil {
+	if err := s.limit(ctx, limitCheck{loginPerIP, s.clientKey(r)}); err != nil {
+		return err
+	}
+	account := strings.ToLower(addr)
+	locked, err := s.accountLocked(ctx, account)
+	if err != nil {
 		return err
 	}
 	p, e, err := people.FindByEmail(ctx, s.DB, addr)
@@ -67,7 +70,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || !e.Active {
+		if locked, err = s.signInFailed(ctx, account); err != nil {
+			return err
+		}
+		if locked != nil {
+			return locked
+		}
 		return fail(http.StatusUnauthorized, badLogin)
+	}
+	if locked != nil {
+		// The same answer as for a wrong password; only the owner's
+		// mailbox learns that this one was right.
+		if e.Verified() {
+			if err := s.mailSignInLink(r, p.ID, e); err != nil {
+				return err
+			}
+		}
+		return locked
 	}
 	if !e.Verified() {
 		// The password was right, so saying this reveals nothing new.
