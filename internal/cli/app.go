@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,15 @@ type app struct {
 // openApp parses the shared configuration flags, opens and migrates the
 // database and checks the privacy statement against the inventory.
 func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log *slog.Logger) (*app, error) {
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	return openConfigured(ctx, cfg, log)
+}
+
+// loadConfig parses and checks the configuration flags; it creates nothing.
+func loadConfig(fs *flag.FlagSet, args []string) (*config.Config, error) {
 	load := config.Flags(fs)
 	if err := parse(fs, args); err != nil {
 		return nil, err
@@ -46,6 +56,16 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 		if !slices.Contains(inv.RetentionKeys(), key) {
 			return nil, fmt.Errorf("--retention: %q is not a retention key; known keys: %s", key, strings.Join(inv.RetentionKeys(), ", "))
 		}
+	}
+	return cfg, nil
+}
+
+// openConfigured creates the data directory if needed, then opens and
+// migrates the database.
+func openConfigured(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	inv := inventory.Default()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data: cannot create data directory: %w", err)
 	}
 	keys, err := secrets.Load(cfg.DataDir, cfg.SecretKey)
 	if err != nil {

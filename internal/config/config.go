@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"net/url"
 	"os"
@@ -58,6 +59,31 @@ type Config struct {
 
 // TLS reports whether the server terminates TLS itself.
 func (c *Config) TLS() bool { return c.TLSCert != "" }
+
+// TLSConfig is how the server speaks TLS with the operator's certificate:
+// TLS 1.3, and TLS 1.2 only with forward-secret AEAD suites (ECDHE with
+// AES-GCM or ChaCha20-Poly1305). Go's defaults also offer two CBC suites,
+// which scanners flag (LUCKY13); no browser of the last decade needs them.
+// TLS 1.3 suites are not configurable in Go and are all AEAD.
+func (c *Config) TLSConfig() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert: cannot load the certificate and key: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		// The only suites offered under TLS 1.2.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}, nil
+}
 
 // Forever is the Retention value meaning no time limit.
 const Forever = -1
@@ -324,15 +350,36 @@ func splitList(s string) []string {
 	return out
 }
 
-// checkWritableDir creates dir if needed and proves that files can be
-// written in it, so a read-only data directory fails at start, not at the
-// first request.
+// checkWritableDir proves that dir can be written, or created and then
+// written, so a read-only data directory fails at start, not at the first
+// request. It creates nothing: `serve` first binds its port, and only then
+// creates the directory (a busy port must leave no new data directory
+// behind), so the check writes into dir or, when dir does not exist yet,
+// into its nearest existing parent.
 func checkWritableDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create data directory: %w", err)
+	existing := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(existing)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", existing)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot use data directory: %w", err)
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			return fmt.Errorf("cannot create data directory %s: no parent directory exists", filepath.Clean(dir))
+		}
+		existing = parent
 	}
-	f, err := os.CreateTemp(dir, ".write-check-*")
+	f, err := os.CreateTemp(existing, ".write-check-*")
 	if err != nil {
+		if existing != filepath.Clean(dir) {
+			return fmt.Errorf("cannot create data directory %s: %s is not writable: %w", filepath.Clean(dir), existing, err)
+		}
 		return fmt.Errorf("data directory %s is not writable: %w", filepath.Clean(dir), err)
 	}
 	name := f.Name()
