@@ -34,16 +34,17 @@ type app struct {
 // openApp parses the shared configuration flags, opens and migrates the
 // database and checks the privacy statement against the inventory.
 func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log *slog.Logger) (*app, error) {
-	cfg, err := loadConfig(fs, args)
+	cfg, err := loadConfig(fs, args, config.Flags)
 	if err != nil {
 		return nil, err
 	}
 	return openConfigured(ctx, cfg, log)
 }
 
-// loadConfig parses and checks the configuration flags; it creates nothing.
-func loadConfig(fs *flag.FlagSet, args []string) (*config.Config, error) {
-	load := config.Flags(fs)
+// loadConfig registers the configuration flags with register (config.Flags
+// for all of them), parses args and checks the result; it creates nothing.
+func loadConfig(fs *flag.FlagSet, args []string, register func(*flag.FlagSet) func() (*config.Config, error)) (*config.Config, error) {
+	load := register(fs)
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}

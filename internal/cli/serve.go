@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/config"
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
@@ -25,7 +26,7 @@ import (
 
 func runServe(ctx context.Context, env Env, args []string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	cfg, err := loadConfig(newFlags(env, "serve"), args)
+	cfg, err := loadConfig(newFlags(env, "serve"), args, config.Flags)
 	if err != nil {
 		return err
 	}

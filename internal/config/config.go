@@ -22,19 +22,22 @@ import (
 
 // Config is the validated configuration of one plenary instance.
 type Config struct {
-	Addr           string
-	DataDir        string
-	DB             string
-	BaseURL        *url.URL
-	TLSCert        string
-	TLSKey         string
-	TrustedProxies []netip.Prefix
-	OrgName        string
-	OrgCountry     string
-	PrivacyContact string
-	Instance       string
-	Demo           bool
-	Dev            bool
+	Addr    string
+	DataDir string
+	DB      string
+	BaseURL *url.URL
+	// BaseURLFromAddr says that no --base-url was configured and BaseURL
+	// was made from --addr, so it may not be the address people use.
+	BaseURLFromAddr bool
+	TLSCert         string
+	TLSKey          string
+	TrustedProxies  []netip.Prefix
+	OrgName         string
+	OrgCountry      string
+	PrivacyContact  string
+	Instance        string
+	Demo            bool
+	Dev             bool
 	// AnnounceFor is how long a new privacy statement version stays
 	// announced on the home page.
 	AnnounceFor time.Duration
@@ -99,30 +102,50 @@ func (c *Config) RetentionDays(key string, def int) int {
 
 // Flags registers the serve flags on fs and returns a function that, once
 // fs is parsed, applies the environment and validates everything.
-func Flags(fs *flag.FlagSet) func() (*Config, error) {
+func Flags(fs *flag.FlagSet) func() (*Config, error) { return flags(fs, nil) }
+
+// StoreFlags registers only the flags a command needs to reach an
+// installation's data (--data, --db, --secret-key) and to name the site
+// (--base-url), so its -h lists nothing it would ignore. Every other
+// setting keeps its default.
+func StoreFlags(fs *flag.FlagSet) func() (*Config, error) {
+	return flags(fs, []string{"data", "db", "secret-key", "base-url"})
+}
+
+// flags registers every setting, on fs when only is nil, else on a set of
+// its own, of which the settings named in only are shared with fs.
+func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
+	own := fs
+	if only != nil {
+		own = flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	}
 	var (
-		addr       = fs.String("addr", "127.0.0.1:8080", "address to listen on `host:port`")
-		dataDir    = fs.String("data", "./plenary-data", "data `directory`: SQLite database, access logs, keys")
-		db         = fs.String("db", "", "database: empty for SQLite in the data directory, a file path, sqlite:PATH, or postgres://…")
-		baseURL    = fs.String("base-url", "", "public `URL` of the site, used in mailed links (default http://ADDR)")
-		tlsCert    = fs.String("tls-cert", "", "TLS certificate `file` (PEM); with --tls-key, serve HTTPS")
-		tlsKey     = fs.String("tls-key", "", "TLS private key `file` (PEM)")
-		proxies    = fs.String("trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
-		orgName    = fs.String("org-name", "Example Standards Organization", "the organization's `name`, as shown on every page")
-		orgCountry = fs.String("org-country", "", "the `country` where the organization processes data, named at every point of collection")
-		contact    = fs.String("privacy-contact", "privacy@example.org", "`address` for privacy questions and requests")
-		instance   = fs.String("instance", "", "`name` of this instance, used in its access log file names (default HOST-PORT)")
-		demo       = fs.Bool("demo", false, "fill an empty database with example content")
-		dev        = fs.Bool("dev", false, "read templates and static files from disk, for development")
-		announce   = fs.String("announce-days", "30", "`days` a new privacy statement version is announced on the home page")
-		retention  = fs.String("retention", "", "comma-separated KEY=DAYS (or KEY=forever) overriding retention, e.g. access_log=30")
-		accessRet  = fs.String("access-log-retention", "", "`days` raw access log files are kept, or forever (same as --retention access_log=…)")
-		maxBody    = fs.String("max-body", "1048576", "largest accepted form body in `bytes`")
-		smtpURL    = fs.String("smtp", "", "outbound mail server `URL` smtp://[user:pass@]host:port[?from=ADDR&tls=none|opportunistic|mandatory]; without it mail is written to the server log")
-		thirdParty = fs.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
-		minVis     = fs.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
-		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
+		addr       = own.String("addr", "127.0.0.1:8080", "address to listen on `host:port`")
+		dataDir    = own.String("data", "./plenary-data", "data `directory`: SQLite database, access logs, keys")
+		db         = own.String("db", "", "database: empty for SQLite in the data directory, a file path, sqlite:PATH, or postgres://…")
+		baseURL    = own.String("base-url", "", "public `URL` of the site, used in mailed links (default http://ADDR)")
+		tlsCert    = own.String("tls-cert", "", "TLS certificate `file` (PEM); with --tls-key, serve HTTPS")
+		tlsKey     = own.String("tls-key", "", "TLS private key `file` (PEM)")
+		proxies    = own.String("trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
+		orgName    = own.String("org-name", "Example Standards Organization", "the organization's `name`, as shown on every page")
+		orgCountry = own.String("org-country", "", "the `country` where the organization processes data, named at every point of collection")
+		contact    = own.String("privacy-contact", "privacy@example.org", "`address` for privacy questions and requests")
+		instance   = own.String("instance", "", "`name` of this instance, used in its access log file names (default HOST-PORT)")
+		demo       = own.Bool("demo", false, "fill an empty database with example content")
+		dev        = own.Bool("dev", false, "read templates and static files from disk, for development")
+		announce   = own.String("announce-days", "30", "`days` a new privacy statement version is announced on the home page")
+		retention  = own.String("retention", "", "comma-separated KEY=DAYS (or KEY=forever) overriding retention, e.g. access_log=30")
+		accessRet  = own.String("access-log-retention", "", "`days` raw access log files are kept, or forever (same as --retention access_log=…)")
+		maxBody    = own.String("max-body", "1048576", "largest accepted form body in `bytes`")
+		smtpURL    = own.String("smtp", "", "outbound mail server `URL` smtp://[user:pass@]host:port[?from=ADDR&tls=none|opportunistic|mandatory]; without it mail is written to the server log")
+		thirdParty = own.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
+		minVis     = own.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
+		secretKey  = own.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
 	)
+	for _, name := range only {
+		f := own.Lookup(name)
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
 	return func() (*Config, error) {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -203,6 +226,7 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 			scheme = "https"
 		}
 		if *baseURL == "" {
+			c.BaseURLFromAddr = true
 			*baseURL = scheme + "://" + c.Addr
 			if broken["addr"] {
 				broken["base-url"] = true // follows --addr, already reported

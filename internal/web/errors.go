@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"plenary/internal/auth"
@@ -56,6 +57,9 @@ func (s *Server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 			e = s.tryAgain(r, e)
 		}
 	}
+	if e.Again == "" && (e.Status == http.StatusGone || e.Status == http.StatusNotFound) {
+		e = askAgain(r, e)
+	}
 	s.render(w, r, e.Status, "error", pageData{Title: http.StatusText(e.Status), Data: e})
 }
 
@@ -79,6 +83,29 @@ func (s *Server) tryAgain(r *http.Request, e *Error) *Error {
 	}
 	c := *e
 	c.Again, c.AgainText = r.URL.Path, "Back to the form"
+	return &c
+}
+
+// askAgain returns a copy of e, the answer to a mailed link that no longer
+// works, that points at the way to get a new link of the same kind; any
+// other answer is returned as it is.
+func askAgain(r *http.Request, e *Error) *Error {
+	c := *e
+	path := r.URL.Path
+	switch {
+	case strings.HasPrefix(path, "/reset/"):
+		c.Again, c.AgainText = "/reset", "Ask for a new link"
+	case strings.HasPrefix(path, "/verify/") && identityOf(r) != nil:
+		// The account page sends a new link for each unconfirmed address.
+		c.Again, c.AgainText = "/account", "Get a new link from your account"
+	case strings.HasPrefix(path, "/verify/"):
+		// Signing in with an unconfirmed address mails a new link.
+		c.Again, c.AgainText = "/login", "Sign in to get a new link"
+	case strings.HasPrefix(path, "/signin/"):
+		c.Again, c.AgainText = "/login", "Sign in again"
+	default:
+		return e
+	}
 	return &c
 }
 

@@ -33,6 +33,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /verify/{token}", public, s.verify)
 	s.handle("GET /login", public, s.loginForm)
 	s.handle("POST /login", public, s.login)
+	s.handle("GET /logout", public, s.logoutPage)
 	s.handle("POST /logout", public, s.logout)
 	s.handle("GET /reset", public, s.resetForm)
 	s.handle("POST /reset", public, s.resetRequest)
