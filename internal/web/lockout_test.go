@@ -88,3 +88,43 @@ func mailsTo(a *accountSite, addr string) int {
 	}
 	return n
 }
+
+// TestClientOverItsLimitSpendsNoAddressAllowance: the per-address limits
+// of sign-up and reset requests count only clients within their own
+// limit, so one client past its limit cannot use up a victim's allowance
+// and have the victim refused from elsewhere.
+func TestClientOverItsLimitSpendsNoAddressAllowance(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    string
+		form    func(addr string) url.Values
+		perIP   int // the per-client limit, spent first with other addresses
+		wantGot int // what the victim gets from another network
+	}{
+		{"reset", "/reset", func(addr string) url.Values { return url.Values{"email": {addr}} }, 10, http.StatusOK},
+		{"sign-up", "/signup", func(addr string) url.Values {
+			return url.Values{"name": {"Vic"}, "email": {addr}, "password": {testPassword}, "age_ok": {"1"}, "consent": {"1"}}
+		}, 10, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAccountSite(t, siteOptions{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+			from := func(ip, addr string) response {
+				b := a.browser(t)
+				b.header.Set("X-Forwarded-For", ip)
+				return b.post(tt.path, tt.form(addr))
+			}
+			for i := range tt.perIP {
+				from("198.51.100.66", fmt.Sprintf("other%d@example.org", i))
+			}
+			for i := range 5 {
+				if res := from("198.51.100.66", "victim@example.org"); res.Status != http.StatusTooManyRequests {
+					t.Errorf("attempt %d for the victim from a client over its limit: %d, want 429", i, res.Status)
+				}
+			}
+			if res := from("203.0.113.5", "victim@example.org"); res.Status != tt.wantGot {
+				t.Errorf("the victim from another network: %d, want %d: %.300s", res.Status, tt.wantGot, res.Body)
+			}
+		})
+	}
+}
