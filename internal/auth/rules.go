@@ -3,21 +3,26 @@
 // declares (S1: least access, default deny).
 package auth
 
-import "slices"
+import (
+	"slices"
 
-// Role is a set of duties that grants access to restricted data.
-type Role string
+	"plenary/internal/roles"
+)
+
+// Role is a set of duties that grants access to restricted data. The type
+// lives in internal/roles, shared with the inventory's audiences.
+type Role = roles.Role
 
 const (
-	Participant Role = "participant" // every signed-in account
-	Secretariat Role = "secretariat" // runs meetings, lists and the participant database
-	Finance     Role = "finance"     // sees payment records
-	Security    Role = "security"    // may look up raw access-log lines (C3)
-	Admin       Role = "admin"       // configures the site and assigns roles
+	Participant = roles.Participant
+	Secretariat = roles.Secretariat
+	Finance     = roles.Finance
+	Security    = roles.Security
+	Admin       = roles.Admin
 )
 
 // AllRoles lists every role, for forms and for the route-walking test.
-var AllRoles = []Role{Participant, Secretariat, Finance, Security, Admin}
+var AllRoles = roles.All()
 
 // Identity is the person behind a request; nil means an anonymous visitor.
 type Identity struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/inventory"
 	"plenary/internal/policy"
+	"plenary/internal/retention"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
@@ -85,7 +87,8 @@ func openConfigured(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 		log.Info("database migrated", "db", db.String(), "applied", applied)
 	}
 	a := &app{cfg: cfg, db: db, inv: inv, keys: keys, log: log,
-		audit: &audit.Log{DB: db, Key: keys.Derive("audit")}}
+		audit: &audit.Log{DB: db, Key: keys.Derive("audit"), Checkpoints: &audit.Checkpoints{
+			Path: filepath.Join(cfg.DataDir, audit.CheckpointFile), Key: keys.Derive("audit/checkpoint"), Instance: cfg.Instance}}}
 	a.policy = &policy.Service{
 		DB: db, Inventory: inv, AnnounceFor: cfg.AnnounceFor,
 		Facts: policy.Facts{
@@ -126,6 +129,17 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "database %s is up to date\n", a.db)
 	return nil
+}
+
+// retentionEnv is what the retention jobs work on in this installation;
+// label names who runs them in the audit log.
+func (a *app) retentionEnv(log *slog.Logger, label string, progress func(string)) *retention.Env {
+	return &retention.Env{
+		DB: a.db, Audit: a.audit, Days: a.retentionDays,
+		LogDir: filepath.Join(a.cfg.DataDir, "logs"), Instance: a.cfg.Instance,
+		MinVisitors: a.cfg.AnalyticsMinVisitors, Site: a.cfg.BaseURL.Hostname(),
+		Log: log, Label: label, Progress: progress,
+	}
 }
 
 // retentionDays is the configured lifetime for a retention key, falling

@@ -5,19 +5,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-
-	"plenary/internal/audit"
 )
 
 func runAudit(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"usage: plenary audit verify [flags]"}
+		return usageError{"usage: plenary audit verify [--checkpoints FILE]... [flags]"}
 	}
-	a, err := openApp(ctx, env, newFlags(env, "audit verify"), args[1:], slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fs := newFlags(env, "audit verify")
+	var also []string
+	fs.Func("checkpoints", "another instance's audit checkpoint `file` to compare with too (repeat for each); DATA/audit-checkpoints is always read", func(v string) error {
+		also = append(also, v)
+		return nil
+	})
+	a, err := openApp(ctx, env, fs, args[1:], slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	a.audit.Checkpoints.Also = also
 	r, err := a.audit.Verify(ctx, func(done int) {
 		fmt.Fprintf(env.Stderr, "\rverified %d entries…", done)
 	})
@@ -31,11 +36,12 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("audit log is NOT intact after %d entries: %s", r.Entries, r.Problem)
 	}
 	head := "(empty)"
-	if es, err := a.audit.List(ctx, audit.Filter{Limit: 1}); err == nil && len(es) > 0 {
-		head = es[0].Hash
+	if r.Head.Seq > 0 {
+		head = fmt.Sprintf("number %d, %s", r.Head.Seq, r.Head.Hash)
 	}
-	// Printing the head lets an operator keep it elsewhere: a later run
-	// that no longer reaches that hash shows the log was cut short.
-	fmt.Fprintf(env.Stdout, "audit log intact: %d entries, head %s\n", r.Entries, head)
+	// The checkpoints vouch for the end of the chain up to the newest of
+	// them; entries after it could still be cut unseen, so the head is
+	// printed for the operator to keep elsewhere too.
+	fmt.Fprintf(env.Stdout, "audit log intact: %d entries, head %s; matches %d checkpoints\n", r.Entries, head, r.Checkpoints)
 	return nil
 }

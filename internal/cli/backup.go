@@ -9,12 +9,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"plenary/internal/audit"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
 
 // runBackup writes a consistent copy of a SQLite installation — the
-// database and the master key — into a new directory that `plenary serve
+// database, the master key and the audit checkpoints — into a new directory that `plenary serve
 // --data DIR` can start from. It runs safely beside a live server: SQLite's
 // VACUUM INTO reads one snapshot. PostgreSQL installations are backed up
 // with PostgreSQL's own tools.
@@ -38,9 +39,21 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	if err := os.MkdirAll(*to, 0o700); err != nil {
 		return fmt.Errorf("--to: %w", err)
 	}
+	// The audit checkpoints are read before the snapshot is taken, so each
+	// names an entry the snapshot holds: a restored log then verifies
+	// against them instead of looking cut short.
+	checkpoints, err := os.ReadFile(a.audit.Checkpoints.Path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("reading the audit checkpoints: %w", err)
+	}
 	dbFile := filepath.Join(*to, "plenary.db")
 	if err := a.db.Snapshot(ctx, dbFile); err != nil {
 		return err
+	}
+	if checkpoints != nil {
+		if err := os.WriteFile(filepath.Join(*to, audit.CheckpointFile), checkpoints, 0o600); err != nil {
+			return fmt.Errorf("writing the audit checkpoints: %w", err)
+		}
 	}
 	if a.cfg.SecretKey == "" {
 		key, err := os.ReadFile(filepath.Join(a.cfg.DataDir, secrets.KeyFile))

@@ -38,6 +38,7 @@ func commands() []command {
 		{"audit", "verify the tamper-evident audit log", runAudit},
 		{"backup", "write a consistent copy of a SQLite installation", runBackup},
 		{"logs", "report usage trends from access logs (aggregates only)", runLogs},
+		{"sweep", "remove what has outlived its retention rule, from every store", runSweep},
 		{"version", "print the version", runVersion},
 	}
 }

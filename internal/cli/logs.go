@@ -18,10 +18,11 @@ func runLogs(ctx context.Context, env Env, args []string) error {
 		return runLogsLookup(ctx, env, args[1:])
 	}
 	if len(args) > 0 && args[0] == "maintain" {
-		return runLogsMaintain(ctx, env, args[1:])
+		// The earlier name of `plenary sweep`, kept for scripts.
+		return runSweep(ctx, env, args[1:])
 	}
 	if len(args) == 0 || args[0] != "report" {
-		return usageError{"usage: plenary logs maintain [flags]; plenary logs lookup --as EMAIL --from T --to T --reason diagnosis|misuse --note TEXT [--ip ADDR]; or plenary logs report [--format text|json|html] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--top N] [--site HOST] [-o FILE] FILE... ('-' reads standard input)"}
+		return usageError{"usage: plenary logs lookup --as EMAIL --from T --to T --reason diagnosis|misuse --note TEXT [--ip ADDR]; or plenary logs report [--format text|json|html] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--top N] [--site HOST] [-o FILE] FILE... ('-' reads standard input)"}
 	}
 	return runLogsReport(ctx, env, args[1:])
 }

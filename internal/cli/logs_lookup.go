@@ -87,30 +87,3 @@ func parseWhen(s string) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time: use RFC 3339 (2026-03-10T14:00:00Z) or YYYY-MM-DD", s)
 }
-
-// runLogsMaintain runs, once and now, what `plenary serve` does hourly:
-// ingest finished day files of this instance into usage aggregates, then
-// delete raw files past their retention, and say what it did.
-func runLogsMaintain(ctx context.Context, env Env, args []string) error {
-	a, err := openApp(ctx, env, newFlags(env, "logs maintain"), args, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	progress := func(file string, lines int64) {
-		fmt.Fprintf(env.Stderr, "counted %s (%d lines)\n", file, lines)
-	}
-	done, removed, err := maintainLogs(ctx, a, filepath.Join(a.cfg.DataDir, "logs"), time.Now(), progress)
-	for _, r := range removed {
-		fmt.Fprintf(env.Stdout, "removed %s (%s, %d bytes): older than the retention rule\n", filepath.Base(r.Path), r.Day, r.Bytes)
-	}
-	if err != nil {
-		return err
-	}
-	keep := "forever"
-	if d := a.retentionDays("access_log"); d >= 0 {
-		keep = fmt.Sprintf("%d days", d)
-	}
-	fmt.Fprintf(env.Stdout, "ingested %d day files of instance %s; removed %d expired files (raw logs kept %s)\n", len(done), a.cfg.Instance, len(removed), keep)
-	return nil
-}

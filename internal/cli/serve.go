@@ -16,11 +16,12 @@ import (
 	"time"
 
 	"plenary/internal/accesslog"
+	"plenary/internal/audit"
 	"plenary/internal/config"
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
-	"plenary/internal/usage"
+	"plenary/internal/retention"
 	"plenary/internal/web"
 )
 
@@ -97,7 +98,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go maintenanceLoop(ctx, a, logs.Dir(), log)
+	go maintenanceLoop(ctx, a, log)
 
 	errc := make(chan error, 1)
 	scheme := "http"
@@ -132,41 +133,53 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-// maintenanceLoop runs the log jobs once at start and then hourly.
-func maintenanceLoop(ctx context.Context, a *app, logDir string, log *slog.Logger) {
-	tick := time.NewTicker(time.Hour)
-	defer tick.Stop()
+// maintenanceLoop runs every retention job (U3) once at start and then
+// hourly, and each minute the audit log's head moved writes a signed
+// checkpoint of it to DATA/audit-checkpoints and to this log, where
+// whoever can rewrite the audit table cannot silently rewrite them.
+func maintenanceLoop(ctx context.Context, a *app, log *slog.Logger) {
+	if behind, err := a.audit.Behind(ctx); err != nil {
+		log.Error("audit checkpoints", "err", err)
+	} else if behind != "" {
+		log.Error("audit log is shorter than its checkpoints", "problem", behind)
+	}
+	var last audit.Checkpoint
+	checkpoint := func() {
+		head, err := a.audit.Head(ctx)
+		if err != nil || head.Seq == last.Seq && head.Hash == last.Hash {
+			if err != nil && ctx.Err() == nil {
+				log.Error("audit checkpoint", "err", err)
+			}
+			return
+		}
+		cp, wrote, err := a.audit.Checkpoint(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("audit checkpoint", "err", err)
+			}
+			return
+		}
+		if wrote {
+			last = cp
+			log.Info("audit checkpoint", "seq", cp.Seq, "hash", cp.Hash, "line", a.audit.Checkpoints.Line(cp))
+		}
+	}
+	env := a.retentionEnv(log, "system", nil)
+	retention.Run(ctx, env, time.Now())
+	checkpoint()
+	sweep := time.NewTicker(time.Hour)
+	defer sweep.Stop()
+	minute := time.NewTicker(time.Minute)
+	defer minute.Stop()
 	for {
-		sweepAccounts(ctx, a, time.Now(), log)
-		done, removed, err := maintainLogs(ctx, a, logDir, time.Now(), nil)
-		if err != nil && ctx.Err() == nil {
-			log.Error("access log maintenance", "err", err)
-		}
-		for _, f := range done {
-			log.Info("usage ingestion: counted a finished log file", "file", f.File, "lines", f.Lines, "invalid", f.Invalid)
-		}
-		for _, r := range removed {
-			log.Info("access log retention: removed expired file", "file", filepath.Base(r.Path), "day", r.Day, "bytes", r.Bytes)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-sweep.C:
+			retention.Run(ctx, env, time.Now())
+			checkpoint()
+		case <-minute.C:
+			checkpoint()
 		}
 	}
-}
-
-// maintainLogs first ingests the day files that are complete into usage
-// aggregates, then removes raw files past their retention (U3), so a file
-// is never deleted before it has been counted. When ingestion fails,
-// nothing is removed.
-func maintainLogs(ctx context.Context, a *app, dir string, now time.Time, progress func(string, int64)) ([]usage.Ingested, []accesslog.Removed, error) {
-	cfg := a.cfg
-	ingester := &usage.Ingester{DB: a.db, Dir: dir, Instance: cfg.Instance, MinVisitors: cfg.AnalyticsMinVisitors, Site: cfg.BaseURL.Hostname(), Progress: progress}
-	done, err := ingester.Run(ctx, now)
-	if err != nil {
-		return done, nil, err
-	}
-	removed, err := accesslog.Sweep(dir, a.retentionDays("access_log"), now)
-	return done, removed, err
 }

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"plenary/internal/roles"
 )
 
 // Kind says where a piece of data lives.
@@ -36,26 +38,54 @@ const (
 )
 
 // Audience names who may see a piece of data: the public, the person it is
-// about, or a staff role.
+// about, or a staff role. A staff audience is the role itself (the same
+// value auth checks routes against), so the inventory cannot name a role
+// the site does not have.
 type Audience string
 
 const (
 	Public      Audience = "public"
 	Self        Audience = "the person it is about"
-	Secretariat Audience = "secretariat"
-	Finance     Audience = "finance"
-	Security    Audience = "security"
-	Admin       Audience = "admin"
+	Secretariat          = Audience(roles.Secretariat)
+	Finance              = Audience(roles.Finance)
+	Security             = Audience(roles.Security)
+	Admin                = Audience(roles.Admin)
 )
 
+// StaffAudience is the audience made of the holders of a staff role.
+func StaffAudience(r roles.Role) Audience { return Audience(r) }
+
+// Role returns the staff role an audience stands for, and false for the
+// public and for the person the data is about.
+func (a Audience) Role() (roles.Role, bool) {
+	r := roles.Role(a)
+	return r, r.Staff()
+}
+
 // Retention says how long a piece of data stays. Key, when set, names the
-// configuration setting (--retention KEY=DAYS) that can change Days; a
-// sweeper removes what has outlived its rule.
+// configuration setting (--retention KEY=DAYS) that can change Days; the
+// job named by JobName, registered in internal/retention, removes what has
+// outlived the rule (a test there fails when the job does not exist).
 type Retention struct {
 	Key     string // configuration key, e.g. "access_log"; empty when fixed
 	Days    int    // default lifetime in days; 0 with Forever false means "while the record exists"
 	Forever bool   // kept without limit (public record, or an operator's choice)
 	Rule    string // the rule in plain words, shown on the privacy page
+	// Job names the retention job that enforces the rule; empty means
+	// the job named like Key.
+	Job string
+}
+
+// JobName is the retention job that enforces the rule: Job, or the job
+// named like the configuration key; "" for a rule kept forever.
+func (r Retention) JobName() string {
+	switch {
+	case r.Forever:
+		return ""
+	case r.Job != "":
+		return r.Job
+	}
+	return r.Key
 }
 
 // Item is one declared piece of data.

@@ -2,10 +2,12 @@ package inventory_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"plenary/internal/inventory"
+	"plenary/internal/roles"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
@@ -78,5 +80,28 @@ func TestEveryPersonalTableHasAName(t *testing.T) {
 		if inventory.TableName(table) == table {
 			t.Errorf("table %s holds personal data but has no plain name in internal/inventory/tables.go", table)
 		}
+	}
+}
+
+// TestAudiencesAreRoles: every audience the inventory names is the public,
+// the person the data is about, or a staff role that auth knows, so the
+// privacy page cannot promise access to a role the routes do not check.
+func TestAudiencesAreRoles(t *testing.T) {
+	for _, it := range inventory.Default().Items() {
+		for _, a := range it.Visible {
+			if a == inventory.Public || a == inventory.Self {
+				continue
+			}
+			r, ok := a.Role()
+			if !ok || !slices.Contains(roles.All(), r) {
+				t.Errorf("%s is visible to %q, which is neither the public, the person nor a staff role", it.Key(), a)
+			}
+		}
+	}
+	if _, ok := inventory.Audience("participant").Role(); ok {
+		t.Error("participant counts as a staff audience")
+	}
+	if inventory.StaffAudience(roles.Admin) != inventory.Admin {
+		t.Error("the admin role and the admin audience differ")
 	}
 }

@@ -3,6 +3,7 @@ package inventory
 // Retention rules for participant data.
 var (
 	accountRetention = Retention{
+		Job:  "unconfirmed_signups",
 		Rule: "while your account exists; removed with it when you ask for removal and staff approve, and a week after sign-up if the address was never confirmed",
 	}
 	changeRetention = Retention{
@@ -11,12 +12,15 @@ var (
 		Rule: "for one year after the change, so that a correction can be checked or undone; then the old and new values are deleted",
 	}
 	sessionRetention = Retention{
+		Job:  "sessions",
 		Rule: "until you sign out or the session expires (a day for a session, 30 days when you asked to be remembered), then deleted",
 	}
 	tokenRetention = Retention{
+		Job:  "auth_tokens",
 		Rule: "until the link is used or expires (two days for address confirmation, one hour for a password reset, 15 minutes for a sign-in link), then deleted",
 	}
 	rateRetention = Retention{
+		Job:  "rate_limits",
 		Rule: "for the 15-minute window it counts, then deleted",
 	}
 	consentRetention = Retention{
@@ -41,7 +45,7 @@ func peopleItems() []Item {
 		col("people", "age_attested_at", Identity, "when you confirmed you are 13 or older", "to show that sign-up asked for your age, as children under 13 may not have an account", "your answer at sign-up", self, accountRetention),
 		col("people", "created_at", Identity, "when your account was created", "to keep the account's history", "set by the site", self, accountRetention),
 		col("people", "updated_at", Identity, "when your details last changed", "to keep the account's history", "set by the site", self, accountRetention),
-		col("person_emails", "address", Contact, "your e-mail addresses, each with where it came from (you, a meeting registration, a draft you wrote, a list posting, or staff)", "to sign you in, to send what you asked for, and to attribute public contributions", "typed by you, or taken from a public contribution or registration", self, Retention{Rule: "while your account exists; an address from a public record (a draft or a list posting) can be deactivated but stays with that record"}),
+		col("person_emails", "address", Contact, "your e-mail addresses, each with where it came from (you, a meeting registration, a draft you wrote, a list posting, or staff)", "to sign you in, to send what you asked for, and to attribute public contributions", "typed by you, or taken from a public contribution or registration", self, Retention{Job: "unconfirmed_signups", Rule: "while your account exists; an address from a public record (a draft or a list posting) can be deactivated but stays with that record"}),
 		col("person_emails", "address_key", Contact, "your e-mail address in lower case", "to find your account by address whatever the capitalization", "derived from your address", self, accountRetention),
 		col("person_emails", "verified_at", Contact, "when you confirmed an address", "to send mail only to addresses you proved are yours", "set when you follow the confirmation link", self, accountRetention),
 		col("person_emails", "created_at", Contact, "when an address was added", "to keep the account's history", "set by the site", self, accountRetention),

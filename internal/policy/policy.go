@@ -235,10 +235,8 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, v *Version) error {
 // against one PostgreSQL serialize on a lock, so only one publishes.
 func (s *Service) EnsureCurrent(ctx context.Context, now time.Time) (published bool, err error) {
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		if tx.Dialect() == store.Postgres {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", int64(0x706f6c696379)); err != nil {
-				return err
-			}
+		if err := tx.Lock(ctx, "policy"); err != nil {
+			return err
 		}
 		cur, err := scanVersion(tx.QueryRow(ctx, "SELECT "+versionColumns+" FROM policy_versions ORDER BY id DESC LIMIT 1"))
 		first := errors.Is(err, sql.ErrNoRows)

@@ -14,8 +14,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -49,6 +51,9 @@ func Load(dataDir, configured string) (*Keys, error) {
 	path := filepath.Join(dataDir, KeyFile)
 	b, err := os.ReadFile(path)
 	if err == nil {
+		if err := CheckPrivate(path); err != nil {
+			return nil, err
+		}
 		dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: not base64: %w", path, err)
@@ -128,4 +133,26 @@ func (s *Sealer) Open(sealed []byte, context string) ([]byte, error) {
 		return nil, errors.New("sealed value fails authentication: wrong key or altered data")
 	}
 	return out, nil
+}
+
+// CheckPrivate returns an error naming path when the file exists and its
+// group or others may read or write it. The key file and the files holding
+// personal data (the SQLite database, the audit checkpoints) must be the
+// owner's alone; plenary refuses to start from one that is not, rather
+// than go on serving from it. Windows has no such mode bits.
+func CheckPrivate(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("checking the mode of %s: %w", path, err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		return fmt.Errorf("%s is readable or writable by group or others (mode %04o): run chmod 600 %s, then start again", path, perm, path)
+	}
+	return nil
 }

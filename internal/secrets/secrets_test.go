@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +59,28 @@ func TestSealerBindsContext(t *testing.T) {
 	sealed[len(sealed)-1] ^= 1
 	if _, err := s.Open(sealed, "row:1"); err == nil {
 		t.Error("altered sealed value opened")
+	}
+}
+
+// TestLoadRefusesKeyOthersCanRead is issue 8's item 11 for the key file: a
+// secret.key that group or others can read stops the start with an error
+// naming the file, instead of the site running on a key others may hold.
+func TestLoadRefusesKeyOthersCanRead(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix modes on Windows")
+	}
+	for _, mode := range []os.FileMode{0o644, 0o640, 0o604, 0o660} {
+		dir := t.TempDir()
+		if _, err := Load(dir, ""); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, KeyFile)
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(dir, "")
+		if err == nil || !strings.Contains(err.Error(), path) {
+			t.Errorf("mode %04o: Load = %v, want an error naming %s", mode, err, path)
+		}
 	}
 }

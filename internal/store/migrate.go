@@ -39,9 +39,9 @@ var placeholders = map[Dialect]*strings.Replacer{
 	),
 }
 
-// migrationLock is an arbitrary constant for pg_advisory_xact_lock, so that
-// instances starting together against one PostgreSQL migrate one at a time.
-const migrationLock = 0x706c656e617279 // "plenary"
+// migrationLock names the lock under which instances starting together
+// against one PostgreSQL migrate one at a time.
+const migrationLock = "plenary"
 
 // Migrate applies every embedded migration not yet applied and returns the
 // names it applied.
@@ -54,10 +54,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	// Under the lock too: on PostgreSQL two concurrent CREATE TABLE IF NOT
 	// EXISTS can both decide to create, and one then fails.
 	err = db.Tx(ctx, func(tx *Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLock); err != nil {
-				return fmt.Errorf("taking migration lock: %w", err)
-			}
+		if err := tx.Lock(ctx, migrationLock); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		name TEXT PRIMARY KEY,
@@ -82,10 +80,8 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		}
 		did := false
 		err = db.Tx(ctx, func(tx *Tx) error {
-			if db.dialect == Postgres {
-				if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", migrationLock); err != nil {
-					return fmt.Errorf("taking migration lock: %w", err)
-				}
+			if err := tx.Lock(ctx, migrationLock); err != nil {
+				return err
 			}
 			var n int
 			if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE name = ?", name).Scan(&n); err != nil {
@@ -145,4 +141,46 @@ func (db *DB) Columns(ctx context.Context) ([]Column, error) {
 		cols = append(cols, c)
 	}
 	return cols, rows.Err()
+}
+
+// ForeignKey is one foreign key of the live schema.
+type ForeignKey struct {
+	Table, Column string // the referencing side
+	RefTable      string // the table it points to
+	Cascade       bool   // ON DELETE CASCADE: removing the referenced row removes this one
+}
+
+// ForeignKeys lists every foreign key of every plenary table, read from the
+// engine's catalogue, so the retention test can tell which tables are
+// emptied along with another.
+func (db *DB) ForeignKeys(ctx context.Context) ([]ForeignKey, error) {
+	var query string
+	switch db.dialect {
+	case Postgres:
+		query = `SELECT t.relname, a.attname, r.relname, c.confdeltype = 'c'
+			FROM pg_constraint c
+			JOIN pg_class t ON t.oid = c.conrelid
+			JOIN pg_class r ON r.oid = c.confrelid
+			JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+			WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
+			ORDER BY t.relname, a.attname`
+	default:
+		query = `SELECT m.name, f."from", f."table", f.on_delete = 'CASCADE'
+			FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+			WHERE m.type = 'table' ORDER BY m.name, f."from"`
+	}
+	rows, err := db.Query(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("reading foreign keys from the catalogue: %w", err)
+	}
+	defer rows.Close()
+	var out []ForeignKey
+	for rows.Next() {
+		var fk ForeignKey
+		if err := rows.Scan(&fk.Table, &fk.Column, &fk.RefTable, &fk.Cascade); err != nil {
+			return nil, fmt.Errorf("reading foreign keys from the catalogue: %w", err)
+		}
+		out = append(out, fk)
+	}
+	return out, rows.Err()
 }

@@ -7,16 +7,22 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"plenary/internal/secrets"
+
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -80,6 +86,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("creating directory for SQLite database: %w", err)
 	}
+	if err := prepareSQLiteFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
@@ -119,6 +128,36 @@ func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("connecting to PostgreSQL %s: %w", redact(dsn), err)
 	}
 	return db, nil
+}
+
+// prepareSQLiteFiles creates the database file with mode 0600 before SQLite
+// opens it, because SQLite creates a missing file 0644 (less the umask) and
+// gives its -wal and -shm files the mode of the database file: a data
+// directory the operator made 0755 would otherwise hold a world-readable
+// copy of every participant. A database, WAL or shared-memory file that
+// group or others can already read stops the start with the file's name,
+// rather than serving from it.
+func prepareSQLiteFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("creating SQLite database %s: %w", path, err)
+		}
+		// The umask can only take bits away from 0600, but a chmod makes
+		// the mode not depend on it at all.
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("creating SQLite database %s: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("creating SQLite database %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := secrets.CheckPrivate(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // redact hides a password in a database URL before it is printed.
@@ -213,6 +252,36 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.tx.QueryRowContext(ctx, Rebind(tx.dialect, query), args...)
 }
 
+// Lock takes a lock named name until the transaction ends, so instances
+// sharing one PostgreSQL do one thing at a time (migrate, extend the audit
+// chain, publish a statement). On SQLite it does nothing: every write
+// transaction already holds the database's single write lock from BEGIN.
+func (tx *Tx) Lock(ctx context.Context, name string) error {
+	if tx.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(?)", lockKey(name)); err != nil {
+		return fmt.Errorf("taking the %s lock: %w", name, err)
+	}
+	return nil
+}
+
+// lockKey turns a lock name into PostgreSQL's 64-bit advisory lock key. A
+// name of up to eight bytes is its bytes read as a number, so "audit" and
+// "plenary" keep the keys earlier releases used and an old and a new
+// instance running side by side still exclude each other; a longer name is
+// hashed.
+func lockKey(name string) int64 {
+	if len(name) <= 8 {
+		var b [8]byte
+		copy(b[8-len(name):], name)
+		return int64(binary.BigEndian.Uint64(b[:]))
+	}
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return int64(h.Sum64())
+}
+
 // Insert runs an INSERT and returns the new row's id column. Both engines
 // support RETURNING, so this is one statement on either.
 func Insert(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
@@ -224,7 +293,9 @@ func Insert(ctx context.Context, q Querier, query string, args ...any) (int64, e
 }
 
 // Rebind turns ? placeholders into PostgreSQL's $1, $2, … and leaves SQLite
-// queries as they are. Question marks inside quoted strings are kept.
+// queries as they are. A question mark is a placeholder only in SQL text:
+// inside a quoted string or identifier, a -- or /* */ comment, or a
+// PostgreSQL dollar-quoted body ($$ … $$, $tag$ … $tag$) it is kept.
 func Rebind(d Dialect, query string) string {
 	if d != Postgres || !strings.Contains(query, "?") {
 		return query
@@ -232,34 +303,92 @@ func Rebind(d Dialect, query string) string {
 	var b strings.Builder
 	b.Grow(len(query) + 8)
 	n := 0
-	inQuote := byte(0)
-	for i := 0; i < len(query); i++ {
+	for i := 0; i < len(query); {
 		c := query[i]
+		// skip is how many bytes from i are not SQL text.
+		skip := 0
 		switch {
-		case inQuote != 0:
-			if c == inQuote {
-				inQuote = 0
-			}
 		case c == '\'' || c == '"':
-			inQuote = c
+			// A doubled quote inside ('it''s') closes and reopens the
+			// string, which comes to the same.
+			if j := strings.IndexByte(query[i+1:], c); j >= 0 {
+				skip = j + 2
+			} else {
+				skip = len(query) - i
+			}
+		case c == '-' && strings.HasPrefix(query[i:], "--"):
+			if j := strings.IndexByte(query[i:], '\n'); j >= 0 {
+				skip = j + 1
+			} else {
+				skip = len(query) - i
+			}
+		case c == '/' && strings.HasPrefix(query[i:], "/*"):
+			if j := strings.Index(query[i+2:], "*/"); j >= 0 {
+				skip = j + 4
+			} else {
+				skip = len(query) - i
+			}
+		case c == '$':
+			if tag, ok := dollarTag(query[i:]); ok {
+				if j := strings.Index(query[i+len(tag):], tag); j >= 0 {
+					skip = len(tag) + j + len(tag)
+				} else {
+					skip = len(query) - i
+				}
+			}
 		case c == '?':
 			n++
 			fmt.Fprintf(&b, "$%d", n)
+			i++
 			continue
 		}
-		b.WriteByte(c)
+		if skip == 0 {
+			skip = 1
+		}
+		b.WriteString(query[i : i+skip])
+		i += skip
 	}
 	return b.String()
 }
 
-// IsUniqueViolation reports whether err is a unique-constraint failure on
-// either engine, so callers can turn it into a helpful message.
-func IsUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+// dollarTag returns the opening tag of a dollar-quoted string at the start
+// of s ("$$" or "$name$"), and false when s starts with a $ that opens none
+// (a $1 parameter, say).
+func dollarTag(s string) (string, bool) {
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '$':
+			return s[:i+1], true
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || (i > 1 && c >= '0' && c <= '9'):
+		default:
+			return "", false
+		}
 	}
-	s := err.Error()
-	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+	return "", false
+}
+
+// SQLite's extended result codes for a broken uniqueness rule.
+const (
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+)
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either engine, so callers can turn it into a helpful message. It reads
+// the engine's error code (SQLSTATE 23505 on PostgreSQL, SQLite's extended
+// codes), never the message, whose wording changes between versions.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		code := liteErr.Code()
+		return code == sqliteConstraintUnique || code == sqliteConstraintPrimaryKey
+	}
+	return false
 }
 
 // Snapshot writes a consistent copy of a SQLite database to path, which
@@ -267,6 +396,18 @@ func IsUniqueViolation(err error) bool {
 func (db *DB) Snapshot(ctx context.Context, path string) error {
 	if db.dialect != SQLite {
 		return errors.New("snapshots are for SQLite; use pg_dump for PostgreSQL")
+	}
+	// VACUUM INTO accepts an empty file; creating it first gives the copy
+	// mode 0600 rather than SQLite's default 0644.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating snapshot file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("creating snapshot file: %w", err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Errorf("creating snapshot file: %w", err)
 	}
 	if _, err := db.write.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("writing snapshot: %w", err)

@@ -1,0 +1,353 @@
+package retention_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"plenary/internal/audit"
+	"plenary/internal/inventory"
+	"plenary/internal/retention"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// TestEveryRuleHasAJob fails when a retention rule of the inventory names a
+// job that does not exist, when a rule that is not kept forever names none,
+// when a retention key has no job applying it, or when a job applies a key
+// the inventory does not declare.
+func TestEveryRuleHasAJob(t *testing.T) {
+	inv := inventory.Default()
+	jobs := map[string]retention.Job{}
+	for _, j := range retention.Jobs() {
+		if _, dup := jobs[j.Name]; dup {
+			t.Errorf("two jobs are named %s", j.Name)
+		}
+		jobs[j.Name] = j
+	}
+	for _, it := range inv.Items() {
+		if !it.Personal || it.Retention.Forever {
+			continue
+		}
+		name := it.Retention.JobName()
+		if name == "" {
+			t.Errorf("%s: its retention rule names no job (set Retention.Job)", it.Key())
+			continue
+		}
+		if _, ok := jobs[name]; !ok {
+			t.Errorf("%s: its retention rule names job %q, which internal/retention does not have", it.Key(), name)
+		}
+	}
+	for _, key := range inv.RetentionKeys() {
+		if !slices.ContainsFunc(retention.Jobs(), func(j retention.Job) bool { return j.Key == key }) {
+			t.Errorf("retention key %s has no job applying its configured days", key)
+		}
+	}
+	for _, j := range retention.Jobs() {
+		if j.Key != "" && !slices.Contains(inv.RetentionKeys(), j.Key) {
+			t.Errorf("job %s applies retention key %s, which the inventory does not declare", j.Name, j.Key)
+		}
+	}
+}
+
+// TestEveryPersonalTableIsSwept reads the live schema of both engines: every
+// table holding personal data is swept by a job, or references (through ON
+// DELETE CASCADE, possibly over several tables) a table that is, or keeps
+// its data forever by a declared rule. A new table of personal data
+// without a way out fails here.
+func TestEveryPersonalTableIsSwept(t *testing.T) {
+	inv := inventory.Default()
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		fks, err := db.ForeignKeys(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, err := db.Columns(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		live := map[string]bool{retention.AccessLogFiles: true}
+		for _, c := range cols {
+			live[c.Table] = true
+		}
+		swept := map[string]string{} // table → how
+		for _, j := range retention.Jobs() {
+			for _, table := range j.Tables {
+				if !live[table] {
+					t.Errorf("job %s sweeps %s, which is not a table", j.Name, table)
+				}
+				swept[table] = "job " + j.Name
+			}
+		}
+		// Follow cascades until nothing more is reached.
+		for changed := true; changed; {
+			changed = false
+			for _, fk := range fks {
+				if how, ok := swept[fk.RefTable]; ok && fk.Cascade && swept[fk.Table] == "" {
+					swept[fk.Table] = "cascade from " + fk.RefTable + " (" + how + ")"
+					changed = true
+				}
+			}
+		}
+		for _, table := range inv.PersonalTables() {
+			if swept[table] != "" || keptForever(inv, table) {
+				continue
+			}
+			t.Errorf("table %s holds personal data but no retention job sweeps it and no cascade from a swept table reaches it", table)
+		}
+	})
+}
+
+// keptForever reports whether every personal column of table is declared
+// to be kept as long as the site runs (the consent ledger, say).
+func keptForever(inv *inventory.Inventory, table string) bool {
+	for _, it := range inv.Personal(inventory.Column) {
+		if it.Table == table && !it.Retention.Forever {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSweepRemovesWhatExpired is U3 on both engines: one run removes, from
+// every store, exactly what has outlived its rule and nothing else, counts
+// it per table in the server log and in the audit log, and a second run
+// finds nothing and writes no audit entry.
+func TestSweepRemovesWhatExpired(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		env, serverLog := newEnv(t, db, now)
+		seed(t, db, env, now)
+
+		results := retention.Run(ctx, env, now)
+		want := map[string]string{
+			"sessions":            "sessions=1",
+			"auth_tokens":         "auth_tokens=1",
+			"rate_limits":         "rate_limits=1",
+			"person_changes":      "person_changes=1",
+			"unconfirmed_signups": "people=1",
+			"audit":               "audit_log=2",
+			"access_log":          "access-log files=1",
+		}
+		if len(results) != len(want) {
+			t.Errorf("%d jobs ran, want %d", len(results), len(want))
+		}
+		for _, r := range results {
+			if r.Err != nil {
+				t.Errorf("job %s: %v", r.Job, r.Err)
+			}
+			if got := r.Counts.String(); got != want[r.Job] {
+				t.Errorf("job %s removed %q, want %q", r.Job, got, want[r.Job])
+			}
+		}
+		for _, q := range []struct {
+			sql  string
+			want int
+		}{
+			{"SELECT COUNT(*) FROM sessions", 1},
+			{"SELECT COUNT(*) FROM auth_tokens", 1},
+			{"SELECT COUNT(*) FROM rate_limits", 1},
+			{"SELECT COUNT(*) FROM person_changes", 1},
+			{"SELECT COUNT(*) FROM people", 1},
+			{"SELECT COUNT(*) FROM person_emails", 1},
+			{"SELECT COUNT(*) FROM usage_days", 2},
+		} {
+			var n int
+			if err := db.QueryRow(ctx, q.sql).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != q.want {
+				t.Errorf("%s = %d after the sweep, want %d", q.sql, n, q.want)
+			}
+		}
+		for name, want := range map[string]bool{"access-box-2026-08-01.log": false, "access-box-2026-11-26.log": true} {
+			if _, err := os.Stat(filepath.Join(env.LogDir, name)); (err == nil) != want {
+				t.Errorf("%s: kept %t, want %t", name, err == nil, want)
+			}
+		}
+		line := serverLog.String()
+		for _, s := range []string{"retention sweep: removed", "sessions=1", "audit_log=2", "people=1", `"access-log files"=1`} {
+			if !strings.Contains(line, s) {
+				t.Errorf("server log lacks %q:\n%s", s, line)
+			}
+		}
+		entries, err := env.Audit.List(ctx, audit.Filter{Action: "retention."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, e := range entries {
+			got[e.Subject] = e.Detail
+		}
+		for job, counts := range want {
+			if got["retention:"+job] != "removed "+counts {
+				t.Errorf("audit entry for %s = %q, want %q", job, got["retention:"+job], "removed "+counts)
+			}
+		}
+		if r, err := env.Audit.Verify(ctx, nil); err != nil || !r.OK() {
+			t.Errorf("audit chain after the sweep: %+v, %v", r, err)
+		}
+
+		serverLog.Reset()
+		for _, r := range retention.Run(ctx, env, now) {
+			if r.Err != nil || r.Counts.Total() != 0 {
+				t.Errorf("second run, job %s: removed %s, %v", r.Job, r.Counts, r.Err)
+			}
+		}
+		again, err := env.Audit.List(ctx, audit.Filter{Action: "retention."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(again) != len(entries) {
+			t.Errorf("a sweep that removed nothing wrote %d audit entries", len(again)-len(entries))
+		}
+		if !strings.Contains(serverLog.String(), "sessions=0") {
+			t.Errorf("a sweep that removed nothing did not say so in the server log:\n%s", serverLog.String())
+		}
+	})
+}
+
+// TestAccessLogIsCountedBeforeRemoval: when a finished day file cannot be
+// counted, no raw file is removed, not even one that was counted before.
+func TestAccessLogIsCountedBeforeRemoval(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		env, _ := newEnv(t, db, now)
+		old := filepath.Join(env.LogDir, "access-box-2026-08-01.log")
+		writeLog(t, old, "01/Aug/2026")
+		broken := filepath.Join(env.LogDir, "access-box-2026-08-02.log.gz")
+		// gzip magic, then garbage: the file cannot be read to its end.
+		if err := os.WriteFile(broken, []byte{0x1f, 0x8b, 'x', 'y', 'z'}, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var res retention.Result
+		for _, r := range retention.Run(ctx, env, now) {
+			if r.Job == "access_log" {
+				res = r
+			}
+		}
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "no file was removed") {
+			t.Errorf("access_log job: %v, want an error saying nothing was removed", res.Err)
+		}
+		for _, f := range []string{old, broken} {
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%s was removed although counting failed: %v", filepath.Base(f), err)
+			}
+		}
+	})
+}
+
+// TestOtherInstancesFilesAreCountedFirst: instances may share a data
+// directory; a file of another instance that is past retention but not yet
+// counted by that instance is not removed, and neither is any other.
+func TestOtherInstancesFilesAreCountedFirst(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		env, _ := newEnv(t, db, now)
+		mine := filepath.Join(env.LogDir, "access-box-2026-08-01.log")
+		theirs := filepath.Join(env.LogDir, "access-web-2-2026-08-01.log")
+		writeLog(t, mine, "01/Aug/2026")
+		writeLog(t, theirs, "01/Aug/2026")
+		job := func() retention.Result {
+			for _, r := range retention.Run(ctx, env, now) {
+				if r.Job == "access_log" {
+					return r
+				}
+			}
+			t.Fatal("no access_log job ran")
+			return retention.Result{}
+		}
+		res := job()
+		if res.Err == nil || !strings.Contains(res.Err.Error(), "instance web-2 has not counted it") {
+			t.Errorf("access_log job: %v, want a refusal naming the other instance", res.Err)
+		}
+		for _, f := range []string{mine, theirs} {
+			if _, err := os.Stat(f); err != nil {
+				t.Errorf("%s was removed before every expired file was counted: %v", filepath.Base(f), err)
+			}
+		}
+		other := *env
+		other.Instance = "web-2"
+		for _, r := range retention.Run(ctx, &other, now) {
+			if r.Job == "access_log" && (r.Err != nil || r.Counts[retention.AccessLogFiles] != 2) {
+				t.Errorf("once web-2 counted its file: %s, %v; want both files removed", r.Counts, r.Err)
+			}
+		}
+	})
+}
+
+func newEnv(t *testing.T, db *store.DB, now time.Time) (*retention.Env, *bytes.Buffer) {
+	t.Helper()
+	inv := inventory.Default()
+	var buf bytes.Buffer
+	dir := filepath.Join(t.TempDir(), "logs")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return &retention.Env{
+		DB:          db,
+		Audit:       &audit.Log{DB: db, Key: bytes.Repeat([]byte{1}, 32), Now: func() time.Time { return now }},
+		Days:        inv.RetentionDays,
+		LogDir:      dir,
+		Instance:    "box",
+		MinVisitors: 1,
+		Log:         slog.New(slog.NewTextHandler(&buf, nil)),
+		Label:       "system",
+	}, &buf
+}
+
+func writeLog(t *testing.T, path, day string) {
+	t.Helper()
+	line := "192.0.2.1 - - [" + day + ":10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"Mozilla/5.0 Firefox/128.0\"\n"
+	if err := os.WriteFile(path, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seed puts in every store one thing past its rule and one within it.
+func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	days := func(n int) time.Time { return now.AddDate(0, 0, -n) }
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// Person 1 confirmed an address long ago; person 2 never did.
+	exec("INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Kept', ?, ?)", days(400), days(400))
+	exec("INSERT INTO people (id, name, created_at, updated_at) VALUES (2, 'Unconfirmed', ?, ?)", days(8), days(8))
+	exec("INSERT INTO person_emails (person_id, address, address_key, origin, is_primary, verified_at, active, created_at) VALUES (1, 'k@ex.org', 'k@ex.org', 'self', TRUE, ?, TRUE, ?)", days(400), days(400))
+	exec("INSERT INTO person_emails (person_id, address, address_key, origin, is_primary, verified_at, active, created_at) VALUES (2, 'u@ex.org', 'u@ex.org', 'self', TRUE, NULL, TRUE, ?)", days(8))
+	exec("INSERT INTO person_roles (person_id, role, granted_at) VALUES (1, 'participant', ?), (2, 'participant', ?)", days(400), days(8))
+	exec("INSERT INTO sessions (token_hash, person_id, kind, created_at, expires_at) VALUES ('s-old', 1, 'session', ?, ?), ('s-live', 1, 'session', ?, ?)",
+		days(3), days(2), now.Add(-time.Hour), now.Add(time.Hour))
+	exec("INSERT INTO auth_tokens (token_hash, purpose, person_id, created_at, expires_at) VALUES ('t-old', 'reset', 1, ?, ?), ('t-live', 'reset', 1, ?, ?)",
+		days(3), days(2), now.Add(-time.Minute), now.Add(time.Hour))
+	exec("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('b', ?, 3), ('b', ?, 1)", now.Add(-2*time.Hour), now.Add(-5*time.Minute))
+	exec("INSERT INTO person_changes (person_id, actor_id, field, old_value, new_value, changed_at) VALUES (1, 1, 'name', 'A', 'B', ?), (1, 1, 'name', 'B', 'Kept', ?)",
+		days(400), days(10))
+
+	old := &audit.Log{DB: db, Key: env.Audit.Key, Now: func() time.Time { return days(2200) }}
+	for range 2 {
+		if err := old.Record(ctx, db, audit.Entry{Label: "cli", Action: "people.view", Subject: "person:1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := env.Audit.Record(ctx, db, audit.Entry{Label: "cli", Action: "people.view", Subject: "person:1"}); err != nil {
+		t.Fatal(err)
+	}
+
+	writeLog(t, filepath.Join(env.LogDir, "access-box-2026-08-01.log"), "01/Aug/2026")
+	writeLog(t, filepath.Join(env.LogDir, "access-box-2026-11-26.log"), "26/Nov/2026")
+}
