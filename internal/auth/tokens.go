@@ -32,12 +32,16 @@ func HashToken(token string) string {
 const (
 	PurposeVerify = "verify" // confirm an e-mail address
 	PurposeReset  = "reset"  // set a new password
+	// PurposeSignIn signs in once without the password, mailed when an
+	// account's password alone no longer opens it (too many failures).
+	PurposeSignIn = "signin"
 )
 
 // How long mailed links stay valid.
 const (
 	VerifyTTL = 48 * time.Hour
 	ResetTTL  = time.Hour
+	SignInTTL = 15 * time.Minute
 )
 
 // Token is a one-time token as stored.

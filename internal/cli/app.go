@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -35,7 +36,17 @@ type app struct {
 // openApp parses the shared configuration flags, opens and migrates the
 // database and checks the privacy statement against the inventory.
 func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log *slog.Logger) (*app, error) {
-	load := config.Flags(fs)
+	cfg, err := loadConfig(fs, args, config.Flags)
+	if err != nil {
+		return nil, err
+	}
+	return openConfigured(ctx, cfg, log)
+}
+
+// loadConfig registers the configuration flags with register (config.Flags
+// for all of them), parses args and checks the result; it creates nothing.
+func loadConfig(fs *flag.FlagSet, args []string, register func(*flag.FlagSet) func() (*config.Config, error)) (*config.Config, error) {
+	load := register(fs)
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -48,6 +59,16 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 		if !slices.Contains(inv.RetentionKeys(), key) {
 			return nil, fmt.Errorf("--retention: %q is not a retention key; known keys: %s", key, strings.Join(inv.RetentionKeys(), ", "))
 		}
+	}
+	return cfg, nil
+}
+
+// openConfigured creates the data directory if needed, then opens and
+// migrates the database.
+func openConfigured(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	inv := inventory.Default()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("--data: cannot create data directory: %w", err)
 	}
 	keys, err := secrets.Load(cfg.DataDir, cfg.SecretKey)
 	if err != nil {

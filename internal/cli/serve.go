@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +17,7 @@ import (
 
 	"plenary/internal/accesslog"
 	"plenary/internal/audit"
+	"plenary/internal/config"
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
@@ -24,7 +27,25 @@ import (
 
 func runServe(ctx context.Context, env Env, args []string) error {
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
-	a, err := openApp(ctx, env, newFlags(env, "serve"), args, log)
+	cfg, err := loadConfig(newFlags(env, "serve"), args, config.Flags)
+	if err != nil {
+		return err
+	}
+	// The port first: a server that cannot listen must fail before it
+	// creates a data directory, migrates a database or publishes a
+	// statement version.
+	var tlsConfig *tls.Config
+	if cfg.TLS() {
+		if tlsConfig, err = cfg.TLSConfig(); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr: %w", err)
+	}
+	defer ln.Close()
+	a, err := openConfigured(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -32,7 +53,6 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err := a.syncPolicy(ctx); err != nil {
 		return err
 	}
-	cfg := a.cfg
 
 	if cfg.Demo {
 		seeded, err := demo.Seed(ctx, demo.Deps{DB: a.db, Out: env.Stdout, Now: time.Now(),
@@ -65,10 +85,6 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("--addr: %w", err)
-	}
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -76,7 +92,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          stdlog.New(newServerErrorLog(log), "", 0),
+		TLSConfig:         tlsConfig,
 	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -93,7 +110,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	scheme := "http"
 	go func() {
 		if cfg.TLS() {
-			errc <- httpSrv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+			errc <- httpSrv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
 		} else {
 			errc <- httpSrv.Serve(ln)
 		}

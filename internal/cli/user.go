@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"plenary/internal/auth"
+	"plenary/internal/config"
 	"plenary/internal/people"
 	"plenary/internal/validate"
 )
@@ -38,7 +39,12 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		}
 		return nil
 	})
-	a, err := openApp(ctx, env, fs, args[1:], slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// Only the flags this command uses: -h lists nothing it would ignore.
+	cfg, err := loadConfig(fs, args[1:], config.StoreFlags)
+	if err != nil {
+		return err
+	}
+	a, err := openConfigured(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
@@ -70,7 +76,13 @@ func runUser(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "created account %d for %s <%s>; sign in at %s/login\n", p.ID, p.Name, n.Email, a.cfg.BaseURL)
+	// The address people use is --base-url; one made up from the default
+	// --addr would send them to 127.0.0.1 whatever the site's address.
+	where := a.cfg.BaseURL.String() + "/login"
+	if a.cfg.BaseURLFromAddr {
+		where = "/login on the site (give --base-url, or PLENARY_BASE_URL, to have the full address printed)"
+	}
+	fmt.Fprintf(env.Stdout, "created account %d for %s <%s>; sign in at %s\n", p.ID, p.Name, n.Email, where)
 	return nil
 }
 

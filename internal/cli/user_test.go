@@ -22,7 +22,7 @@ func TestUserAdd(t *testing.T) {
 		if strings.HasSuffix(t.Name(), "postgres") {
 			dsn = storetest.PostgresURL(t)
 		}
-		base := []string{"--data", dir, "--instance", "test"}
+		base := []string{"--data", dir}
 		if dsn != "" {
 			base = append(base, "--db", dsn)
 		}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"net/url"
 	"os"
@@ -21,19 +22,22 @@ import (
 
 // Config is the validated configuration of one plenary instance.
 type Config struct {
-	Addr           string
-	DataDir        string
-	DB             string
-	BaseURL        *url.URL
-	TLSCert        string
-	TLSKey         string
-	TrustedProxies []netip.Prefix
-	OrgName        string
-	OrgCountry     string
-	PrivacyContact string
-	Instance       string
-	Demo           bool
-	Dev            bool
+	Addr    string
+	DataDir string
+	DB      string
+	BaseURL *url.URL
+	// BaseURLFromAddr says that no --base-url was configured and BaseURL
+	// was made from --addr, so it may not be the address people use.
+	BaseURLFromAddr bool
+	TLSCert         string
+	TLSKey          string
+	TrustedProxies  []netip.Prefix
+	OrgName         string
+	OrgCountry      string
+	PrivacyContact  string
+	Instance        string
+	Demo            bool
+	Dev             bool
 	// AnnounceFor is how long a new privacy statement version stays
 	// announced on the home page.
 	AnnounceFor time.Duration
@@ -67,6 +71,31 @@ type Config struct {
 // TLS reports whether the server terminates TLS itself.
 func (c *Config) TLS() bool { return c.TLSCert != "" }
 
+// TLSConfig is how the server speaks TLS with the operator's certificate:
+// TLS 1.3, and TLS 1.2 only with forward-secret AEAD suites (ECDHE with
+// AES-GCM or ChaCha20-Poly1305). Go's defaults also offer two CBC suites,
+// which scanners flag (LUCKY13); no browser of the last decade needs them.
+// TLS 1.3 suites are not configurable in Go and are all AEAD.
+func (c *Config) TLSConfig() (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert: cannot load the certificate and key: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		// The only suites offered under TLS 1.2.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}, nil
+}
+
 // Forever is the Retention value meaning no time limit.
 const Forever = -1
 
@@ -81,35 +110,55 @@ func (c *Config) RetentionDays(key string, def int) int {
 
 // Flags registers the serve flags on fs and returns a function that, once
 // fs is parsed, applies the environment and validates everything.
-func Flags(fs *flag.FlagSet) func() (*Config, error) {
+func Flags(fs *flag.FlagSet) func() (*Config, error) { return flags(fs, nil) }
+
+// StoreFlags registers only the flags a command needs to reach an
+// installation's data (--data, --db, --secret-key) and to name the site
+// (--base-url), so its -h lists nothing it would ignore. Every other
+// setting keeps its default.
+func StoreFlags(fs *flag.FlagSet) func() (*Config, error) {
+	return flags(fs, []string{"data", "db", "secret-key", "base-url"})
+}
+
+// flags registers every setting, on fs when only is nil, else on a set of
+// its own, of which the settings named in only are shared with fs.
+func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
+	own := fs
+	if only != nil {
+		own = flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+	}
 	var (
-		addr       = fs.String("addr", "127.0.0.1:8080", "address to listen on `host:port`")
-		dataDir    = fs.String("data", "./plenary-data", "data `directory`: SQLite database, access logs, keys")
-		db         = fs.String("db", "", "database: empty for SQLite in the data directory, a file path, sqlite:PATH, or postgres://…")
-		baseURL    = fs.String("base-url", "", "public `URL` of the site, used in mailed links (default http://ADDR)")
-		tlsCert    = fs.String("tls-cert", "", "TLS certificate `file` (PEM); with --tls-key, serve HTTPS")
-		tlsKey     = fs.String("tls-key", "", "TLS private key `file` (PEM)")
-		proxies    = fs.String("trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
-		orgName    = fs.String("org-name", "Example Standards Organization", "the organization's `name`, as shown on every page")
-		orgCountry = fs.String("org-country", "", "the `country` where the organization processes data, named at every point of collection")
-		contact    = fs.String("privacy-contact", "privacy@example.org", "`address` for privacy questions and requests")
-		instance   = fs.String("instance", "", "`name` of this instance, used in its access log file names (default HOST-PORT)")
-		demo       = fs.Bool("demo", false, "fill an empty database with example content")
-		dev        = fs.Bool("dev", false, "read templates and static files from disk, for development")
-		announce   = fs.String("announce-days", "30", "`days` a new privacy statement version is announced on the home page")
-		retention  = fs.String("retention", "", "comma-separated KEY=DAYS (or KEY=forever) overriding retention, e.g. access_log=30")
-		accessRet  = fs.String("access-log-retention", "", "`days` raw access log files are kept, or forever (same as --retention access_log=…)")
-		maxBody    = fs.String("max-body", "1048576", "largest accepted form body in `bytes`")
-		smtpURL    = fs.String("smtp", "", "outbound mail server `URL` smtp://[user:pass@]host:port[?from=ADDR&tls=none|opportunistic|mandatory]; without it mail is written to the server log")
-		thirdParty = fs.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
-		minVis     = fs.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
-		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
+		addr       = own.String("addr", "127.0.0.1:8080", "address to listen on `host:port`")
+		dataDir    = own.String("data", "./plenary-data", "data `directory`: SQLite database, access logs, keys")
+		db         = own.String("db", "", "database: empty for SQLite in the data directory, a file path, sqlite:PATH, or postgres://…")
+		baseURL    = own.String("base-url", "", "public `URL` of the site, used in mailed links (default http://ADDR)")
+		tlsCert    = own.String("tls-cert", "", "TLS certificate `file` (PEM); with --tls-key, serve HTTPS")
+		tlsKey     = own.String("tls-key", "", "TLS private key `file` (PEM)")
+		proxies    = own.String("trusted-proxies", "", "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed")
+		orgName    = own.String("org-name", "Example Standards Organization", "the organization's `name`, as shown on every page")
+		orgCountry = own.String("org-country", "", "the `country` where the organization processes data, named at every point of collection")
+		contact    = own.String("privacy-contact", "privacy@example.org", "`address` for privacy questions and requests")
+		instance   = own.String("instance", "", "`name` of this instance, used in its access log file names (default HOST-PORT)")
+		demo       = own.Bool("demo", false, "fill an empty database with example content")
+		dev        = own.Bool("dev", false, "read templates and static files from disk, for development")
+		announce   = own.String("announce-days", "30", "`days` a new privacy statement version is announced on the home page")
+		retention  = own.String("retention", "", "comma-separated KEY=DAYS (or KEY=forever) overriding retention, e.g. access_log=30")
+		accessRet  = own.String("access-log-retention", "", "`days` raw access log files are kept, or forever (same as --retention access_log=…)")
+		maxBody    = own.String("max-body", "1048576", "largest accepted form body in `bytes`")
+		smtpURL    = own.String("smtp", "", "outbound mail server `URL` smtp://[user:pass@]host:port[?from=ADDR&tls=none|opportunistic|mandatory]; without it mail is written to the server log")
+		thirdParty = own.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
+		minVis     = own.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
+		secretKey  = own.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
 	)
 	var (
-		smtpListen = fs.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
-		mailDomain = fs.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url)")
-		maxMessage = fs.String("max-message-size", "10485760", "largest inbound message in `bytes`")
+		smtpListen = own.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
+		mailDomain = own.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url)")
+		maxMessage = own.String("max-message-size", "10485760", "largest inbound message in `bytes`")
 	)
+	for _, name := range only {
+		f := own.Lookup(name)
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
 	return func() (*Config, error) {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -190,6 +239,7 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 			scheme = "https"
 		}
 		if *baseURL == "" {
+			c.BaseURLFromAddr = true
 			*baseURL = scheme + "://" + c.Addr
 			if broken["addr"] {
 				broken["base-url"] = true // follows --addr, already reported
@@ -355,15 +405,36 @@ func splitList(s string) []string {
 	return out
 }
 
-// checkWritableDir creates dir if needed and proves that files can be
-// written in it, so a read-only data directory fails at start, not at the
-// first request.
+// checkWritableDir proves that dir can be written, or created and then
+// written, so a read-only data directory fails at start, not at the first
+// request. It creates nothing: `serve` first binds its port, and only then
+// creates the directory (a busy port must leave no new data directory
+// behind), so the check writes into dir or, when dir does not exist yet,
+// into its nearest existing parent.
 func checkWritableDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create data directory: %w", err)
+	existing := filepath.Clean(dir)
+	for {
+		fi, err := os.Stat(existing)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("%s is not a directory", existing)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("cannot use data directory: %w", err)
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			return fmt.Errorf("cannot create data directory %s: no parent directory exists", filepath.Clean(dir))
+		}
+		existing = parent
 	}
-	f, err := os.CreateTemp(dir, ".write-check-*")
+	f, err := os.CreateTemp(existing, ".write-check-*")
 	if err != nil {
+		if existing != filepath.Clean(dir) {
+			return fmt.Errorf("cannot create data directory %s: %s is not writable: %w", filepath.Clean(dir), existing, err)
+		}
 		return fmt.Errorf("data directory %s is not writable: %w", filepath.Clean(dir), err)
 	}
 	name := f.Name()

@@ -17,7 +17,7 @@ var (
 	}
 	tokenRetention = Retention{
 		Job:  "auth_tokens",
-		Rule: "until the link is used or expires (two days for address confirmation, one hour for a password reset), then deleted",
+		Rule: "until the link is used or expires (two days for address confirmation, one hour for a password reset, 15 minutes for a sign-in link), then deleted",
 	}
 	rateRetention = Retention{
 		Job:  "rate_limits",
@@ -59,7 +59,7 @@ func peopleItems() []Item {
 		col("sessions", "token_hash", Session, "a one-way hash of your sign-in token", "to recognise your browser as signed in, on every instance of the site", "created when you sign in", []Audience{Security}, sessionRetention),
 		col("sessions", "created_at", Session, "when you signed in", "to end sessions after their lifetime", "set when you sign in", []Audience{Security}, sessionRetention),
 		col("sessions", "expires_at", Session, "when a sign-in expires", "to end sessions after their lifetime", "set when you sign in", []Audience{Security}, sessionRetention),
-		col("auth_tokens", "token_hash", Session, "a one-way hash of a link mailed to you (address confirmation or password reset)", "to check the link when you follow it, once", "created when the site mails you a link", []Audience{Security}, tokenRetention),
+		col("auth_tokens", "token_hash", Session, "a one-way hash of a link mailed to you (address confirmation, password reset, or a sign-in link after many failed sign-ins)", "to check the link when you follow it, once", "created when the site mails you a link", []Audience{Security}, tokenRetention),
 		col("auth_tokens", "created_at", Session, "when such a link was sent", "to make the link expire", "set by the site", []Audience{Security}, tokenRetention),
 		col("auth_tokens", "expires_at", Session, "when such a link expires", "to make the link expire", "set by the site", []Audience{Security}, tokenRetention),
 		col("auth_tokens", "used_at", Session, "when such a link was used", "to refuse a link used twice", "set when you follow the link", []Audience{Security}, tokenRetention),

@@ -125,7 +125,7 @@ func (b *browser) cookie(name string) *http.Cookie {
 // waitForMail waits for the messages the server sends after answering.
 func (a *accountSite) waitForMail() { a.Server.Wait() }
 
-var linkPattern = regexp.MustCompile(`/(verify|reset)/([A-Za-z0-9_-]{20,})`)
+var linkPattern = regexp.MustCompile(`/(verify|reset|signin)/([A-Za-z0-9_-]{20,})`)
 
 // mailedToken returns the token of the newest link mailed to addr.
 func (a *accountSite) mailedToken(t testing.TB, addr, kind string) string {
@@ -534,12 +534,15 @@ func TestSignInFailuresAndLimits(t *testing.T) {
 	for i := 0; i < 12; i++ {
 		last = a.browser(t).post("/login", url.Values{"email": {"ada@example.org"}, "password": {"guess " + fmt.Sprint(i)}})
 	}
-	if last.Status != http.StatusTooManyRequests || !regexp.MustCompile(`Too many attempts, try again in \d+ minutes?\.`).MatchString(last.Body) {
+	if last.Status != http.StatusTooManyRequests || !regexp.MustCompile(`too many failed sign-ins, so for the next \d+ minutes? a password alone`).MatchString(last.Body) {
 		t.Errorf("after many attempts: %d %.300s", last.Status, last.Body)
 	}
+	// The right password does not sign in, but mails a sign-in link
+	// (TestOneClientCannotLockAnAccountOut follows it).
 	if res := a.browser(t).post("/login", url.Values{"email": {"ada@example.org"}, "password": {testPassword}}); res.Status != http.StatusTooManyRequests {
 		t.Errorf("the right password during the lock-out: %d", res.Status)
 	}
+	a.mailedToken(t, "ada@example.org", "signin")
 }
 
 // TestPasswordReset: the mailed link sets a new password once, signs out

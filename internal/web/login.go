@@ -52,9 +52,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if addr == "" || password == "" {
 		return fail(http.StatusBadRequest, "Please give your e-mail address and your password.")
 	}
-	if err := s.limit(ctx,
-		limitCheck{loginPerIP, s.clientKey(r)},
-		limitCheck{loginPerAddress, strings.ToLower(addr)}); err != nil {
+	if err := s.limit(ctx, limitCheck{loginPerIP, s.clientKey(r)}); err != nil {
+		return err
+	}
+	account := strings.ToLower(addr)
+	locked, err := s.accountLocked(ctx, account)
+	if err != nil {
 		return err
 	}
 	p, e, err := people.FindByEmail(ctx, s.DB, addr)
@@ -67,7 +70,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || !e.Active {
+		if locked, err = s.signInFailed(ctx, account); err != nil {
+			return err
+		}
+		if locked != nil {
+			return locked
+		}
 		return fail(http.StatusUnauthorized, badLogin)
+	}
+	if locked != nil {
+		// The same answer as for a wrong password; only the owner's
+		// mailbox learns that this one was right.
+		if e.Verified() {
+			if err := s.mailSignInLink(r, p.ID, e); err != nil {
+				return err
+			}
+		}
+		return locked
 	}
 	if !e.Verified() {
 		// The password was right, so saying this reveals nothing new.
@@ -172,10 +191,15 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	tok := r.PathValue("token")
 	password := r.PostForm.Get("password")
+	// Hashing is the expensive step, so a bogus or used link is refused
+	// before it, and one client gets a bounded number of tries.
+	if err := s.limit(ctx, limitCheck{setPasswordPerIP, s.clientKey(r)}); err != nil {
+		return err
+	}
+	if _, err := auth.PeekToken(ctx, s.DB, auth.PurposeReset, tok, s.Now()); err != nil {
+		return tokenError(err)
+	}
 	if err := people.CheckPassword(password); err != nil {
-		if _, perr := auth.PeekToken(ctx, s.DB, auth.PurposeReset, tok, s.Now()); perr != nil {
-			return tokenError(perr)
-		}
 		s.render(w, r, http.StatusBadRequest, "reset_token", pageData{Title: "Choose a new password", Data: tokenData{Token: tok, Error: err.Error() + " Your password was not changed."}})
 		return nil
 	}

@@ -33,11 +33,14 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /verify/{token}", public, s.verify)
 	s.handle("GET /login", public, s.loginForm)
 	s.handle("POST /login", public, s.login)
+	s.handle("GET /logout", public, s.logoutPage)
 	s.handle("POST /logout", public, s.logout)
 	s.handle("GET /reset", public, s.resetForm)
 	s.handle("POST /reset", public, s.resetRequest)
 	s.handle("GET /reset/{token}", public, s.resetTokenForm)
 	s.handle("POST /reset/{token}", public, s.resetPassword)
+	s.handle("GET /signin/{token}", public, s.signInLinkPage)
+	s.handle("POST /signin/{token}", public, s.signInByLink)
 
 	// A participant's own data: see and correct it (R3), the consent
 	// record (C5) and acknowledging a material policy change (V3).

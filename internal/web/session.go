@@ -280,8 +280,12 @@ func localNext(next, def string) string {
 	return next
 }
 
-// limit counts an attempt against each limiter and key; when one is over,
-// it answers with 429 and a message saying how long to wait.
+// limit counts an attempt against each limiter and key in turn; when one
+// is over, it answers with 429, a Retry-After header and a message saying
+// how long to wait. The checks after an exceeded one count nothing: a
+// client already over its own limit must not use up anyone else's, such
+// as the attempts an account's address is allowed (so list the
+// per-client check first).
 func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
 	now := s.Now()
 	var wait time.Duration
@@ -294,8 +298,9 @@ func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
 			if err != nil {
 				return err
 			}
-			if !ok && w > wait {
+			if !ok {
 				wait = w
+				return nil
 			}
 		}
 		return nil
@@ -304,14 +309,19 @@ func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
 		return err
 	}
 	if wait > 0 {
-		mins := int((wait + time.Minute - 1) / time.Minute)
-		unit := "minutes"
-		if mins == 1 {
-			unit = "minute"
-		}
-		return &Error{Status: http.StatusTooManyRequests, Message: fmt.Sprintf("Too many attempts, try again in %d %s.", mins, unit)}
+		return &Error{Status: http.StatusTooManyRequests, RetryAfter: wait,
+			Message: fmt.Sprintf("Too many attempts, try again in %s.", minutes(wait))}
 	}
 	return nil
+}
+
+// minutes says d in whole minutes, rounded up: "1 minute", "14 minutes".
+func minutes(d time.Duration) string {
+	mins := int((d + time.Minute - 1) / time.Minute)
+	if mins == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", mins)
 }
 
 // clientKey is the key the per-client limits count a request under: the
@@ -341,11 +351,17 @@ type limitCheck struct {
 
 // The limits on attempts, per 15 minutes.
 var (
-	loginPerIP       = auth.Limiter{Action: "login-ip", Max: 30, Window: 15 * time.Minute}
-	loginPerAddress  = auth.Limiter{Action: "login-address", Max: 10, Window: 15 * time.Minute}
+	loginPerIP = auth.Limiter{Action: "login-ip", Max: 30, Window: 15 * time.Minute}
+	// Wrong passwords per account address, from clients within their own
+	// limit. Past it a password alone does not sign in; a right one gets
+	// a mailed sign-in link instead, so nobody can lock an account out.
+	loginFailures    = auth.Limiter{Action: "login-failures", Max: 10, Window: 15 * time.Minute}
 	signupPerIP      = auth.Limiter{Action: "signup-ip", Max: 10, Window: 15 * time.Minute}
 	signupPerAddress = auth.Limiter{Action: "signup-address", Max: 3, Window: 15 * time.Minute}
 	resetPerIP       = auth.Limiter{Action: "reset-ip", Max: 10, Window: 15 * time.Minute}
 	resetPerAddress  = auth.Limiter{Action: "reset-address", Max: 3, Window: 15 * time.Minute}
+	// Setting a password through a mailed link hashes it; a client gets
+	// a bounded number of tries, valid link or not.
+	setPasswordPerIP = auth.Limiter{Action: "reset-link-ip", Max: 10, Window: 15 * time.Minute}
 	mailPerPerson    = auth.Limiter{Action: "mail-person", Max: 5, Window: 15 * time.Minute}
 )

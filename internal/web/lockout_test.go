@@ -1,0 +1,130 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"plenary/internal/auth"
+	"plenary/internal/inventory"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// TestOneClientCannotLockAnAccountOut reproduces issue 8, item 8: one
+// address sends 31 junk sign-ins, then 11 for the admin's address; the
+// admin's right password from another network must still sign in. A
+// client within its own limit that does use up the account's allowance of
+// wrong passwords locks nobody out either: the right password then gets a
+// mailed one-time sign-in link (and the same answer as a wrong one).
+func TestOneClientCannotLockAnAccountOut(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db, Args: []string{"--trusted-proxies", "127.0.0.1"}})
+		a.makeStaff(t, "Ada Admin", "admin@example.org", auth.Admin)
+		from := func(ip, addr, password string) response {
+			b := a.browser(t)
+			b.header.Set("X-Forwarded-For", ip)
+			return b.post("/login", url.Values{"email": {addr}, "password": {password}})
+		}
+		for i := range 31 {
+			from("198.51.100.66", fmt.Sprintf("junk%d@example.org", i), "wrong password")
+		}
+		for i := range 11 {
+			if res := from("198.51.100.66", "Admin@example.org", fmt.Sprint("guess ", i)); res.Status != http.StatusTooManyRequests {
+				t.Errorf("guess %d from a client over its limit: %d, want 429", i, res.Status)
+			}
+		}
+		if res := from("203.0.113.5", "admin@example.org", testPassword); res.Status != http.StatusSeeOther {
+			t.Fatalf("the admin's right password from another network after the junk: %d %.300s", res.Status, res.Body)
+		}
+
+		// A client within its limit spends the account's ten wrong passwords.
+		for i := range 10 {
+			if res := from("192.0.2.9", "admin@example.org", fmt.Sprint("guess ", i)); res.Status != http.StatusUnauthorized {
+				t.Errorf("wrong password %d: %d, want 401", i+1, res.Status)
+			}
+		}
+		wrong := from("192.0.2.9", "admin@example.org", "guess 10")
+		right := from("203.0.113.5", "admin@example.org", testPassword)
+		for name, res := range map[string]response{"wrong": wrong, "right": right} {
+			if res.Status != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" ||
+				!strings.Contains(res.Body, "sign-in link") || len(res.Header.Values("Set-Cookie")) != 0 {
+				t.Errorf("%s password to the locked account: %d, Retry-After %q, cookies %q: %.300s", name, res.Status,
+					res.Header.Get("Retry-After"), res.Header.Values("Set-Cookie"), res.Body)
+			}
+		}
+		if strings.ReplaceAll(wrong.Body, "guess 10", "") != strings.ReplaceAll(right.Body, testPassword, "") {
+			t.Error("the locked account answers a right password differently from a wrong one")
+		}
+		tok := a.mailedToken(t, "admin@example.org", "signin")
+		if n := mailsTo(a, "admin@example.org"); n != 1 {
+			t.Errorf("%d mails to the admin, want 1 (for the right password only)", n)
+		}
+		b := a.browser(t)
+		if res := b.get("/signin/" + tok); res.Status != 200 || b.cookie(inventory.SessionCookie) != nil {
+			t.Fatalf("opening the sign-in link: %d; it must only show a button", res.Status)
+		}
+		if res := b.post("/signin/"+tok, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/account" {
+			t.Fatalf("following the sign-in link: %d %.300s", res.Status, res.Body)
+		}
+		if res := b.get("/account"); res.Status != 200 || !strings.Contains(res.Body, "Ada Admin") {
+			t.Errorf("signed in by the link, /account: %d", res.Status)
+		}
+		if res := a.browser(t).post("/signin/"+tok, nil); res.Status != http.StatusGone {
+			t.Errorf("the sign-in link used twice: %d", res.Status)
+		}
+	})
+}
+
+func mailsTo(a *accountSite, addr string) int {
+	a.waitForMail()
+	n := 0
+	for _, m := range a.outbox.Messages() {
+		if m.To == addr {
+			n++
+		}
+	}
+	return n
+}
+
+// TestClientOverItsLimitSpendsNoAddressAllowance: the per-address limits
+// of sign-up and reset requests count only clients within their own
+// limit, so one client past its limit cannot use up a victim's allowance
+// and have the victim refused from elsewhere.
+func TestClientOverItsLimitSpendsNoAddressAllowance(t *testing.T) {
+	tests := []struct {
+		name    string
+		path    string
+		form    func(addr string) url.Values
+		perIP   int // the per-client limit, spent first with other addresses
+		wantGot int // what the victim gets from another network
+	}{
+		{"reset", "/reset", func(addr string) url.Values { return url.Values{"email": {addr}} }, 10, http.StatusOK},
+		{"sign-up", "/signup", func(addr string) url.Values {
+			return url.Values{"name": {"Vic"}, "email": {addr}, "password": {testPassword}, "age_ok": {"1"}, "consent": {"1"}}
+		}, 10, http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := newAccountSite(t, siteOptions{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+			from := func(ip, addr string) response {
+				b := a.browser(t)
+				b.header.Set("X-Forwarded-For", ip)
+				return b.post(tt.path, tt.form(addr))
+			}
+			for i := range tt.perIP {
+				from("198.51.100.66", fmt.Sprintf("other%d@example.org", i))
+			}
+			for i := range 5 {
+				if res := from("198.51.100.66", "victim@example.org"); res.Status != http.StatusTooManyRequests {
+					t.Errorf("attempt %d for the victim from a client over its limit: %d, want 429", i, res.Status)
+				}
+			}
+			if res := from("203.0.113.5", "victim@example.org"); res.Status != tt.wantGot {
+				t.Errorf("the victim from another network: %d, want %d: %.300s", res.Status, tt.wantGot, res.Body)
+			}
+		})
+	}
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"plenary/internal/auth"
+	"plenary/internal/mail"
+	"plenary/internal/people"
+	"plenary/internal/store"
+)
+
+// An account's address may collect only so many wrong passwords a quarter
+// hour (loginFailures). Past that, a password alone does not sign in to
+// it, but nobody is locked out: a right password gets a one-time sign-in
+// link mailed to the account's confirmed address, which an attacker
+// guessing passwords cannot read. The answer is the same whether the
+// password was right or wrong, so it confirms no guess.
+
+// accountLocked returns the answer for an account whose address is past
+// its failed sign-ins, or nil when a password still opens it.
+func (s *Server) accountLocked(ctx context.Context, account string) (*Error, error) {
+	over, wait, err := loginFailures.Over(ctx, s.DB, account, s.Now())
+	if err != nil || !over {
+		return nil, err
+	}
+	return lockedError(wait), nil
+}
+
+// signInFailed counts a wrong password against the account's address and
+// returns the locked answer when that used up its allowance.
+func (s *Server) signInFailed(ctx context.Context, account string) (*Error, error) {
+	ok, wait, err := loginFailures.Hit(ctx, s.DB, account, s.Now())
+	if err != nil || ok {
+		return nil, err
+	}
+	return lockedError(wait), nil
+}
+
+func lockedError(wait time.Duration) *Error {
+	return &Error{Status: http.StatusTooManyRequests, RetryAfter: wait, Message: "This account has had too many failed sign-ins, so for the next " +
+		minutes(wait) + " a password alone does not open it. If the password you gave is right, we have sent a one-time sign-in link to the account's address: " +
+		"follow it to sign in now. Otherwise, try again later or set a new password."}
+}
+
+// mailSignInLink mails a one-time sign-in link to e, at most a few mails a
+// quarter hour per person; past that nothing is sent, and the answer
+// stays the same.
+func (s *Server) mailSignInLink(r *http.Request, personID int64, e people.Email) error {
+	ctx := r.Context()
+	now := s.Now()
+	var tok string
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		ok, _, err := mailPerPerson.Hit(ctx, tx, fmt.Sprint(personID), now)
+		if err != nil || !ok {
+			return err
+		}
+		tok, err = auth.IssueToken(ctx, tx, auth.PurposeSignIn, personID, e.ID, auth.SignInTTL, now)
+		return err
+	})
+	if err != nil || tok == "" {
+		return err
+	}
+	s.sendInBackground(r, mail.Message{To: e.Address, Subject: "Sign in to " + s.Config.OrgName, Body: fmt.Sprintf(
+		"Someone signed in to your account at %s with the right password, while the account was closed to passwords "+
+			"because of many failed attempts, perhaps someone else's.\n\n"+
+			"If that was you, open this link to sign in:\n\n%s/signin/%s\n\n"+
+			"The link works once, for 15 minutes. If it was not you, someone knows your password: set a new one at %s/reset.\n",
+		s.Config.OrgName, s.base(), tok, s.base())}, "a sign-in link")
+	return nil
+}
+
+// signInLinkPage shows the button behind a mailed sign-in link; opening
+// the link alone signs nobody in (mail scanners open every link).
+func (s *Server) signInLinkPage(w http.ResponseWriter, r *http.Request) error {
+	return s.tokenPage(w, r, auth.PurposeSignIn, "signin_token", "Sign in")
+}
+
+var errLinkAddressGone = errors.New("the address a sign-in link was sent to is gone")
+
+// signInByLink uses up a mailed sign-in link and starts a session.
+func (s *Server) signInByLink(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	var t auth.Token
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		t, err = auth.ConsumeToken(ctx, tx, auth.PurposeSignIn, r.PathValue("token"), s.Now())
+		if err != nil {
+			return err
+		}
+		// The link proves the mailbox; it opens the account only while
+		// that address still belongs to it and is in use.
+		e, err := people.GetEmail(ctx, tx, t.PersonID, t.EmailID)
+		if errors.Is(err, people.ErrNotFound) || (err == nil && (!e.Active || !e.Verified())) {
+			return errLinkAddressGone
+		}
+		return err
+	})
+	if errors.Is(err, errLinkAddressGone) {
+		return &Error{Status: http.StatusGone, Message: "The address this link was sent to is no longer in use on the account, so the link does nothing. Please sign in with your password."}
+	}
+	if err != nil {
+		return tokenError(err)
+	}
+	if _, err := s.signIn(w, r, t.PersonID, false); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
+}
