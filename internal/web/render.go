@@ -171,7 +171,10 @@ func safeHref(href string) (offsite, ok bool) {
 
 // pageData is what every page template receives.
 type pageData struct {
-	Title    string
+	Title string
+	// Description is the page's meta description; when a handler leaves
+	// it empty, the page's entry in pageDescriptions is used.
+	Description string
 	Org      string
 	Identity *auth.Identity
 	Path     string
@@ -189,6 +192,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err == nil {
 		p.Org = s.Config.OrgName
 		p.Path = r.URL.Path
+		if p.Description == "" {
+			p.Description = describe(name, p.Org)
+		}
 		if p.Identity == nil {
 			p.Identity = identityOf(r)
 		}
