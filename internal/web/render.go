@@ -171,14 +171,12 @@ func safeHref(href string) (offsite, ok bool) {
 
 // pageData is what every page template receives.
 type pageData struct {
-	Title string
-	// Description is the page's meta description; when a handler leaves
-	// it empty, the page's entry in pageDescriptions is used.
-	Description string
+	Title    string
 	Org      string
 	Identity *auth.Identity
 	Path     string
 	Data     any
+	Summary  string // the meta description; empty means the page's entry in pageDescriptions
 }
 
 // renderHook, when set (by the package's tests), is told the name of
@@ -192,8 +190,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err == nil {
 		p.Org = s.Config.OrgName
 		p.Path = r.URL.Path
-		if p.Description == "" {
-			p.Description = describe(name, p.Org)
+		if p.Summary == "" {
+			p.Summary = describe(name, p.Org)
 		}
 		if p.Identity == nil {
 			p.Identity = identityOf(r)
