@@ -50,12 +50,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 }
 
 type privacyData struct {
-	Version   policy.Version
-	Blocks    []policy.Block
-	Columns   []inventoryRow
-	LogFields []inventoryRow
-	Cookies   []inventoryRow
-	Contact   string
+	Version policy.Version
+	Blocks  []policy.Block
+	Cookies []inventoryRow
+	// Groups are the personal items of the access log and the database,
+	// one group per retention rule (the rule stated once).
+	LogGroups, ColumnGroups []policy.RetentionGroup
+	Contact                 string
 	// ThirdParty lists the third-party cookies the operator enabled (K2).
 	ThirdParty []string
 }
@@ -88,11 +89,11 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "privacy", pageData{Title: "Privacy", Data: privacyData{
-		Version:   v,
-		Blocks:    policy.Blocks(v.Body),
-		Columns:   s.rows(s.Inventory.Personal(inventory.Column)),
-		LogFields: s.rows(s.Inventory.Personal(inventory.LogField)),
-		Contact:   s.Config.PrivacyContact,
+		Version:      v,
+		Blocks:       policy.Blocks(v.Body),
+		LogGroups:    policy.RetentionGroups(s.Inventory.Personal(inventory.LogField), s.Config.RetentionDays),
+		ColumnGroups: policy.RetentionGroups(s.Inventory.Personal(inventory.Column), s.Config.RetentionDays),
+		Contact:      s.Config.PrivacyContact,
 	}})
 	return nil
 }
