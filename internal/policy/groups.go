@@ -59,7 +59,7 @@ func RetentionGroups(items []inventory.Item, days func(key string, def int) int)
 	}
 	for i := range out {
 		g := &out[i]
-		g.Records = strings.Join(names[i], ", ")
+		g.Records = joinNames(names[i])
 		// What every row shares, the page states once, above them.
 		g.Visible = g.Items[0].Visible
 		for _, row := range g.Items[1:] {
@@ -83,4 +83,24 @@ func recordName(it inventory.Item) string {
 		return "Cookies"
 	}
 	return inventory.TableName(it.Table)
+}
+
+// joinNames makes one heading of several record names: "Your account,
+// your e-mail addresses and your roles".
+func joinNames(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		switch {
+		case i == 0:
+		case i == len(names)-1:
+			b.WriteString(" and ")
+		default:
+			b.WriteString(", ")
+		}
+		if i > 0 && n != "" {
+			n = strings.ToLower(n[:1]) + n[1:]
+		}
+		b.WriteString(n)
+	}
+	return b.String()
 }

@@ -26,6 +26,7 @@ func TestRetentionGroups(t *testing.T) {
 		col("people", "c", "p1", you, short),
 		col("person_emails", "d", "p3", you, short),
 		col("sessions", "e", "p2", you, keyed),
+		col("person_roles", "f", "p1", you, short),
 	}
 	days := func(key string, def int) int {
 		if key == "k" {
@@ -35,8 +36,8 @@ func TestRetentionGroups(t *testing.T) {
 	}
 	got := policy.RetentionGroups(items, days)
 	want := []policy.RetentionGroup{
-		{Records: "Your account, Your e-mail addresses", Rule: "a week", Visible: "you", Items: []policy.GroupItem{
-			{Labels: []string{"a", "c"}, Purpose: "p1", Visible: "you"},
+		{Records: "Your account, your e-mail addresses and your roles", Rule: "a week", Visible: "you", Items: []policy.GroupItem{
+			{Labels: []string{"a", "c", "f"}, Purpose: "p1", Visible: "you"},
 			{Labels: []string{"d"}, Purpose: "p3", Visible: "you"},
 		}},
 		{Records: "Your sign-in sessions", Rule: "for 7 days", Purpose: "p2", Visible: "you", Items: []policy.GroupItem{

@@ -30,7 +30,7 @@ func TestPrivacyPageStatesEachRuleOnce(t *testing.T) {
 	text = strings.Join(strings.Fields(text), " ")
 	// Each rule by a phrase of its own, written here by hand.
 	for _, rule := range []string{
-		"raw log files are deleted after the number of days the operator configures",
+		"until the raw log files are deleted, after the number of days the operator configures",
 		"while your account exists; removed with it when you ask for removal",
 		"an address from a public record (a draft or a list posting) can be deactivated",
 		"for one year after the change",
