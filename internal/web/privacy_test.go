@@ -50,6 +50,17 @@ func TestPrivacyPageStatesEachRuleOnce(t *testing.T) {
 			t.Errorf("the inventory section states %q %d times, want once", once, n)
 		}
 	}
+	// Each rule heads its group, so the page can be scanned by its
+	// summaries alone: nine rules, nine summaries.
+	summaries := regexp.MustCompile(`(?s)<summary>(.*?)</summary>`).FindAllStringSubmatch(section, -1)
+	if len(summaries) != 9 {
+		t.Errorf("%d group summaries, want one per rule (9)", len(summaries))
+	}
+	for _, m := range summaries {
+		if !strings.Contains(m[1], ": kept ") {
+			t.Errorf("summary %q does not say how long its items are kept", m[1])
+		}
+	}
 	inv := inventory.Default()
 	for _, kind := range []inventory.Kind{inventory.LogField, inventory.Column} {
 		for _, it := range inv.Personal(kind) {
