@@ -52,35 +52,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 type privacyData struct {
 	Version policy.Version
 	Blocks  []policy.Block
-	Cookies []inventoryRow
+	Cookies []inventory.Item
 	// Groups are the personal items of the access log and the database,
 	// one group per retention rule (the rule stated once).
 	LogGroups, ColumnGroups []policy.RetentionGroup
 	Contact                 string
 	// ThirdParty lists the third-party cookies the operator enabled (K2).
 	ThirdParty []string
-}
-
-type inventoryRow struct {
-	Category, Label, Purpose, Visible, Retention, Name, Lifetime string
-	Optional                                                     bool
-}
-
-func (s *Server) rows(items []inventory.Item) []inventoryRow {
-	out := make([]inventoryRow, 0, len(items))
-	for _, it := range items {
-		out = append(out, inventoryRow{
-			Category:  string(it.Category),
-			Label:     it.Label,
-			Purpose:   it.Purpose,
-			Visible:   policy.AudienceText(it.Visible),
-			Retention: policy.RetentionText(it.Retention, s.Config.RetentionDays),
-			Name:      it.Name,
-			Lifetime:  it.Lifetime,
-			Optional:  it.Optional,
-		})
-	}
-	return out
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
@@ -100,7 +78,7 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) privacyCookies(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "cookies", pageData{Title: "Cookies", Data: privacyData{
-		Cookies:    s.rows(s.Inventory.Cookies()),
+		Cookies:    s.Inventory.Cookies(),
 		Contact:    s.Config.PrivacyContact,
 		ThirdParty: s.Config.ThirdPartyCookies,
 	}})
