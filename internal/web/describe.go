@@ -7,7 +7,7 @@ import "strings"
 // and link previews. ORG stands for the organization's name.
 // TestEveryPageHasADescription fails when a template has none.
 var pageDescriptions = map[string]string{
-	"home":            "The web site and participant portal of ORG: its work, its groups and how to take part.",
+	"home":            "The web site and participant portal of ORG, where its participants take part in its work.",
 	"privacy":         "How ORG handles personal data: what this site keeps, why, who may see it, for how long, and how to ask about it.",
 	"cookies":         "Every cookie this site of ORG can set, with its purpose and lifetime. Reading the site sets none.",
 	"versions":        "Every published version of the privacy statement of ORG, with what changed in each.",
