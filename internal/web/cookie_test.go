@@ -1,8 +1,12 @@
 package web
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,5 +67,46 @@ func TestUndeclaredCookieIsCaught(t *testing.T) {
 	defer mu.Unlock()
 	if got := strings.Join(caught, "; "); got != "plenary_tracking at POST /test/tracking-login" {
 		t.Errorf("the hook reported %q, want exactly the undeclared plenary_tracking cookie", got)
+	}
+}
+
+// TestCookiesAreSetOnlyFromDeclarations reads the package's own source:
+// http.SetCookie and the Set-Cookie header appear only in setCookie and
+// clearCookie, which take an inventory.CookieDecl (K1). The hook on every
+// test server catches a cookie a test reaches; this catches one on a path
+// no test takes.
+func TestCookiesAreSetOnlyFromDeclarations(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Name.Name == "setCookie" || fn.Name.Name == "clearCookie" {
+				continue
+			}
+			ast.Inspect(fn, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.SelectorExpr:
+					if x, ok := n.X.(*ast.Ident); ok && x.Name == "http" && n.Sel.Name == "SetCookie" {
+						t.Errorf("%s: %s calls http.SetCookie; set cookies with Server.setCookie and a declaration", fset.Position(n.Pos()), fn.Name.Name)
+					}
+				case *ast.BasicLit:
+					if n.Kind == token.STRING && strings.EqualFold(strings.Trim(n.Value, "\"`"), "Set-Cookie") {
+						t.Errorf("%s: %s writes a Set-Cookie header; set cookies with Server.setCookie and a declaration", fset.Position(n.Pos()), fn.Name.Name)
+					}
+				}
+				return true
+			})
+		}
 	}
 }
