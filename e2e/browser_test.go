@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+
+	"plenary/internal/inventory"
 )
 
 // EnvRequired makes a missing Chromium a failure instead of a skip; CI sets it.
@@ -124,7 +127,31 @@ func newBrowser(t testing.TB, o browserOptions) context.Context {
 	}
 	tctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancel)
+	// Runs first (cleanups run last-registered first), while the browser
+	// is still up: like every test server in internal/web, every browser
+	// fails its test when it holds a cookie the inventory does not
+	// declare (K1).
+	t.Cleanup(func() { onlyDeclaredCookies(t, ctx) })
 	return tctx
+}
+
+// onlyDeclaredCookies fails t for each cookie in the browser's jar that
+// internal/inventory does not declare.
+func onlyDeclaredCookies(t testing.TB, ctx context.Context) {
+	t.Helper()
+	check, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := chromedp.CallBrowser(check, storage.GetCookies, storage.GetCookiesParams{})
+	if err != nil {
+		t.Logf("reading the browser's cookies at the end of the test: %v", err)
+		return
+	}
+	inv := inventory.Default()
+	for _, c := range res.Cookies {
+		if !inv.CookieDeclared(c.Name) {
+			t.Errorf("the browser holds the cookie %q (from %s), which internal/inventory does not declare (K1)", c.Name, c.Domain)
+		}
+	}
 }
 
 // screenshot saves what the window shows of the current page as NAME.png in PLENARY_E2E_SCREENSHOTS,

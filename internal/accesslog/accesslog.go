@@ -95,33 +95,75 @@ func (w *Writer) Close() error {
 	return err
 }
 
+// field is one field of a log line: the name the inventory declares it
+// under (internal/inventory/accesslog.go) and how it is written.
+type field struct {
+	name  string
+	write func(b []byte, e Entry) []byte
+}
+
+// combined is every field a line holds, in the order of the combined log
+// format. It is the one list of what the writer writes: AppendCombined
+// walks it, Fields reports it, and a test fails unless it equals the
+// inventory's declared log fields, name for name and in order (C1, C2).
+// The ident and remote-user fields of the format are not in it: they are
+// always "-".
+var combined = []field{
+	{"client_ip", func(b []byte, e Entry) []byte { return appendField(b, e.ClientIP) }},
+	{"time", func(b []byte, e Entry) []byte {
+		b = append(b, " - - ["...)
+		b = e.Time.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
+		return append(b, ']')
+	}},
+	{"request", func(b []byte, e Entry) []byte {
+		b = append(b, " \""...)
+		b = appendEscaped(b, e.Method)
+		b = append(b, ' ')
+		b = appendEscaped(b, e.URI)
+		b = append(b, ' ')
+		b = appendEscaped(b, e.Proto)
+		return append(b, '"')
+	}},
+	{"status", func(b []byte, e Entry) []byte {
+		b = append(b, ' ')
+		return strconv.AppendInt(b, int64(e.Status), 10)
+	}},
+	{"bytes", func(b []byte, e Entry) []byte {
+		b = append(b, ' ')
+		if e.Bytes > 0 {
+			return strconv.AppendInt(b, e.Bytes, 10)
+		}
+		return append(b, '-')
+	}},
+	{"referrer", func(b []byte, e Entry) []byte {
+		b = append(b, " \""...)
+		b = appendEscapedOrDash(b, e.Referrer)
+		return append(b, '"')
+	}},
+	{"user_agent", func(b []byte, e Entry) []byte {
+		b = append(b, " \""...)
+		b = appendEscapedOrDash(b, e.UserAgent)
+		return append(b, '"')
+	}},
+}
+
+// Fields names the fields of a line, in the order they are written.
+func Fields() []string {
+	out := make([]string, len(combined))
+	for i, f := range combined {
+		out[i] = f.name
+	}
+	return out
+}
+
 // AppendCombined formats e as a combined-log-format line ending in "\n":
 //
 //	IP - - [02/Jan/2006:15:04:05 -0700] "METHOD URI PROTO" STATUS BYTES "REFERRER" "USER-AGENT"
 func AppendCombined(b []byte, e Entry) []byte {
-	b = appendField(b, e.ClientIP)
-	b = append(b, " - - ["...)
-	b = e.Time.AppendFormat(b, "02/Jan/2006:15:04:05 -0700")
-	b = append(b, "] \""...)
-	b = appendEscaped(b, e.Method)
-	b = append(b, ' ')
-	b = appendEscaped(b, e.URI)
-	b = append(b, ' ')
-	b = appendEscaped(b, e.Proto)
-	b = append(b, "\" "...)
-	b = strconv.AppendInt(b, int64(e.Status), 10)
-	b = append(b, ' ')
-	if e.Bytes > 0 {
-		b = strconv.AppendInt(b, e.Bytes, 10)
-	} else {
-		b = append(b, '-')
+	for _, f := range combined {
+		b = f.write(b, e)
 	}
-	b = append(b, " \""...)
-	b = appendEscapedOrDash(b, e.Referrer)
-	b = append(b, "\" \""...)
-	b = appendEscapedOrDash(b, e.UserAgent)
-	b = append(b, "\"\n"...)
-	return b
+	return append(b, '\n')
 }
 
 func appendField(b []byte, s string) []byte {

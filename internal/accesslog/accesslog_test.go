@@ -19,6 +19,7 @@ import (
 
 	"plenary/internal/accesslog"
 	"plenary/internal/accesslog/accesslogtest"
+	"plenary/internal/inventory"
 )
 
 // line is a parsed combined-log-format line.
@@ -387,5 +388,31 @@ func TestConcurrentWritesDoNotInterleave(t *testing.T) {
 	}
 	if n != workers*each {
 		t.Errorf("%d lines, want %d", n, workers*each)
+	}
+}
+
+// TestWriterFieldsAreDeclared keeps the writer and the inventory one list:
+// every field a line holds is declared, every declared field is written,
+// in the same order (C1, C2). The web package's
+// TestLogLinesHoldExactlyTheDeclaredFields checks the same on lines a real
+// server wrote.
+func TestWriterFieldsAreDeclared(t *testing.T) {
+	var declared []string
+	for _, it := range inventory.Default().Items() {
+		if it.Kind == inventory.LogField {
+			declared = append(declared, it.Name)
+		}
+	}
+	written := accesslog.Fields()
+	if !slices.Equal(written, declared) {
+		t.Errorf("the writer writes %q, the inventory declares %q: they must be the same list", written, declared)
+	}
+	// And the writer's list is what a line really holds: one token per
+	// field, plus the two constant "-" of the format.
+	e := accesslog.Entry{Time: fixed, ClientIP: "192.0.2.1", Method: "GET", URI: "/", Proto: "HTTP/1.1", Status: 200, Bytes: 5, Referrer: "https://r.example/", UserAgent: "UA/1"}
+	l := strings.TrimSuffix(string(accesslog.AppendCombined(nil, e)), "\n")
+	want := `192.0.2.1 - - [06/May/2026:07:08:09 +0000] "GET / HTTP/1.1" 200 5 "https://r.example/" "UA/1"`
+	if l != want || len(written) != 7 {
+		t.Errorf("a line with %d fields reads\n%s\nwant\n%s", len(written), l, want)
 	}
 }

@@ -124,7 +124,7 @@ func TestSessions(t *testing.T) {
 		ctx := context.Background()
 		p, _ := newPerson(t, db, "sess@example.org")
 		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-		tok, err := auth.StartSession(ctx, db, p.ID, auth.KindSession, now)
+		tok, err := auth.StartSession(ctx, db, p.ID, auth.KindSession, auth.NewFamily(), 24*time.Hour, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ func TestSessions(t *testing.T) {
 		}{
 			{"live", tok, auth.KindSession, now.Add(time.Hour), p.ID},
 			{"wrong kind", tok, auth.KindRemember, now, 0},
-			{"expired", tok, auth.KindSession, now.Add(auth.SessionTTL), 0},
+			{"expired", tok, auth.KindSession, now.Add(24 * time.Hour), 0},
 			{"unknown", "x" + tok, auth.KindSession, now, 0},
 			{"empty", "", auth.KindSession, now, 0},
 		}
@@ -157,6 +157,84 @@ func TestSessions(t *testing.T) {
 		}
 		if got, _ := auth.LookupSession(ctx, db, tok, auth.KindSession, now); got != 0 {
 			t.Error("an ended session still signs in")
+		}
+	})
+}
+
+// TestRememberReplayEndsFamily checks item 10 of issue 8: using a
+// remember-me token retires it and hands out a session and a new token in
+// the same family; the retired token coming back, however soon, ends every
+// token of the family and mints nothing, while another sign-in of the same
+// person (another family) lives on.
+func TestRememberReplayEndsFamily(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p, _ := newPerson(t, db, "family@example.org")
+		now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+		const day, month = 24 * time.Hour, 30 * 24 * time.Hour
+		fam, other := auth.NewFamily(), auth.NewFamily()
+		start := func(kind, family string) string {
+			t.Helper()
+			tok, err := auth.StartSession(ctx, db, p.ID, kind, family, month, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		firstSession, first := start(auth.KindSession, fam), start(auth.KindRemember, fam)
+		otherSession := start(auth.KindSession, other)
+		resume := func(tok string, at time.Time) (auth.Resumed, error) {
+			t.Helper()
+			var got auth.Resumed
+			var replay error
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				var err error
+				got, err = auth.Resume(ctx, tx, tok, true, day, month, at)
+				if errors.Is(err, auth.ErrReplayed) {
+					replay = err
+					return nil // commit, as the web layer does
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, replay
+		}
+		got, err := resume(first, now.Add(time.Hour))
+		if err != nil || got.PersonID != p.ID || got.Session == "" || got.Remember == "" || got.Remember == first {
+			t.Fatalf("first use: %+v, %v; want the person, a session and a new remember-me token", got, err)
+		}
+		if got2, err := resume(got.Remember, now.Add(2*time.Hour)); err != nil || got2.PersonID != p.ID {
+			t.Fatalf("the renewed token does not sign in: %+v, %v", got2, err)
+		} else {
+			got = got2
+		}
+		// The first token, used and replaced, comes back a second later.
+		replay, err := resume(first, now.Add(2*time.Hour+time.Second))
+		if !errors.Is(err, auth.ErrReplayed) || replay.PersonID != 0 || replay.Session != "" || replay.Remember != "" {
+			t.Fatalf("replayed token: %+v, %v; want nothing and ErrReplayed", replay, err)
+		}
+		at := now.Add(3 * time.Hour)
+		for _, tt := range []struct {
+			name, tok, kind string
+			want            int64
+		}{
+			{"first session", firstSession, auth.KindSession, 0},
+			{"resumed session", got.Session, auth.KindSession, 0},
+			{"newest remember-me token", got.Remember, auth.KindRemember, 0},
+			{"sign-in of another family", otherSession, auth.KindSession, p.ID},
+		} {
+			if pid, err := auth.LookupSession(ctx, db, tt.tok, tt.kind, at); err != nil || pid != tt.want {
+				t.Errorf("%s after the replay: %d, %v; want %d", tt.name, pid, err, tt.want)
+			}
+		}
+		if again, err := resume(got.Remember, at); err != nil || again.PersonID != 0 {
+			t.Errorf("the newest token of the ended family: %+v, %v; want nothing", again, err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM sessions WHERE family = ?", fam).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%d rows of the ended family remain (%v)", n, err)
 		}
 	})
 }

@@ -5,7 +5,7 @@ package inventory
 var accessLogRetention = Retention{
 	Key:  "access_log",
 	Days: 90,
-	Rule: "raw log files are deleted after the number of days the operator configures (90 by default, or kept indefinitely if the operator chooses); only aggregate counts are kept after that",
+	Rule: "until the raw log files are deleted, after the number of days the operator configures (90 by default, or never if the operator chooses); only aggregate counts are kept after that",
 }
 
 // accessLogItems declares the fields of every access-log line (C1). The log

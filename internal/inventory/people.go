@@ -12,8 +12,9 @@ var (
 		Rule: "for one year after the change, so that a correction can be checked or undone; then the old and new values are deleted",
 	}
 	sessionRetention = Retention{
-		Job:  "sessions",
-		Rule: "until you sign out or the session expires (a day for a session, 30 days when you asked to be remembered), then deleted",
+		Job: "sessions",
+		Rule: "until you sign out or the session expires (" + DurationText(SessionCookie.lifetime) + " for a session, " +
+			DurationText(RememberCookie.lifetime) + " when you asked to be remembered), then deleted",
 	}
 	tokenRetention = Retention{
 		Job:  "auth_tokens",
@@ -59,6 +60,7 @@ func peopleItems() []Item {
 		col("sessions", "token_hash", Session, "a one-way hash of your sign-in token", "to recognise your browser as signed in, on every instance of the site", "created when you sign in", []Audience{Security}, sessionRetention),
 		col("sessions", "created_at", Session, "when you signed in", "to end sessions after their lifetime", "set when you sign in", []Audience{Security}, sessionRetention),
 		col("sessions", "expires_at", Session, "when a sign-in expires", "to end sessions after their lifetime", "set when you sign in", []Audience{Security}, sessionRetention),
+		col("sessions", "family", Session, "a random mark shared by the sign-in tokens that descend from one sign-in", "to end all of them at once when a used remember-me token comes back, which means someone copied it", "set when you sign in", []Audience{Security}, sessionRetention),
 		col("auth_tokens", "token_hash", Session, "a one-way hash of a link mailed to you (address confirmation, password reset, or a sign-in link after many failed sign-ins)", "to check the link when you follow it, once", "created when the site mails you a link", []Audience{Security}, tokenRetention),
 		col("auth_tokens", "created_at", Session, "when such a link was sent", "to make the link expire", "set by the site", []Audience{Security}, tokenRetention),
 		col("auth_tokens", "expires_at", Session, "when such a link expires", "to make the link expire", "set by the site", []Audience{Security}, tokenRetention),

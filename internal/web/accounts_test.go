@@ -273,11 +273,11 @@ func TestSignUpConfirmSignIn(t *testing.T) {
 			t.Fatalf("sign-in: %d to %q", res.Status, res.Header.Get("Location"))
 		}
 		set := strings.Join(res.Header.Values("Set-Cookie"), "\n")
-		if !strings.Contains(set, inventory.SessionCookie+"=") || strings.Contains(set, inventory.RememberCookie) ||
+		if !strings.Contains(set, inventory.SessionCookie.Name()+"=") || strings.Contains(set, inventory.RememberCookie.Name()) ||
 			!strings.Contains(set, "HttpOnly") || !strings.Contains(set, "SameSite=Lax") || strings.Contains(set, "Max-Age") {
 			t.Errorf("sign-in cookies: %s", set)
 		}
-		sess := b.cookie(inventory.SessionCookie).Value
+		sess := b.cookie(inventory.SessionCookie.Name()).Value
 		if count(t, db, "SELECT COUNT(*) FROM sessions WHERE token_hash = ?", auth.HashToken(sess)) != 1 || count(t, db, "SELECT COUNT(*) FROM sessions WHERE token_hash = ?", sess) != 0 {
 			t.Error("the session is not stored as a hash of its token")
 		}
@@ -292,7 +292,7 @@ func TestSignUpConfirmSignIn(t *testing.T) {
 			t.Errorf("sign out: %d", res.Status)
 		}
 		again := a.browser(t)
-		again.header.Set("Cookie", inventory.SessionCookie+"="+sess)
+		again.header.Set("Cookie", inventory.SessionCookie.Name()+"="+sess)
 		if res := again.get("/account"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Errorf("the old session still works after sign-out: %d", res.Status)
 		}
@@ -456,10 +456,10 @@ func TestRememberMeAndPrivacySignals(t *testing.T) {
 			}
 			res := b.post("/login", v)
 			set := strings.Join(res.Header.Values("Set-Cookie"), "\n")
-			if got := strings.Contains(set, inventory.RememberCookie+"="); got != tt.wantRemember {
+			if got := strings.Contains(set, inventory.RememberCookie.Name()+"="); got != tt.wantRemember {
 				t.Errorf("persistent cookie set = %v, want %v: %s", got, tt.wantRemember, set)
 			}
-			if !strings.Contains(set, inventory.SessionCookie+"=") {
+			if !strings.Contains(set, inventory.SessionCookie.Name()+"=") {
 				t.Errorf("no session cookie: %s", set)
 			}
 			if tt.wantText != "" && (res.Status != 200 || !strings.Contains(res.Body, "did not set the persistent cookie") || !strings.Contains(res.Body, tt.wantText)) {
@@ -472,16 +472,16 @@ func TestRememberMeAndPrivacySignals(t *testing.T) {
 				// A new browser session with only the persistent cookie
 				// is signed in again with a fresh session cookie.
 				later := a.browser(t)
-				later.header.Set("Cookie", inventory.RememberCookie+"="+b.cookie(inventory.RememberCookie).Value)
+				later.header.Set("Cookie", inventory.RememberCookie.Name()+"="+b.cookie(inventory.RememberCookie.Name()).Value)
 				res := later.get("/account")
-				if res.Status != 200 || !strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ""), inventory.SessionCookie+"=") {
+				if res.Status != 200 || !strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ""), inventory.SessionCookie.Name()+"=") {
 					t.Errorf("remembered visit: %d %q", res.Status, res.Header.Values("Set-Cookie"))
 				}
 			}
 		})
 	}
 	stale := a.browser(t)
-	stale.header.Set("Cookie", inventory.RememberCookie+"=stale")
+	stale.header.Set("Cookie", inventory.RememberCookie.Name()+"=stale")
 	if res := stale.get("/"); !strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ""), "Max-Age=0") {
 		t.Errorf("a stale persistent cookie is not cleared: %q", res.Header.Values("Set-Cookie"))
 	}
@@ -856,8 +856,8 @@ func TestSignedInLogLinesHoldNoAccount(t *testing.T) {
 		}
 	}
 	b.post("/account", url.Values{"name": {"Zoe Quillfeather"}, "affiliation": {"Quill Co"}})
-	secrets := []string{"7654321", "Zoe", "Quillfeather", "zoe.q", "example.org", "Quill Co", inventory.SessionCookie, inventory.RememberCookie, "participant"}
-	for _, c := range []*http.Cookie{b.cookie(inventory.SessionCookie), b.cookie(inventory.RememberCookie)} {
+	secrets := []string{"7654321", "Zoe", "Quillfeather", "zoe.q", "example.org", "Quill Co", inventory.SessionCookie.Name(), inventory.RememberCookie.Name(), "participant"}
+	for _, c := range []*http.Cookie{b.cookie(inventory.SessionCookie.Name()), b.cookie(inventory.RememberCookie.Name())} {
 		if c == nil {
 			t.Fatal("sign-in set no cookie")
 		}
@@ -902,7 +902,7 @@ func TestCookiePageListsDeclaredAndThirdPartyCookies(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(page, "30 days") || !strings.Contains(page, "No third party sets cookies") {
+	if !strings.Contains(page, "the site ends it after 1 day at most") || !strings.Contains(page, "30 days, or until you sign out") || !strings.Contains(page, "No third party sets cookies") {
 		t.Errorf("cookie page: %.2000s", page)
 	}
 	withThird := newSite(t, siteOptions{Args: []string{"--third-party-cookies", "videohost.example (embedded talks)"}})

@@ -77,7 +77,7 @@ func TestRefusalPagesOfferAWayOn(t *testing.T) {
 	if res := signedIn.get("/account"); res.Status != 200 {
 		t.Fatalf("GET /logout signed the browser out: %d", res.Status)
 	}
-	if res := signedIn.post("/logout", nil); res.Status != http.StatusSeeOther || signedIn.cookie(inventory.SessionCookie) != nil {
+	if res := signedIn.post("/logout", nil); res.Status != http.StatusSeeOther || signedIn.cookie(inventory.SessionCookie.Name()) != nil {
 		t.Errorf("the sign-out button: %d", res.Status)
 	}
 }

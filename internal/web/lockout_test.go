@@ -63,7 +63,7 @@ func TestOneClientCannotLockAnAccountOut(t *testing.T) {
 			t.Errorf("%d mails to the admin, want 1 (for the right password only)", n)
 		}
 		b := a.browser(t)
-		if res := b.get("/signin/" + tok); res.Status != 200 || b.cookie(inventory.SessionCookie) != nil {
+		if res := b.get("/signin/" + tok); res.Status != 200 || b.cookie(inventory.SessionCookie.Name()) != nil {
 			t.Fatalf("opening the sign-in link: %d; it must only show a button", res.Status)
 		}
 		if res := b.post("/signin/"+tok, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/account" {

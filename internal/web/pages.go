@@ -50,36 +50,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 }
 
 type privacyData struct {
-	Version   policy.Version
-	Blocks    []policy.Block
-	Columns   []inventoryRow
-	LogFields []inventoryRow
-	Cookies   []inventoryRow
-	Contact   string
+	Version policy.Version
+	Blocks  []policy.Block
+	Cookies []inventory.Item
+	// Groups are the personal items of the access log and the database,
+	// one group per retention rule (the rule stated once).
+	LogGroups, ColumnGroups []policy.RetentionGroup
+	Contact                 string
 	// ThirdParty lists the third-party cookies the operator enabled (K2).
 	ThirdParty []string
-}
-
-type inventoryRow struct {
-	Category, Label, Purpose, Visible, Retention, Name, Lifetime string
-	Optional                                                     bool
-}
-
-func (s *Server) rows(items []inventory.Item) []inventoryRow {
-	out := make([]inventoryRow, 0, len(items))
-	for _, it := range items {
-		out = append(out, inventoryRow{
-			Category:  string(it.Category),
-			Label:     it.Label,
-			Purpose:   it.Purpose,
-			Visible:   policy.AudienceText(it.Visible),
-			Retention: policy.RetentionText(it.Retention, s.Config.RetentionDays),
-			Name:      it.Name,
-			Lifetime:  it.Lifetime,
-			Optional:  it.Optional,
-		})
-	}
-	return out
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
@@ -88,18 +67,18 @@ func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "privacy", pageData{Title: "Privacy", Data: privacyData{
-		Version:   v,
-		Blocks:    policy.Blocks(v.Body),
-		Columns:   s.rows(s.Inventory.Personal(inventory.Column)),
-		LogFields: s.rows(s.Inventory.Personal(inventory.LogField)),
-		Contact:   s.Config.PrivacyContact,
+		Version:      v,
+		Blocks:       policy.Blocks(v.Body),
+		LogGroups:    policy.RetentionGroups(s.Inventory.Personal(inventory.LogField), s.Config.RetentionDays),
+		ColumnGroups: policy.RetentionGroups(s.Inventory.Personal(inventory.Column), s.Config.RetentionDays),
+		Contact:      s.Config.PrivacyContact,
 	}})
 	return nil
 }
 
 func (s *Server) privacyCookies(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "cookies", pageData{Title: "Cookies", Data: privacyData{
-		Cookies:    s.rows(s.Inventory.Cookies()),
+		Cookies:    s.Inventory.Cookies(),
 		Contact:    s.Config.PrivacyContact,
 		ThirdParty: s.Config.ThirdPartyCookies,
 	}})

@@ -176,6 +176,7 @@ type pageData struct {
 	Identity *auth.Identity
 	Path     string
 	Data     any
+	Summary  string // the meta description; empty means the page's entry in pageDescriptions
 }
 
 // renderHook, when set (by the package's tests), is told the name of
@@ -189,6 +190,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if err == nil {
 		p.Org = s.Config.OrgName
 		p.Path = r.URL.Path
+		if p.Summary == "" {
+			p.Summary = describe(name, p.Org)
+		}
 		if p.Identity == nil {
 			p.Identity = identityOf(r)
 		}

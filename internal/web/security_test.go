@@ -324,7 +324,7 @@ func TestSignInEndsTheBrowsersEarlierSessions(t *testing.T) {
 			if res := b.post("/login", v); res.Status != http.StatusSeeOther {
 				t.Fatalf("first sign-in: %d", res.Status)
 			}
-			before := b.cookie(inventory.SessionCookie).Value
+			before := b.cookie(inventory.SessionCookie.Name()).Value
 			if res := b.post("/login", url.Values{"email": {"bob@example.org"}, "password": {testPassword}}); res.Status != http.StatusSeeOther {
 				t.Fatalf("second sign-in: %d", res.Status)
 			}
@@ -333,7 +333,7 @@ func TestSignInEndsTheBrowsersEarlierSessions(t *testing.T) {
 			}
 			// The browser closes: only a persistent cookie survives.
 			later := a.browser(t)
-			if c := b.cookie(inventory.RememberCookie); c != nil {
+			if c := b.cookie(inventory.RememberCookie.Name()); c != nil {
 				later.header.Set("Cookie", c.Name+"="+c.Value)
 			}
 			if res := later.get("/account"); res.Status == 200 {

@@ -26,7 +26,7 @@ import (
 // identifySession is the default Deps.Identify: the person whose live
 // session the session cookie names, or nil.
 func (s *Server) identifySession(r *http.Request) (*auth.Identity, error) {
-	c, err := r.Cookie(inventory.SessionCookie)
+	c, err := r.Cookie(inventory.SessionCookie.Name())
 	if err != nil {
 		return nil, nil
 	}
@@ -77,20 +77,31 @@ func (s *Server) proxiedTLS(r *http.Request) bool {
 	return false
 }
 
-func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge time.Duration) {
-	c := &http.Cookie{
-		Name: name, Value: value, Path: "/",
+// setCookie is the only way the site sets a cookie: it takes the cookie's
+// declaration from the inventory (K1), never a name, and the cookie lasts
+// as long as the declaration says.
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, c *inventory.CookieDecl, value string) {
+	hc := s.cookie(r, c, value)
+	if d := c.MaxAge(); d > 0 {
+		hc.MaxAge = int(d / time.Second)
+		hc.Expires = s.Now().Add(d).UTC()
+	}
+	http.SetCookie(w, hc)
+}
+
+// clearCookie tells the browser to drop a declared cookie.
+func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request, c *inventory.CookieDecl) {
+	hc := s.cookie(r, c, "")
+	hc.MaxAge = -1
+	hc.Expires = time.Unix(1, 0)
+	http.SetCookie(w, hc)
+}
+
+func (s *Server) cookie(r *http.Request, c *inventory.CookieDecl, value string) *http.Cookie {
+	return &http.Cookie{
+		Name: c.Name(), Value: value, Path: "/",
 		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
 	}
-	switch {
-	case maxAge > 0:
-		c.MaxAge = int(maxAge / time.Second)
-		c.Expires = s.Now().Add(maxAge).UTC()
-	case maxAge < 0:
-		c.MaxAge = -1
-		c.Expires = time.Unix(1, 0)
-	}
-	http.SetCookie(w, c)
 }
 
 // privacySignal names the signal a request carries that rules out optional
@@ -120,12 +131,13 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, personID int64, 
 	// must not outlive this one.
 	var old []string
 	hadRemember := false
-	for _, name := range []string{inventory.SessionCookie, inventory.RememberCookie} {
-		if c, err := r.Cookie(name); err == nil {
-			old = append(old, c.Value)
-			hadRemember = hadRemember || name == inventory.RememberCookie
+	for _, c := range []*inventory.CookieDecl{inventory.SessionCookie, inventory.RememberCookie} {
+		if hc, err := r.Cookie(c.Name()); err == nil {
+			old = append(old, hc.Value)
+			hadRemember = hadRemember || c == inventory.RememberCookie
 		}
 	}
+	family := auth.NewFamily()
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		for _, tok := range old {
 			if err := auth.EndSession(ctx, tx, tok); err != nil {
@@ -133,22 +145,22 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, personID int64, 
 			}
 		}
 		var err error
-		if sess, err = auth.StartSession(ctx, tx, personID, auth.KindSession, now); err != nil {
+		if sess, err = auth.StartSession(ctx, tx, personID, auth.KindSession, family, inventory.SessionCookie.Lifetime(), now); err != nil {
 			return err
 		}
 		if remember && signal == "" {
-			rem, err = auth.StartSession(ctx, tx, personID, auth.KindRemember, now)
+			rem, err = auth.StartSession(ctx, tx, personID, auth.KindRemember, family, inventory.RememberCookie.Lifetime(), now)
 		}
 		return err
 	})
 	if err != nil {
 		return "", err
 	}
-	s.setCookie(w, r, inventory.SessionCookie, sess, 0)
+	s.setCookie(w, r, inventory.SessionCookie, sess)
 	if rem != "" {
-		s.setCookie(w, r, inventory.RememberCookie, rem, auth.RememberTTL)
+		s.setCookie(w, r, inventory.RememberCookie, rem)
 	} else if hadRemember {
-		s.setCookie(w, r, inventory.RememberCookie, "", -1)
+		s.clearCookie(w, r, inventory.RememberCookie)
 	}
 	if remember && signal != "" {
 		return signal, nil
@@ -156,19 +168,26 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, personID int64, 
 	return "", nil
 }
 
-// signOut ends the sessions both cookies name and clears the cookies.
+// signOut ends the sessions both cookies name, clears the cookies, and asks
+// the browser to drop what it cached and stored for the site: on a shared
+// computer the next person must find nothing of the last one's visit.
+// Clear-Site-Data "cookies" is not asked for: browsers apply it to the
+// whole registrable domain, so it would sign the person out of the
+// organization's other sites too; the two cookies this site sets are
+// cleared one by one instead.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	for _, name := range []string{inventory.SessionCookie, inventory.RememberCookie} {
-		c, err := r.Cookie(name)
+	for _, c := range []*inventory.CookieDecl{inventory.SessionCookie, inventory.RememberCookie} {
+		hc, err := r.Cookie(c.Name())
 		if err != nil {
 			continue
 		}
-		if err := auth.EndSession(ctx, s.DB, c.Value); err != nil {
+		if err := auth.EndSession(ctx, s.DB, hc.Value); err != nil {
 			return err
 		}
-		s.setCookie(w, r, name, "", -1)
+		s.clearCookie(w, r, c)
 	}
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
 	return nil
 }
 
@@ -177,72 +196,80 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) error {
 // cookie that no longer works.
 func (s *Server) rememberMe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc, err := r.Cookie(inventory.RememberCookie)
+		rc, err := r.Cookie(inventory.RememberCookie.Name())
 		if err != nil || s.DB == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
 		ctx := r.Context()
 		now := s.Now()
-		if sc, err := r.Cookie(inventory.SessionCookie); err == nil {
+		if sc, err := r.Cookie(inventory.SessionCookie.Name()); err == nil {
 			if pid, err := auth.LookupSession(ctx, s.DB, sc.Value, auth.KindSession, now); err == nil && pid != 0 {
 				next.ServeHTTP(w, r)
 				return
 			}
 		}
-		pid, err := auth.LookupSession(ctx, s.DB, rc.Value, auth.KindRemember, now)
-		if err != nil {
-			s.serveError(w, r, err)
-			return
-		}
-		if pid == 0 {
-			s.setCookie(w, r, inventory.RememberCookie, "", -1)
-			next.ServeHTTP(w, r)
-			return
-		}
 		// The persistent token is used up and replaced by a fresh one, so a
-		// copied cookie stops working at its owner's next visit. A browser
-		// that now sends a privacy signal gets no new persistent cookie
-		// (K4), and its old one is retired.
+		// copied cookie stops working at its owner's next visit, and if the
+		// copy comes back after that, every sign-in descended from the same
+		// first one ends (auth.Resume). A browser that now sends a privacy
+		// signal gets no new persistent cookie (K4).
 		signal := privacySignal(r)
-		var tok, rem string
+		var got auth.Resumed
+		replayed := false
 		err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 			var err error
-			if tok, err = auth.StartSession(ctx, tx, pid, auth.KindSession, now); err != nil {
-				return err
+			got, err = auth.Resume(ctx, tx, rc.Value, signal == "", inventory.SessionCookie.Lifetime(), inventory.RememberCookie.Lifetime(), now)
+			if errors.Is(err, auth.ErrReplayed) {
+				// Commit the ending of the family; the request goes on
+				// as anonymous.
+				replayed = true
+				return nil
 			}
-			if signal == "" {
-				if rem, err = auth.StartSession(ctx, tx, pid, auth.KindRemember, now); err != nil {
-					return err
-				}
-			}
-			return auth.RetireSession(ctx, tx, rc.Value, now.Add(time.Minute))
+			return err
 		})
 		if err != nil {
 			s.serveError(w, r, err)
 			return
 		}
-		s.setCookie(w, r, inventory.SessionCookie, tok, 0)
-		if rem != "" {
-			s.setCookie(w, r, inventory.RememberCookie, rem, auth.RememberTTL)
+		if got.PersonID == 0 {
+			s.clearCookie(w, r, inventory.RememberCookie)
+			if replayed {
+				s.Log.Warn("a used remember-me token came back; its sign-in family was ended")
+				s.clearCookie(w, r, inventory.SessionCookie)
+			}
+			r = withoutSignInCookies(r)
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.setCookie(w, r, inventory.SessionCookie, got.Session)
+		if got.Remember != "" {
+			s.setCookie(w, r, inventory.RememberCookie, got.Remember)
 		} else {
-			s.setCookie(w, r, inventory.RememberCookie, "", -1)
+			s.clearCookie(w, r, inventory.RememberCookie)
 		}
 		// The handlers below read the new session from the request.
-		r = r.Clone(ctx)
-		cookies := r.Cookies()
-		r.Header.Del("Cookie")
-		for _, c := range cookies {
-			if c.Name != inventory.SessionCookie && c.Name != inventory.RememberCookie {
-				r.AddCookie(c)
-			}
-		}
-		r.AddCookie(&http.Cookie{Name: inventory.SessionCookie, Value: tok})
-		if rem != "" {
-			r.AddCookie(&http.Cookie{Name: inventory.RememberCookie, Value: rem})
+		r = withoutSignInCookies(r)
+		r.AddCookie(&http.Cookie{Name: inventory.SessionCookie.Name(), Value: got.Session})
+		if got.Remember != "" {
+			r.AddCookie(&http.Cookie{Name: inventory.RememberCookie.Name(), Value: got.Remember})
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withoutSignInCookies returns a copy of r that carries every cookie but
+// the session and remember-me cookies.
+func withoutSignInCookies(r *http.Request) *http.Request {
+	r = r.Clone(r.Context())
+	cookies := r.Cookies()
+	r.Header.Del("Cookie")
+	for _, c := range cookies {
+		if c.Name != inventory.SessionCookie.Name() && c.Name != inventory.RememberCookie.Name() {
+			r.AddCookie(c)
+		}
+	}
+	return r
 }
 
 // acknowledgeExempt are the paths a participant may use before

@@ -124,6 +124,9 @@ type siteOptions struct {
 	Identify func(r *http.Request) (*auth.Identity, error)
 	// Routes registers extra routes before the server starts.
 	Routes func(s *Server)
+	// UndeclaredCookie receives each cookie a response sets that the
+	// inventory does not declare; default: the test fails (K1).
+	UndeclaredCookie func(name, request string)
 }
 
 // site is a running plenary web server for one test.
@@ -190,11 +193,18 @@ func newSite(t testing.TB, o siteOptions) *site {
 	if o.Routes != nil {
 		o.Routes(srv)
 	}
+	undeclared := o.UndeclaredCookie
+	if undeclared == nil {
+		undeclared = func(name, request string) {
+			t.Errorf("%s set the cookie %q, which internal/inventory does not declare: declare it in cookies.go and set it through Server.setCookie (K1)", request, name)
+		}
+	}
+	handler := onlyDeclaredCookies(srv.Handler(), inv, undeclared)
 	var hs *httptest.Server
 	if o.TLS {
-		hs = httptest.NewTLSServer(srv.Handler())
+		hs = httptest.NewTLSServer(handler)
 	} else {
-		hs = httptest.NewServer(srv.Handler())
+		hs = httptest.NewServer(handler)
 	}
 	t.Cleanup(func() {
 		hs.Close()
@@ -204,6 +214,54 @@ func newSite(t testing.TB, o siteOptions) *site {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &site{URL: hs.URL, Server: srv, DB: db, Policy: pol, Audit: auditLog, Config: cfg, LogDir: logs.Dir(), Client: client, http: hs, logs: logs, dataDir: dataDir}
 }
+
+// onlyDeclaredCookies watches every response of a test server: each cookie
+// it sets must be declared in the inventory, the way TestMain watches that
+// every template is rendered. The check runs when the handler first
+// writes, before anything reaches the client, so the test is still running.
+func onlyDeclaredCookies(next http.Handler, inv *inventory.Inventory, report func(name, request string)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cw := &cookieWatch{ResponseWriter: w, check: func(h http.Header) {
+			for _, line := range h.Values("Set-Cookie") {
+				c, err := http.ParseSetCookie(line)
+				if err != nil {
+					report(line, r.Method+" "+r.URL.Path)
+					continue
+				}
+				if !inv.CookieDeclared(c.Name) {
+					report(c.Name, r.Method+" "+r.URL.Path)
+				}
+			}
+		}}
+		next.ServeHTTP(cw, r)
+		cw.checkOnce()
+	})
+}
+
+type cookieWatch struct {
+	http.ResponseWriter
+	check   func(http.Header)
+	checked bool
+}
+
+func (c *cookieWatch) checkOnce() {
+	if !c.checked {
+		c.checked = true
+		c.check(c.Header())
+	}
+}
+
+func (c *cookieWatch) WriteHeader(code int) {
+	c.checkOnce()
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *cookieWatch) Write(p []byte) (int, error) {
+	c.checkOnce()
+	return c.ResponseWriter.Write(p)
+}
+
+func (c *cookieWatch) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 // response is a finished request with its body read.
 type response struct {

@@ -1,0 +1,45 @@
+package web
+
+import "strings"
+
+// pageDescriptions holds each page's meta description, by template name:
+// one sentence that says what the page is for, shown by search engines
+// and link previews. ORG stands for the organization's name.
+// TestEveryPageHasADescription fails when a template has none.
+var pageDescriptions = map[string]string{
+	"home":            "The web site and participant portal of ORG, where its participants take part in its work.",
+	"privacy":         "How ORG handles personal data: what this site keeps, why, who may see it, for how long, and how to ask about it.",
+	"cookies":         "Every cookie this site of ORG can set, with its purpose and lifetime. Reading the site sets none.",
+	"versions":        "Every published version of the privacy statement of ORG, with what changed in each.",
+	"version":         "One published version of the privacy statement of ORG and what changed from the one before.",
+	"signup":          "Create a participant account with ORG, and see what the account keeps about you before you do.",
+	"verify":          "Confirm the e-mail address of your account with ORG.",
+	"login":           "Sign in to your participant account with ORG.",
+	"reset":           "Ask for a link to set a new password for your account with ORG.",
+	"reset_token":     "Choose a new password for your account with ORG.",
+	"account":         "Your account with ORG: the data kept about you, your addresses, and your consent record.",
+	"acknowledge":     "What changed in the privacy statement of ORG since you last agreed to it.",
+	"message":         "A message from the site of ORG about what you just did.",
+	"error":           "The site of ORG could not show this page.",
+	"admin_people":    "Staff page of ORG for finding and correcting participant records.",
+	"admin_analytics": "Staff page of ORG with usage trends of the site, as totals only.",
+	"admin_logs":      "Security staff page of ORG for looking up raw access-log lines, with a reason, audited.",
+	"admin_audit":     "The audit log of ORG: who accessed or changed restricted data, and whether the log is intact.",
+	"admin_inquiries": "Staff inbox of ORG for the inquiries sent through the contact form.",
+	"admin_inquiry":   "One inquiry sent to ORG, with its thread of answers.",
+	"contact":         "Write to ORG: a question, a comment or a privacy request, without an account and without cookies.",
+	"logout":          "Sign out of your participant account with ORG.",
+	"signin_token":    "Sign in to your account with ORG through the link mailed to you.",
+}
+
+// describe returns the meta description of the page rendered from the
+// template name.
+func describe(name, org string) string {
+	d, ok := pageDescriptions[name]
+	if !ok {
+		// Only a template added without an entry lands here; the test
+		// above catches it, and the page still says whose site it is.
+		d = "A page of the web site of ORG."
+	}
+	return strings.ReplaceAll(d, "ORG", org)
+}
