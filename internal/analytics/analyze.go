@@ -1,9 +1,7 @@
 package analytics
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"plenary/internal/accesslog"
 )
 
 // Options control an analysis. The zero value is usable.
@@ -237,19 +237,12 @@ func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
 	}
 	defer rc.Close()
 
-	br := bufio.NewReaderSize(rc, 64<<10)
-	var r io.Reader = br
-	// Compressed input is recognised by its magic bytes, not its name:
-	// rotated logs are often renamed, and stdin has no name at all.
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return info, fmt.Errorf("reading gzip log %s: %w", src.Name, err)
-		}
-		defer zr.Close()
-		r = zr
-		info.Gzip = true
+	r, err := accesslog.NewReader(rc)
+	if err != nil {
+		return info, fmt.Errorf("reading log %s: %w", src.Name, err)
 	}
+	defer r.Close()
+	info.Gzip = r.Gzip()
 
 	var carry []byte // start of a line continued in the next chunk
 	var lineNo int64
