@@ -24,6 +24,10 @@ type keyring struct {
 type dayShared struct {
 	key      sipKey
 	visitors visitorSet
+
+	mu    sync.Mutex
+	posts map[uint64]int32    // POSTs per keyed (visitor, path), for FloodPosts
+	flood map[uint64]struct{} // visitors FloodPosts made robots
 }
 
 func newKeyring() *keyring {
@@ -59,6 +63,9 @@ func (k *keyring) forget(d Date) {
 	if ds != nil {
 		ds.key = sipKey{}
 		ds.visitors.clear()
+		ds.mu.Lock()
+		ds.posts, ds.flood = nil, nil
+		ds.mu.Unlock()
 	}
 }
 
@@ -82,6 +89,7 @@ type dayAgg struct {
 	bots                  map[string]int64
 	gaHits                int64
 	gaStatus              [600]int64
+	groups                *[numDims]groupSet // with Options.Groups
 }
 
 // uaInfo caches what a user agent tells us, keyed by a hash of its raw
@@ -187,8 +195,8 @@ func (a *Aggregator) reject(src string, lineNo int64, line []byte, r reason) {
 
 func (a *Aggregator) trimSamples() {
 	slices.SortStableFunc(a.samples, compareSample)
-	if len(a.samples) > a.opts.Samples {
-		a.samples = a.samples[:a.opts.Samples]
+	if n := max(a.opts.Samples, 0); len(a.samples) > n {
+		a.samples = a.samples[:n]
 	}
 }
 
@@ -199,6 +207,16 @@ func compareSample(x, y Sample) int {
 	return cmp.Compare(x.Line, y.Line)
 }
 
+// pathKind is what a request's path is counted as.
+type pathKind uint8
+
+const (
+	kindPage pathKind = iota
+	kindStatic
+	kindNotFound
+	kindHealthCheck // neither a page nor a file: see BotHealthCheck
+)
+
 // Add counts one parsed entry, unless it falls outside Options.From/To.
 func (a *Aggregator) Add(e *Entry) {
 	if (a.opts.From != 0 && e.Date < a.opts.From) || (a.opts.To != 0 && e.Date > a.opts.To) {
@@ -206,12 +224,34 @@ func (a *Aggregator) Add(e *Entry) {
 		return
 	}
 	a.valid++
+	date := e.Date
+	if a.opts.Day != 0 {
+		date = a.opts.Day
+	}
 	d := a.cur
-	if d == nil || d.date != e.Date {
-		d = a.day(e.Date)
+	if d == nil || d.date != date {
+		d = a.day(date)
 		a.cur = d
 	}
 	info := a.agent(e.UserAgent)
+	v := d.shared.key.sum64(e.Client, info.fp[:])
+	path := a.cleanPath(e.Path)
+	kind := kindPage
+	switch {
+	case e.Status == 404:
+		kind = kindNotFound
+	case isHealthCheck(path):
+		kind = kindHealthCheck
+	case isStatic(path):
+		kind = kindStatic
+	}
+	bot := info.class.bot
+	if bot == "" && kind == kindHealthCheck {
+		bot = BotHealthCheck
+	}
+	if bot == "" && bytes.Equal(e.Method, methodPost) {
+		bot = a.formFlood(d, info.class, path, v)
+	}
 
 	d.requests++
 	d.hours[e.Hour]++
@@ -220,9 +260,9 @@ func (a *Aggregator) Add(e *Entry) {
 		d.bytes += e.Size
 	}
 	var flags uint8
-	if info.class.bot != "" {
+	if bot != "" {
 		d.bot++
-		d.bots[info.class.bot]++
+		d.bots[bot]++
 	} else {
 		flags |= visHuman
 		d.human++
@@ -239,22 +279,27 @@ func (a *Aggregator) Add(e *Entry) {
 	} else {
 		a.gaFailed++
 	}
-	d.shared.visitors.add(d.shared.key.sum64(e.Client, info.fp[:]), flags)
+	d.shared.visitors.add(v, flags)
+	if d.groups != nil {
+		a.countGroups(d, v, e, info.class, bot, path, kind)
+	}
 
-	path := a.cleanPath(e.Path)
-	switch {
-	case e.Status == 404:
+	switch kind {
+	case kindNotFound:
 		d.notFnd++
 		a.notFound.add(path)
-	case isStatic(path):
+	case kindStatic:
 		d.static++
 		a.paths.add(path)
-	default:
+	case kindPage:
 		d.pages++
 		a.paths.add(path)
 	}
 	if site := a.refSite(e.Referrer); site != nil {
 		a.referrers.add(site)
+		if d.groups != nil {
+			d.groups[gReferrer].add(site, v, 1, a.opts.MaxGroups)
+		}
 	}
 }
 
@@ -267,6 +312,12 @@ func (a *Aggregator) day(date Date) *dayAgg {
 			browsers: make(map[uaName]int64),
 			oses:     make(map[uaName]int64),
 			bots:     make(map[string]int64),
+		}
+		if a.opts.Groups {
+			d.groups = new([numDims]groupSet)
+			for i := range d.groups {
+				d.groups[i] = groupSet{}
+			}
 		}
 		a.days[date] = d
 	}
@@ -326,6 +377,11 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		for k, v := range od.bots {
 			d.bots[k] += v
 		}
+		if d.groups != nil && od.groups != nil {
+			for i := range d.groups {
+				d.groups[i].merge(od.groups[i])
+			}
+		}
 	}
 	a.cur = nil
 	a.paths.merge(o.paths)
@@ -357,9 +413,13 @@ type Day struct {
 	GoAccessHits     int64         `json:"-"`
 	GoAccessVisitors int64         `json:"-"`
 	GoAccessStatus   map[int]int64 `json:"-"`
+	// Groups holds each dimension's groups (see the Dim constants), those
+	// seen by fewer than Options.MinVisitors visitors folded into Other;
+	// only with Options.Groups.
+	Groups map[string][]Group `json:"-"`
 }
 
-func (d *dayAgg) export() Day {
+func (d *dayAgg) export(k int) Day {
 	out := Day{
 		Date: d.date,
 		Counts: Counts{Requests: d.requests, HumanRequests: d.human, BotRequests: d.bot,
@@ -380,15 +440,31 @@ func (d *dayAgg) export() Day {
 			out.GoAccessStatus[code] = g
 		}
 	}
-	out.UniqueVisitors, out.HumanVisitors, out.GoAccessVisitors = d.shared.visitors.counts()
+	flood := d.shared.floodVisitors()
+	out.UniqueVisitors, out.HumanVisitors, out.GoAccessVisitors = d.shared.visitors.counts(flood)
+	// A count can be 0 once FloodPosts moved a client's posts to the robots.
 	for k, v := range d.browsers {
-		out.Browsers[k.String()] += v
+		if v != 0 {
+			out.Browsers[k.String()] += v
+		}
 	}
 	for k, v := range d.oses {
-		out.OperatingSystem[k.String()] += v
+		if v != 0 {
+			out.OperatingSystem[k.String()] += v
+		}
 	}
 	for k, v := range d.bots {
 		out.Bots[k] = v
+	}
+	if d.groups != nil {
+		out.Groups = make(map[string][]Group, numDims)
+		for i, name := range dims {
+			var skip map[uint64]struct{}
+			if i == gBrowser || i == gOS {
+				skip = flood // robots, not people, since their flood
+			}
+			out.Groups[name] = d.groups[i].fold(k, skip)
+		}
 	}
 	return out
 }
@@ -398,7 +474,7 @@ func (d *dayAgg) export() Day {
 func (a *Aggregator) Days() []Day {
 	out := make([]Day, 0, len(a.days))
 	for _, d := range a.days {
-		out = append(out, d.export())
+		out = append(out, d.export(a.opts.MinVisitors))
 	}
 	slices.SortFunc(out, func(x, y Day) int { return cmp.Compare(x.Date, y.Date) })
 	return out
@@ -414,7 +490,7 @@ func (a *Aggregator) CloseDay(date Date) (Day, bool) {
 	if !ok {
 		return Day{}, false
 	}
-	out := d.export()
+	out := d.export(a.opts.MinVisitors)
 	delete(a.days, date)
 	if a.cur == d {
 		a.cur = nil

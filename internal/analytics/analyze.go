@@ -27,6 +27,22 @@ type Options struct {
 	// Site is the site's own host name; referrals from it are left out of
 	// referring sites.
 	Site string
+	// Day, when set, counts every line under this day whatever its
+	// timestamp says. A day file of plenary's own log is named for a UTC
+	// day while its lines carry the server's zone; the file is the day.
+	Day Date
+	// Groups keeps, for each day, every page, not-found page, referring
+	// site, browser, system, robot, status and hour with the distinct
+	// visitors it had (Day.Groups), for storage that folds away groups
+	// seen by fewer than MinVisitors visitors. Off for reports: it costs a
+	// visitor set per group.
+	Groups bool
+	// MinVisitors is the k of the folding: with Groups, a group seen by
+	// fewer visitors on a day is counted under Other.
+	MinVisitors int
+	// MaxGroups bounds the distinct names kept per dimension and day with
+	// Groups (default 5,000); past it, new names count toward Other.
+	MaxGroups int
 	// Workers is the number of parsing goroutines (default GOMAXPROCS).
 	Workers int
 	// ChunkBytes is the size of the blocks handed to workers (default 1 MiB).
@@ -68,6 +84,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChunkBytes < 2*o.MaxLineBytes {
 		o.ChunkBytes = 2 * o.MaxLineBytes
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = 5000
 	}
 	if o.Samples == 0 {
 		o.Samples = 5
@@ -119,8 +138,19 @@ type chunk struct {
 // parsed and counted by Options.Workers goroutines in parallel, each into
 // its own partial aggregate; the partials are merged at the end.
 func Analyze(ctx context.Context, sources []Source, opts Options) (*Report, error) {
+	root, infos, err := Count(ctx, sources, opts)
+	if err != nil {
+		return nil, err
+	}
+	return root.report(infos), nil
+}
+
+// Count reads and counts every source as Analyze does, and returns the
+// aggregate before any report is made, for a caller that stores days
+// (CloseDay) rather than reporting them.
+func Count(ctx context.Context, sources []Source, opts Options) (*Aggregator, []SourceInfo, error) {
 	if len(sources) == 0 {
-		return nil, errNoSources
+		return nil, nil, errNoSources
 	}
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
@@ -170,15 +200,15 @@ func Analyze(ctx context.Context, sources []Source, opts Options) (*Report, erro
 	wg.Wait()
 	stopProgress()
 	if readErr != nil {
-		return nil, readErr
+		return nil, nil, readErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("analysing logs: %w", err)
+		return nil, nil, fmt.Errorf("analysing logs: %w", err)
 	}
 	for _, w := range workers {
 		root.Merge(w)
 	}
-	return root.report(infos), nil
+	return root, infos, nil
 }
 
 func startProgress(ctx context.Context, opts Options, readBytes, readLines *atomic.Int64) func() {

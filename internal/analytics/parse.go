@@ -106,7 +106,7 @@ func parseInto(e *Entry, line []byte) reason {
 	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
 		line = line[:len(line)-1]
 	}
-	if len(line) == 0 || line[0] == '#' {
+	if len(line) == 0 || line[0] == '#' || len(bytes.TrimSpace(line)) == 0 {
 		return reasonBlank
 	}
 	// Readers split on '\n', so one inside is two records glued together

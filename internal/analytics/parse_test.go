@@ -229,12 +229,12 @@ func TestVisitorSet(t *testing.T) {
 			v.add(h^(1<<40), 0)
 		}
 	}
-	all, human, ga := v.counts()
+	all, human, ga := v.counts(nil)
 	if all != 15000 || human != 10000 || ga != 10000 {
 		t.Errorf("counts = %d %d %d", all, human, ga)
 	}
 	v.clear()
-	if all, _, _ := v.counts(); all != 0 {
+	if all, _, _ := v.counts(nil); all != 0 {
 		t.Errorf("after clear: %d", all)
 	}
 }

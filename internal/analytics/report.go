@@ -126,6 +126,14 @@ type GoAccessDay struct {
 	Visitors int64  `json:"visitors"`
 }
 
+// Lines accounts for every line added so far.
+func (a *Aggregator) Lines() LineCounts {
+	return LineCounts{
+		Valid: a.valid, Invalid: a.invalid, Skipped: a.blank, OutsidePeriod: a.outside,
+		Total: a.valid + a.invalid + a.blank + a.outside,
+	}
+}
+
 // Report builds the report from everything added so far and then discards
 // the visitor sets and their keys.
 func (a *Aggregator) Report() *Report { return a.report(nil) }
@@ -138,10 +146,7 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 		Generated:      time.Now().UTC().Truncate(time.Second),
 		Sources:        sources,
 		InvalidSamples: a.samples,
-		Lines: LineCounts{
-			Valid: a.valid, Invalid: a.invalid, Skipped: a.blank, OutsidePeriod: a.outside,
-			Total: a.valid + a.invalid + a.blank + a.outside,
-		},
+		Lines:          a.Lines(),
 		Days:        []DayRow{},
 		StatusCodes: []StatusRow{},
 		GoAccess:    GoAccessCompat{FailedRequests: a.gaFailed, Days: []GoAccessDay{}, StatusCodes: map[string]int64{}},
