@@ -115,6 +115,7 @@ type Aggregator struct {
 	scratch []byte
 
 	paths, notFound, referrers *topCounter
+	staticRefs                 *topCounter // referrers of static files, with Options.GuessSite
 
 	valid, invalid, blank, outside int64
 	gaFailed                       int64 // non-blank lines GoAccess would reject
@@ -148,7 +149,11 @@ func newAggregator(opts Options, keys *keyring) *Aggregator {
 		referrers: newTopCounter(opts.TableCap),
 	}
 	if opts.Site != "" {
-		a.site = bytes.ToLower([]byte(opts.Site))
+		// www.example.org and example.org are one site, whichever of the
+		// two is configured.
+		a.site = bytes.TrimPrefix(bytes.ToLower([]byte(opts.Site)), []byte("www."))
+	} else if opts.GuessSite {
+		a.staticRefs = newTopCounter(opts.TableCap)
 	}
 	return a
 }
@@ -297,6 +302,9 @@ func (a *Aggregator) Add(e *Entry) {
 	}
 	if site := a.refSite(e.Referrer); site != nil {
 		a.referrers.add(site)
+		if a.staticRefs != nil && kind == kindStatic {
+			a.staticRefs.add(site)
+		}
 		if d.groups != nil {
 			d.groups[gReferrer].add(site, v, 1, a.opts.MaxGroups)
 		}
@@ -387,6 +395,9 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	a.paths.merge(o.paths)
 	a.notFound.merge(o.notFound)
 	a.referrers.merge(o.referrers)
+	if a.staticRefs != nil {
+		a.staticRefs.merge(o.staticRefs)
+	}
 	a.valid += o.valid
 	a.invalid += o.invalid
 	a.blank += o.blank
@@ -639,10 +650,27 @@ func (a *Aggregator) refSite(ref []byte) []byte {
 		}
 		h = a.scratch
 	}
-	if a.site != nil && (bytes.Equal(h, a.site) || (bytes.HasPrefix(h, []byte("www.")) && bytes.Equal(h[4:], a.site))) {
+	if a.site != nil && isSite(h, a.site) {
 		return nil
 	}
 	return h
+}
+
+// isSite reports whether host h is the site's own host or its www. name.
+func isSite(h, site []byte) bool {
+	return bytes.Equal(h, site) || (bytes.HasPrefix(h, []byte("www.")) && bytes.Equal(h[4:], site))
+}
+
+// guessSite names the host that referred most static files and removes it
+// from the referring sites (Options.GuessSite); "" when none did.
+func (a *Aggregator) guessSite() string {
+	if a.staticRefs == nil || len(a.staticRefs.keys) == 0 {
+		return ""
+	}
+	site := []byte(a.staticRefs.keys[a.staticRefs.sorted()[0]])
+	site = bytes.TrimPrefix(site, []byte("www."))
+	a.referrers.remove(func(k string) bool { return isSite([]byte(k), site) })
+	return string(site)
 }
 
 // redactLine makes a short, valid UTF-8 sample of a rejected line: at most

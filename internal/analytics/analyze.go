@@ -27,6 +27,12 @@ type Options struct {
 	// Site is the site's own host name; referrals from it are left out of
 	// referring sites.
 	Site string
+	// GuessSite, when Site is empty, takes as the site's own host the one
+	// that referred most requests for static files, and leaves it out of
+	// referring sites: a site's style sheets, scripts and images are
+	// loaded by its own pages, so their referrer names the site. Without
+	// it, a site's own pages would top its referring sites.
+	GuessSite bool
 	// Day, when set, counts every line under this day whatever its
 	// timestamp says. A day file of plenary's own log is named for a UTC
 	// day while its lines carry the server's zone; the file is the day.

@@ -37,6 +37,9 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		p("  source %s (%s%s, %s lines)\n", s.Name, s.Format, gz, chart.Number(s.Lines))
 	}
+	if note := siteNote(r); note != "" {
+		p("  %s\n", note)
+	}
 
 	p("\nLines\n")
 	tw := table(ew)
@@ -116,6 +119,17 @@ func WriteText(w io.Writer, r *Report) error {
 	return nil
 }
 
+// siteNote says whose referrals were left out of the referring sites.
+func siteNote(r *Report) string {
+	switch {
+	case r.Site != "" && r.SiteGuessed:
+		return "referrals from " + r.Site + " are left out of referring sites: it referred most style sheets, scripts and images, so it is taken to be the site itself (--site sets it)"
+	case r.Site != "":
+		return "referrals from " + r.Site + ", the site itself, are left out of referring sites"
+	}
+	return ""
+}
+
 func table(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 }
@@ -189,7 +203,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num": chart.Number, "bytes": chart.Bytes, "pct": chart.Percent,
+	"num": chart.Number, "bytes": chart.Bytes, "pct": chart.Percent, "siteNote": siteNote,
 	"f": func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 }).Parse(`<!doctype html>
 <html lang="en">
@@ -211,6 +225,7 @@ svg rect{fill:#3b6ea5}svg text{font-size:11px;fill:#555}
 <h1>Access log report</h1>
 <p>{{if .R.Period.Days}}{{.R.Period.From}} to {{.R.Period.To}} ({{.R.Period.Days}} days).{{else}}No valid lines.{{end}}
 Aggregates only: no address, user agent or single visit appears here.</p>
+{{with siteNote .R}}<p class="note">{{.}}.</p>{{end}}
 <h2>Summary</h2>
 <table>
 <tr><th class="k">Requests</th><td>{{num .R.Totals.Requests}}</td><td class="k">people {{num .R.Totals.HumanRequests}}, bots {{num .R.Totals.BotRequests}}</td></tr>

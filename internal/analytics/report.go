@@ -26,6 +26,10 @@ type Report struct {
 	OperatingSys   Table          `json:"operating_systems"`
 	Bots           Table          `json:"bots"`
 	GoAccess       GoAccessCompat `json:"goaccess_compat"`
+	// Site is the host whose referrals were left out of referring sites,
+	// as given (Options.Site) or guessed (Options.GuessSite); "" for none.
+	Site        string `json:"site"`
+	SiteGuessed bool   `json:"site_guessed"`
 }
 
 // Period is the span of days the report covers.
@@ -206,6 +210,10 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 	}
 	slices.SortFunc(r.StatusCodes, func(x, y StatusRow) int { return cmp.Compare(x.Code, y.Code) })
 
+	r.Site = a.opts.Site
+	if a.staticRefs != nil {
+		r.Site, r.SiteGuessed = a.guessSite(), true
+	}
 	r.TopPaths = fromCounter(a.paths, top, r.Totals.Pages+r.Totals.StaticFiles, true)
 	r.TopNotFound = fromCounter(a.notFound, top, r.Totals.NotFound, false)
 	r.ReferringSites = fromCounter(a.referrers, top, a.referrers.total(), false)
