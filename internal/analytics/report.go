@@ -151,9 +151,9 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 		Sources:        sources,
 		InvalidSamples: a.samples,
 		Lines:          a.Lines(),
-		Days:        []DayRow{},
-		StatusCodes: []StatusRow{},
-		GoAccess:    GoAccessCompat{FailedRequests: a.gaFailed, Days: []GoAccessDay{}, StatusCodes: map[string]int64{}},
+		Days:           []DayRow{},
+		StatusCodes:    []StatusRow{},
+		GoAccess:       GoAccessCompat{FailedRequests: a.gaFailed, Days: []GoAccessDay{}, StatusCodes: map[string]int64{}},
 	}
 	if r.Sources == nil {
 		r.Sources = []SourceInfo{}
