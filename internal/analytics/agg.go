@@ -303,7 +303,8 @@ func (a *Aggregator) Add(e *Entry) {
 	if site := a.refSite(e.Referrer); site != nil {
 		a.referrers.add(site)
 		if a.staticRefs != nil && kind == kindStatic {
-			a.staticRefs.add(site)
+			// www.example.org and example.org are one site.
+			a.staticRefs.add(bytes.TrimPrefix(site, []byte("www.")))
 		}
 		if d.groups != nil {
 			d.groups[gReferrer].add(site, v, 1, a.opts.MaxGroups)
@@ -662,13 +663,18 @@ func isSite(h, site []byte) bool {
 }
 
 // guessSite names the host that referred most static files and removes it
-// from the referring sites (Options.GuessSite); "" when none did.
+// from the referring sites (Options.GuessSite); "" when no host referred
+// more than half of them, as when other sites embed the images: then there
+// is no telling which host is the site's own.
 func (a *Aggregator) guessSite() string {
 	if a.staticRefs == nil || len(a.staticRefs.keys) == 0 {
 		return ""
 	}
-	site := []byte(a.staticRefs.keys[a.staticRefs.sorted()[0]])
-	site = bytes.TrimPrefix(site, []byte("www."))
+	first := a.staticRefs.sorted()[0]
+	if 2*a.staticRefs.counts[first] <= a.staticRefs.total() {
+		return ""
+	}
+	site := []byte(a.staticRefs.keys[first])
 	a.referrers.remove(func(k string) bool { return isSite([]byte(k), site) })
 	return string(site)
 }

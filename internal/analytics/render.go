@@ -185,7 +185,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		stNames = append(stNames, name)
 	}
-	d.Charts = append(d.Charts, chart.Bars("Status codes", stNames, st, nil, 1))
+	// On a linear scale 200 dwarfs every other code; a logarithmic one
+	// shows the errors beside it.
+	d.Charts = append(d.Charts, chart.LogBars("Status codes (logarithmic scale)", stNames, st, 1))
 	hourNames := make([]string, 24)
 	for i := range hourNames {
 		hourNames[i] = fmt.Sprintf("%02d", i)
@@ -257,8 +259,8 @@ Aggregates only: no address, user agent or single visit appears here.</p>
 </html>
 {{define "chart"}}<h2>{{.Title}}</h2>
 <svg viewBox="0 0 {{.W}} {{.H}}" width="{{.W}}" height="{{.H}}" role="img" aria-label="{{.Title}}">
-<text x="8" y="12">max {{.Max}}</text>
-{{range .Bars}}<rect x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}"><title>{{.Tip}}</title></rect>
+{{range .Ticks}}<line x1="{{$.Left}}" x2="{{$.Right}}" y1="{{printf "%.1f" .Y}}" y2="{{printf "%.1f" .Y}}" stroke="#ddd"/><text x="{{$.TickX}}" y="{{printf "%.1f" .Y}}" dy="4" text-anchor="end">{{.Text}}</text>
+{{end}}{{range .Bars}}<rect x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}"><title>{{.Tip}}</title></rect>
 {{end}}{{range .Labels}}<text x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" text-anchor="middle">{{.Text}}</text>
 {{end}}</svg>
 {{end}}`))

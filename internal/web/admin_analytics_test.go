@@ -1,13 +1,18 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"html"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"plenary/internal/auth"
+	"plenary/internal/usage"
 )
 
 // TestAnalyticsBadPeriodKeepsTheForm: a period that cannot be shown
@@ -55,5 +60,40 @@ func TestAnalyticsBadPeriodKeepsTheForm(t *testing.T) {
 	}
 	if res := b.get("/admin/analytics?from=2026-03-01&to=2026-03-19"); res.Status != http.StatusOK || strings.Contains(res.Body, `aria-invalid`) {
 		t.Errorf("a good period: status %d, or a field marked invalid", res.Status)
+	}
+}
+
+// TestAnalyticsChartsHaveScales: the daily chart marks the requests'
+// scale on the left and the visitors' own scale on the right, so the
+// visitors' line can be read at all.
+func TestAnalyticsChartsHaveScales(t *testing.T) {
+	a := newAccountSite(t, siteOptions{Now: func() time.Time { return time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC) }})
+	var lines strings.Builder
+	for i := range 40 {
+		for range 50 {
+			fmt.Fprintf(&lines, "192.0.2.%d - - [10/Mar/2026:09:00:00 +0000] \"GET /drafts HTTP/1.1\" 200 100 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\"\n", i+1)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(a.LogDir, "access-test-2026-03-10.log"), []byte(lines.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in := &usage.Ingester{DB: a.DB, Dir: a.LogDir, Instance: "test", MinVisitors: a.Config.AnalyticsMinVisitors}
+	if _, err := in.Run(context.Background(), time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+	res := a.signIn(t, "sam@example.org").get("/admin/analytics?from=2026-03-09&to=2026-03-11")
+	if res.Status != http.StatusOK {
+		t.Fatalf("status %d", res.Status)
+	}
+	for _, want := range []string{
+		// 2,000 requests on the left, 40 visitors on the right.
+		`text-anchor="end" class="axis">2,000</text>`,
+		`text-anchor="start" class="axis" fill="#b35900">40</text>`,
+		"Unique visitors (line, scale on the right)",
+	} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
 	}
 }
