@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"time"
 
-	"plenary/internal/inventory"
 	"plenary/internal/demo"
+	"plenary/internal/inventory"
 	"plenary/internal/policy"
 )
 
