@@ -69,11 +69,9 @@ func (k *keyring) forget(d Date) {
 	}
 }
 
-// Visitor flags kept with each hash in a day's set.
-const (
-	visHuman    uint8 = 1 << iota // the agent is not a bot
-	visGoAccess                   // counts as a visitor under GoAccess's rules
-)
+// visHuman is the flag kept with a visitor's hash when its agent is not a
+// bot's.
+const visHuman uint8 = 1
 
 // dayAgg is one day inside a partial aggregate.
 type dayAgg struct {
@@ -87,8 +85,6 @@ type dayAgg struct {
 	hours                 [24]int64
 	browsers, oses        map[uaName]int64
 	bots                  map[string]int64
-	gaHits                int64
-	gaStatus              [600]int64
 	groups                *[numDims]groupSet // with Options.Groups
 }
 
@@ -97,7 +93,7 @@ type dayAgg struct {
 // pattern matching runs once per agent instead of once per line.
 type uaInfo struct {
 	class uaClass
-	fp    [8]byte // keyed fingerprint of the GoAccess-normalised agent
+	fp    [8]byte // keyed fingerprint of the normalised agent (NormalizeAgent)
 }
 
 // Aggregator accumulates parsed lines into per-day aggregates and capped
@@ -118,7 +114,6 @@ type Aggregator struct {
 	staticRefs                 *topCounter // referrers of static files, with Options.GuessSite
 
 	valid, invalid, blank, outside int64
-	gaFailed                       int64 // non-blank lines GoAccess would reject
 	samples                        []Sample
 }
 
@@ -185,7 +180,6 @@ func (a *Aggregator) AddLine(src string, lineNo int64, line []byte) bool {
 
 func (a *Aggregator) reject(src string, lineNo int64, line []byte, r reason) {
 	a.invalid++
-	a.gaFailed++
 	if a.opts.Samples <= 0 {
 		return
 	}
@@ -274,16 +268,6 @@ func (a *Aggregator) Add(e *Entry) {
 		d.browsers[info.class.browser]++
 		d.oses[info.class.os]++
 	}
-	if e.GoAccessValid {
-		d.gaHits++
-		d.gaStatus[e.Status]++
-		// GoAccess leaves 4xx responses out of its unique visitors.
-		if e.Status < 400 || e.Status > 499 {
-			flags |= visGoAccess
-		}
-	} else {
-		a.gaFailed++
-	}
 	d.shared.visitors.add(v, flags)
 	if d.groups != nil {
 		a.countGroups(d, v, e, info.class, bot, path, kind)
@@ -344,7 +328,7 @@ func (a *Aggregator) agent(ua []byte) *uaInfo {
 	}
 	info := &uaInfo{class: classifyUA(ua)}
 	var norm []byte
-	norm, a.scratch = goaccessAgent(ua, a.scratch)
+	norm, a.scratch = normalizeAgent(ua, a.scratch)
 	binary.LittleEndian.PutUint64(info.fp[:], a.keys.ua.sum64(norm, nil))
 	a.uaCache[h] = info
 	return info
@@ -369,10 +353,8 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		d.static += od.static
 		d.notFnd += od.notFnd
 		d.bytes += od.bytes
-		d.gaHits += od.gaHits
 		for i := range d.status {
 			d.status[i] += od.status[i]
-			d.gaStatus[i] += od.gaStatus[i]
 		}
 		for i := range d.hours {
 			d.hours[i] += od.hours[i]
@@ -403,7 +385,6 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	a.invalid += o.invalid
 	a.blank += o.blank
 	a.outside += o.outside
-	a.gaFailed += o.gaFailed
 	a.samples = append(a.samples, o.samples...)
 	a.trimSamples()
 	*o = Aggregator{}
@@ -420,11 +401,6 @@ type Day struct {
 	Browsers        map[string]int64 `json:"browsers"`
 	OperatingSystem map[string]int64 `json:"operating_systems"`
 	Bots            map[string]int64 `json:"bots"`
-	// GoAccessHits and GoAccessVisitors count the day the way GoAccess 1.7
-	// does (see bench/README.md), for the agreement benchmark only.
-	GoAccessHits     int64         `json:"-"`
-	GoAccessVisitors int64         `json:"-"`
-	GoAccessStatus   map[int]int64 `json:"-"`
 	// Groups holds each dimension's groups (see the Dim constants), those
 	// seen by fewer than Options.MinVisitors visitors folded into Other;
 	// only with Options.Groups.
@@ -436,9 +412,8 @@ func (d *dayAgg) export(k int) Day {
 		Date: d.date,
 		Counts: Counts{Requests: d.requests, HumanRequests: d.human, BotRequests: d.bot,
 			Pages: d.pages, StaticFiles: d.static, NotFound: d.notFnd, Bytes: d.bytes},
-		Hours: d.hours, GoAccessHits: d.gaHits,
+		Hours:           d.hours,
 		Status:          make(map[int]int64),
-		GoAccessStatus:  make(map[int]int64),
 		Browsers:        make(map[string]int64, len(d.browsers)),
 		OperatingSystem: make(map[string]int64, len(d.oses)),
 		Bots:            make(map[string]int64, len(d.bots)),
@@ -447,13 +422,9 @@ func (d *dayAgg) export(k int) Day {
 		if n > 0 {
 			out.Status[code] = n
 		}
-		// GoAccess has no row for lines that end before the status.
-		if g := d.gaStatus[code]; g > 0 && code != 0 {
-			out.GoAccessStatus[code] = g
-		}
 	}
 	flood := d.shared.floodVisitors()
-	out.UniqueVisitors, out.HumanVisitors, out.GoAccessVisitors = d.shared.visitors.counts(flood)
+	out.UniqueVisitors, out.HumanVisitors = d.shared.visitors.counts(flood)
 	// A count can be 0 once FloodPosts moved a client's posts to the robots.
 	for k, v := range d.browsers {
 		if v != 0 {

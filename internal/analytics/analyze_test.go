@@ -66,10 +66,6 @@ func TestAnalyzeExactFigures(t *testing.T) {
 	if r.Hours[9] != 3 || r.Hours[23] != 1 {
 		t.Errorf("hours = %v", r.Hours)
 	}
-	g := r.GoAccess
-	if g.TotalRequests != 8 || g.ValidRequests != 7 || g.FailedRequests != 1 || g.UniqueVisitors != 5 {
-		t.Errorf("goaccess compat = %+v", g)
-	}
 	if len(r.InvalidSamples) != 1 || r.InvalidSamples[0].Line != 6 {
 		t.Errorf("samples = %+v", r.InvalidSamples)
 	}
@@ -91,10 +87,6 @@ func TestAnalyzeFormats(t *testing.T) {
 	r := analyzeString(t, common, Options{})
 	if r.Sources[0].Format != "common" || r.Lines.Valid != 2 || r.Totals.NotFound != 1 {
 		t.Errorf("common: %+v %+v", r.Sources[0], r.Lines)
-	}
-	// GoAccess rejects common lines whose size ends the line.
-	if r.GoAccess.ValidRequests != 0 || r.GoAccess.FailedRequests != 2 {
-		t.Errorf("common compat: %+v", r.GoAccess)
 	}
 }
 
@@ -333,16 +325,16 @@ func realLogs(t *testing.T) []string {
 	return names
 }
 
-// The three real logs, with figures checked against GoAccess 1.7 run with
-// --log-format=COMBINED on the same files (see bench/README.md).
+// The three real logs, with the figures GoAccess 1.7 gives for the same
+// files (bench/logs checks its visitor counts too).
 func TestRealLogs(t *testing.T) {
 	want := map[string]struct {
-		valid, invalid, gaVisitors int64
-		days                       int
+		valid, invalid int64
+		days           int
 	}{
-		"elastic-examples_apache_logs.log": {10000, 0, 2095, 4},
-		"logparser_hackers-access.log":     {3456, 0, 672, 6},
-		"secrepo_access-2018-12-15.log":    {4961, 0, 316, 2},
+		"elastic-examples_apache_logs.log": {10000, 0, 4},
+		"logparser_hackers-access.log":     {3456, 0, 6},
+		"secrepo_access-2018-12-15.log":    {4961, 0, 2},
 	}
 	for _, path := range realLogs(t) {
 		w, ok := want[filepath.Base(path)]
@@ -356,10 +348,6 @@ func TestRealLogs(t *testing.T) {
 		name := filepath.Base(path)
 		if r.Lines.Valid != w.valid || r.Lines.Invalid != w.invalid || len(r.Days) != w.days {
 			t.Errorf("%s: lines %+v, %d days", name, r.Lines, len(r.Days))
-		}
-		if r.GoAccess.UniqueVisitors != w.gaVisitors || r.GoAccess.ValidRequests != w.valid {
-			t.Errorf("%s: GoAccess-compatible visitors %d, valid %d; GoAccess says %d, %d",
-				name, r.GoAccess.UniqueVisitors, r.GoAccess.ValidRequests, w.gaVisitors, w.valid)
 		}
 		if r.Sources[0].Format != "combined" {
 			t.Errorf("%s: format %s", name, r.Sources[0].Format)

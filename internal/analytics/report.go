@@ -10,22 +10,21 @@ import (
 // Report is the result of an analysis: aggregates only (U1). Field names in
 // its JSON form are stable; add fields, never rename them.
 type Report struct {
-	Generated      time.Time      `json:"generated"`
-	Sources        []SourceInfo   `json:"sources"`
-	Period         Period         `json:"period"`
-	Lines          LineCounts     `json:"lines"`
-	InvalidSamples []Sample       `json:"invalid_samples"`
-	Totals         Totals         `json:"totals"`
-	Days           []DayRow       `json:"days"`
-	StatusCodes    []StatusRow    `json:"status_codes"`
-	Hours          [24]int64      `json:"hours"`
-	TopPaths       Table          `json:"top_paths"`
-	TopNotFound    Table          `json:"top_not_found"`
-	ReferringSites Table          `json:"referring_sites"`
-	Browsers       Table          `json:"browsers"`
-	OperatingSys   Table          `json:"operating_systems"`
-	Bots           Table          `json:"bots"`
-	GoAccess       GoAccessCompat `json:"goaccess_compat"`
+	Generated      time.Time    `json:"generated"`
+	Sources        []SourceInfo `json:"sources"`
+	Period         Period       `json:"period"`
+	Lines          LineCounts   `json:"lines"`
+	InvalidSamples []Sample     `json:"invalid_samples"`
+	Totals         Totals       `json:"totals"`
+	Days           []DayRow     `json:"days"`
+	StatusCodes    []StatusRow  `json:"status_codes"`
+	Hours          [24]int64    `json:"hours"`
+	TopPaths       Table        `json:"top_paths"`
+	TopNotFound    Table        `json:"top_not_found"`
+	ReferringSites Table        `json:"referring_sites"`
+	Browsers       Table        `json:"browsers"`
+	OperatingSys   Table        `json:"operating_systems"`
+	Bots           Table        `json:"bots"`
 	// Site is the host whose referrals were left out of referring sites,
 	// as given (Options.Site) or guessed (Options.GuessSite); "" for none.
 	Site        string `json:"site"`
@@ -109,27 +108,6 @@ type Row struct {
 	Requests int64  `json:"requests"`
 }
 
-// GoAccessCompat restates the counts under GoAccess 1.7's definitions
-// (default options, --log-format=COMBINED), so that the benchmark can check
-// agreement number for number. Its unique visitors are per day: the same IP
-// with the same user agent on one day, leaving out 4xx responses, which is
-// GoAccess's default; its total is the sum over days that GoAccess prints.
-type GoAccessCompat struct {
-	TotalRequests  int64            `json:"total_requests"`
-	ValidRequests  int64            `json:"valid_requests"`
-	FailedRequests int64            `json:"failed_requests"`
-	UniqueVisitors int64            `json:"unique_visitors_sum_of_days"`
-	Days           []GoAccessDay    `json:"days"`
-	StatusCodes    map[string]int64 `json:"status_codes"`
-}
-
-// GoAccessDay is one row of GoAccess's visitors panel.
-type GoAccessDay struct {
-	Date     string `json:"date"` // YYYYMMDD, as GoAccess writes it
-	Hits     int64  `json:"hits"`
-	Visitors int64  `json:"visitors"`
-}
-
 // Lines accounts for every line added so far.
 func (a *Aggregator) Lines() LineCounts {
 	return LineCounts{
@@ -153,7 +131,6 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 		Lines:          a.Lines(),
 		Days:           []DayRow{},
 		StatusCodes:    []StatusRow{},
-		GoAccess:       GoAccessCompat{FailedRequests: a.gaFailed, Days: []GoAccessDay{}, StatusCodes: map[string]int64{}},
 	}
 	if r.Sources == nil {
 		r.Sources = []SourceInfo{}
@@ -191,15 +168,7 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 			bots[k] += n
 		}
 		r.Days = append(r.Days, DayRow{Date: d.Date.String(), Counts: d.Counts})
-		g := &r.GoAccess
-		g.ValidRequests += d.GoAccessHits
-		g.UniqueVisitors += d.GoAccessVisitors
-		g.Days = append(g.Days, GoAccessDay{Date: d.Date.Compact(), Hits: d.GoAccessHits, Visitors: d.GoAccessVisitors})
-		for c, n := range d.GoAccessStatus {
-			g.StatusCodes[strconv.Itoa(c)] += n
-		}
 	}
-	r.GoAccess.TotalRequests = r.GoAccess.ValidRequests + r.GoAccess.FailedRequests
 	if n := len(days); n > 0 {
 		r.Period = Period{From: days[0].Date.String(), To: days[n-1].Date.String(), Days: n}
 		r.Totals.AvgDailyVisitors = round1(float64(visitors) / float64(n))

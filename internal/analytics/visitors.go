@@ -15,7 +15,7 @@ type visitorSet struct {
 	}
 }
 
-// add records hash h with flags (visHuman, visGoAccess), OR-ing the flags
+// add records hash h with flags (visHuman), OR-ing the flags
 // into an entry already present.
 func (v *visitorSet) add(h uint64, flags uint8) {
 	// Bits 0-1 carry the flags and bit 2 is always set, so that no entry
@@ -29,8 +29,8 @@ func (v *visitorSet) add(h uint64, flags uint8) {
 
 // counts returns the number of visitors, of those with a human agent but
 // not among robots (visitors made robots by what they did, see
-// FloodPosts), and of those that count for GoAccess.
-func (v *visitorSet) counts(robots map[uint64]struct{}) (all, human, goaccess int64) {
+// FloodPosts).
+func (v *visitorSet) counts(robots map[uint64]struct{}) (all, human int64) {
 	notHuman := make(map[uint64]struct{}, len(robots))
 	for h := range robots {
 		notHuman[entryKey(h)] = struct{}{}
@@ -47,9 +47,6 @@ func (v *visitorSet) counts(robots map[uint64]struct{}) (all, human, goaccess in
 				if _, robot := notHuman[e&^3]; len(notHuman) == 0 || !robot {
 					human++
 				}
-			}
-			if uint8(e)&visGoAccess != 0 {
-				goaccess++
 			}
 		}
 		sh.mu.Unlock()
