@@ -78,14 +78,12 @@ type dayAgg struct {
 	date   Date
 	shared *dayShared // key and visitor set, shared with sibling aggregates
 
-	requests, human, bot  int64
-	pages, static, notFnd int64
-	bytes                 int64
-	status                [600]int64
-	hours                 [24]int64
-	browsers, oses        map[uaName]int64
-	bots                  map[string]int64
-	groups                *[numDims]groupSet // with Options.Groups
+	Counts         // without the visitors, which shared holds
+	status         [600]int64
+	hours          [24]int64
+	browsers, oses map[uaName]int64
+	bots           map[string]int64
+	groups         *[numDims]groupSet // with Options.Groups
 }
 
 // uaInfo caches what a user agent tells us, keyed by a hash of its raw
@@ -252,19 +250,19 @@ func (a *Aggregator) Add(e *Entry) {
 		bot = a.formFlood(d, info.class, path, v)
 	}
 
-	d.requests++
+	d.Requests++
 	d.hours[e.Hour]++
 	d.status[e.Status]++
 	if e.Size > 0 {
-		d.bytes += e.Size
+		d.Bytes += e.Size
 	}
 	var flags uint8
 	if bot != "" {
-		d.bot++
+		d.BotRequests++
 		d.bots[bot]++
 	} else {
 		flags |= visHuman
-		d.human++
+		d.HumanRequests++
 		d.browsers[info.class.browser]++
 		d.oses[info.class.os]++
 	}
@@ -275,13 +273,13 @@ func (a *Aggregator) Add(e *Entry) {
 
 	switch kind {
 	case kindNotFound:
-		d.notFnd++
+		d.NotFound++
 		a.notFound.add(path)
 	case kindStatic:
-		d.static++
+		d.StaticFiles++
 		a.paths.add(path)
 	case kindPage:
-		d.pages++
+		d.Pages++
 		a.paths.add(path)
 	}
 	if site := a.refSite(e.Referrer); site != nil {
@@ -346,13 +344,7 @@ func (a *Aggregator) Merge(o *Aggregator) {
 			a.days[date] = od
 			continue
 		}
-		d.requests += od.requests
-		d.human += od.human
-		d.bot += od.bot
-		d.pages += od.pages
-		d.static += od.static
-		d.notFnd += od.notFnd
-		d.bytes += od.bytes
+		d.Counts.add(od.Counts)
 		for i := range d.status {
 			d.status[i] += od.status[i]
 		}
@@ -409,9 +401,8 @@ type Day struct {
 
 func (d *dayAgg) export(k int) Day {
 	out := Day{
-		Date: d.date,
-		Counts: Counts{Requests: d.requests, HumanRequests: d.human, BotRequests: d.bot,
-			Pages: d.pages, StaticFiles: d.static, NotFound: d.notFnd, Bytes: d.bytes},
+		Date:            d.date,
+		Counts:          d.Counts,
 		Hours:           d.hours,
 		Status:          make(map[int]int64),
 		Browsers:        make(map[string]int64, len(d.browsers)),

@@ -249,16 +249,19 @@ func processChunk(a *Aggregator, c chunk) {
 	data := c.data
 	line := c.firstLine
 	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
 		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
+		l, data = cutLine(data)
 		line++
 		a.AddLine(c.src, line, l)
 	}
+}
+
+// cutLine returns the first line of data, without its newline, and the rest.
+func cutLine(data []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return data[:i], data[i+1:]
+	}
+	return data, nil
 }
 
 // readSource splits one source into chunks that end at a line boundary.
@@ -368,13 +371,8 @@ func detectFormat(data []byte) Format {
 	var e Entry
 	combined, seen := 0, 0
 	for len(data) > 0 && seen < 10 {
-		i := bytes.IndexByte(data, '\n')
 		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
+		l, data = cutLine(data)
 		if parseInto(&e, l) != reasonOK {
 			continue
 		}

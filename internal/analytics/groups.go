@@ -213,8 +213,8 @@ func (a *Aggregator) formFlood(d *dayAgg, cls uaClass, path []byte, v uint64) st
 	}
 	if n == FloodPosts+1 {
 		const moved = FloodPosts
-		d.human -= moved
-		d.bot += moved
+		d.HumanRequests -= moved
+		d.BotRequests += moved
 		d.browsers[cls.browser] -= moved
 		d.oses[cls.os] -= moved
 		d.bots[BotFormFlood] += moved

@@ -76,6 +76,19 @@ type Counts struct {
 	Bytes          int64 `json:"bytes"`
 }
 
+// add sums o into c.
+func (c *Counts) add(o Counts) {
+	c.Requests += o.Requests
+	c.HumanRequests += o.HumanRequests
+	c.BotRequests += o.BotRequests
+	c.UniqueVisitors += o.UniqueVisitors
+	c.HumanVisitors += o.HumanVisitors
+	c.Pages += o.Pages
+	c.StaticFiles += o.StaticFiles
+	c.NotFound += o.NotFound
+	c.Bytes += o.Bytes
+}
+
 // DayRow is one day of the report.
 type DayRow struct {
 	Date string `json:"date"`
@@ -140,18 +153,9 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 	}
 	status := map[int]int64{}
 	browsers, oses, bots := map[string]int64{}, map[string]int64{}, map[string]int64{}
-	var visitors, humanVisitors int64
+	var sum Counts
 	for _, d := range days {
-		t := &r.Totals
-		t.Requests += d.Requests
-		t.HumanRequests += d.HumanRequests
-		t.BotRequests += d.BotRequests
-		t.Pages += d.Pages
-		t.StaticFiles += d.StaticFiles
-		t.NotFound += d.NotFound
-		t.Bytes += d.Bytes
-		visitors += d.UniqueVisitors
-		humanVisitors += d.HumanVisitors
+		sum.add(d.Counts)
 		for h, n := range d.Hours {
 			r.Hours[h] += n
 		}
@@ -169,10 +173,13 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 		}
 		r.Days = append(r.Days, DayRow{Date: d.Date.String(), Counts: d.Counts})
 	}
+	// Visitors are summed only to be averaged: Totals holds no sum of them.
+	r.Totals.Requests, r.Totals.HumanRequests, r.Totals.BotRequests = sum.Requests, sum.HumanRequests, sum.BotRequests
+	r.Totals.Pages, r.Totals.StaticFiles, r.Totals.NotFound, r.Totals.Bytes = sum.Pages, sum.StaticFiles, sum.NotFound, sum.Bytes
 	if n := len(days); n > 0 {
 		r.Period = Period{From: days[0].Date.String(), To: days[n-1].Date.String(), Days: n}
-		r.Totals.AvgDailyVisitors = round1(float64(visitors) / float64(n))
-		r.Totals.AvgDailyHumanVisitor = round1(float64(humanVisitors) / float64(n))
+		r.Totals.AvgDailyVisitors = round1(float64(sum.UniqueVisitors) / float64(n))
+		r.Totals.AvgDailyHumanVisitor = round1(float64(sum.HumanVisitors) / float64(n))
 	}
 	for c, n := range status {
 		r.StatusCodes = append(r.StatusCodes, StatusRow{Code: c, Class: statusClass(c), Requests: n})

@@ -111,6 +111,17 @@ func (d *differ) check(what string, want, got int64) {
 	}
 }
 
+// checkStatus compares the recount's status codes with a report's.
+func (d *differ) checkStatus(tool string, recount map[int]int64, got map[string]int64) {
+	want := map[string]int64{}
+	for code, n := range recount {
+		want[strconv.Itoa(code)] = n
+	}
+	for _, k := range union(want, got) {
+		d.check(tool+" status "+k, want[k], got[k])
+	}
+}
+
 // union lists the keys of both maps, sorted.
 func union[V any](a, b map[string]V) []string {
 	keys := slices.Collect(maps.Keys(a))
@@ -141,19 +152,14 @@ func compareGoAccess(g *goaccessReport, c *goaccess.Counts) []string {
 		d.check("goaccess hits on "+k, want[k].hits, got[k].hits)
 		d.check("goaccess visitors on "+k, want[k].visitors, got[k].visitors)
 	}
-	wantStatus, gotStatus := map[string]int64{}, map[string]int64{}
-	for code, n := range c.Status {
-		wantStatus[strconv.Itoa(code)] = n
-	}
+	status := map[string]int64{}
 	for _, class := range g.StatusCodes.Data {
 		for _, it := range class.Items {
 			code, _, _ := strings.Cut(it.Data, " ")
-			gotStatus[code] += it.Hits.Count
+			status[code] += it.Hits.Count
 		}
 	}
-	for _, k := range union(wantStatus, gotStatus) {
-		d.check("goaccess status "+k, wantStatus[k], gotStatus[k])
-	}
+	d.checkStatus("goaccess", c.Status, status)
 	return d
 }
 
@@ -173,16 +179,11 @@ func comparePlenary(p *plenaryReport, c *goaccess.Counts) []string {
 		d.check("plenary requests on "+k, want[k].requests, got[k].requests)
 		d.check("plenary visitors on "+k, want[k].visitors, got[k].visitors)
 	}
-	wantStatus, gotStatus := map[string]int64{}, map[string]int64{}
-	for code, n := range c.Status {
-		wantStatus[strconv.Itoa(code)] = n
-	}
+	status := map[string]int64{}
 	for _, s := range p.StatusCodes {
-		gotStatus[strconv.Itoa(s.Code)] = s.Requests
+		status[strconv.Itoa(s.Code)] = s.Requests
 	}
-	for _, k := range union(wantStatus, gotStatus) {
-		d.check("plenary status "+k, wantStatus[k], gotStatus[k])
-	}
+	d.checkStatus("plenary", c.Status, status)
 	return d
 }
 
