@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
+	"plenary/internal/analytics"
 	"plenary/internal/chart"
 	"plenary/internal/usage"
 )
@@ -42,6 +44,7 @@ func (d analyticsData) Field(name string) periodField {
 
 type analyticsTable struct {
 	Title string
+	Note  string
 	Rows  []usage.Row
 	Total int64
 }
@@ -108,21 +111,23 @@ func (s *Server) analytics(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	d.Hours = chart.Bars("Requests by hour of day (server time)", hourNames, hours, nil, 3)
-	for _, tab := range []struct{ dim, title string }{
-		{usage.DimPage, "Pages"},
-		{usage.DimReferrer, "Referring sites"},
-		{usage.DimBrowser, "Browsers"},
-		{usage.DimOS, "Operating systems"},
-		{usage.DimStatus, "Status codes"},
-		{usage.DimNotFound, "Not found (404)"},
-		{usage.DimBot, "Bots and crawlers"},
+	robots := fmt.Sprintf("Robots are agents that name a crawler or a tool (or send no agent), requests for %s, and any client (one address with one agent) that sent more than %d POST requests to one address in a day; all of those posts count here, and the client is not counted among the day's people.",
+		analytics.HealthCheckPath, analytics.FloodPosts)
+	for _, tab := range []struct{ dim, title, note string }{
+		{usage.DimPage, "Pages", ""},
+		{usage.DimReferrer, "Referring sites", "Links from this site itself are left out."},
+		{usage.DimBrowser, "Browsers", ""},
+		{usage.DimOS, "Operating systems", ""},
+		{usage.DimStatus, "Status codes", ""},
+		{usage.DimNotFound, "Not found (404)", ""},
+		{usage.DimBot, "Bots and crawlers", robots},
 	} {
 		rows := t.Tables[tab.dim]
 		var total int64
 		for _, r := range rows {
 			total += r.Requests
 		}
-		d.Tables = append(d.Tables, analyticsTable{Title: tab.title, Rows: rows, Total: total})
+		d.Tables = append(d.Tables, analyticsTable{Title: tab.title, Note: tab.note, Rows: rows, Total: total})
 	}
 	s.render(w, r, http.StatusOK, "admin_analytics", pageData{Title: "Usage trends", Data: d})
 	return nil

@@ -65,7 +65,7 @@ func TestAnalyticsBadPeriodKeepsTheForm(t *testing.T) {
 
 // TestAnalyticsChartsHaveScales: the daily chart marks the requests'
 // scale on the left and the visitors' own scale on the right, so the
-// visitors' line can be read at all.
+// visitors' line can be read at all; the robots table says what a robot is.
 func TestAnalyticsChartsHaveScales(t *testing.T) {
 	a := newAccountSite(t, siteOptions{Now: func() time.Time { return time.Date(2026, 3, 20, 12, 0, 0, 0, time.UTC) }})
 	var lines strings.Builder
@@ -91,6 +91,8 @@ func TestAnalyticsChartsHaveScales(t *testing.T) {
 		`text-anchor="end" class="axis">2,000</text>`,
 		`text-anchor="start" class="axis" fill="#b35900">40</text>`,
 		"Unique visitors (line, scale on the right)",
+		// The robots rule is stated where its counts are shown.
+		"requests for /healthz, and any client (one address with one agent) that sent more than 20 POST requests to one address in a day",
 	} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("dashboard lacks %q", want)
