@@ -93,8 +93,12 @@ func TestAnalyzeFormats(t *testing.T) {
 func TestAnalyzeGzipAndStdin(t *testing.T) {
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write([]byte(sampleLog()))
-	zw.Close()
+	if _, err := zw.Write([]byte(sampleLog())); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
 	// Named .log although compressed: detection is by magic bytes.
 	path := filepath.Join(dir, "access.log")
@@ -137,7 +141,10 @@ func TestAnalyzeHugeLines(t *testing.T) {
 }
 
 func TestAnalyzeDateFilter(t *testing.T) {
-	from, _ := ParseDate("2024-03-02")
+	from, err := ParseDate("2024-03-02")
+	if err != nil {
+		t.Fatal(err)
+	}
 	r := analyzeString(t, sampleLog(), Options{From: from, To: from})
 	if len(r.Days) != 1 || r.Days[0].Date != "2024-03-02" || r.Lines.OutsidePeriod != 5 || r.Totals.Requests != 2 {
 		t.Errorf("days %+v lines %+v", r.Days, r.Lines)
@@ -156,9 +163,7 @@ func TestMergeIsExact(t *testing.T) {
 	many := analyzeString(t, b.String(), Options{Workers: 4, ChunkBytes: 1 << 17, MaxLineBytes: 1 << 16})
 	one.Generated, many.Generated = time.Time{}, time.Time{}
 	if !reflect.DeepEqual(one, many) {
-		a, _ := json.Marshal(one)
-		c, _ := json.Marshal(many)
-		t.Errorf("1 worker and 4 workers differ:\n%s\n%s", a, c)
+		t.Errorf("1 worker and 4 workers differ:\n%+v\n%+v", one, many)
 	}
 
 	// The same through the exported Aggregator API.
@@ -318,7 +323,10 @@ func containsToken(out, s string) bool {
 // realLogs returns the shared real-world logs, or skips when absent.
 func realLogs(t *testing.T) []string {
 	dir := filepath.Join("..", "..", "..", "shared", "testdata", "logs")
-	names, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	names, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(names) == 0 {
 		t.Skipf("real logs not found in %s (they live beside the repository in ../shared/testdata)", dir)
 	}
