@@ -160,14 +160,11 @@ func (r *Reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Close closes the decompressor and the file Open opened.
+// Close closes the file Open opened. (A gzip.Reader holds nothing to
+// release; its Close only repeats the error Read has already returned.)
 func (r *Reader) Close() error {
-	var errs []error
-	if r.gz != nil {
-		errs = append(errs, r.gz.Close())
-	}
 	if r.closer != nil {
-		errs = append(errs, r.closer.Close())
+		return r.closer.Close()
 	}
-	return errors.Join(errs...)
+	return nil
 }

@@ -1,9 +1,14 @@
 package analytics
 
 import (
+	"bytes"
+	"compress/gzip"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
+
+	"plenary/internal/accesslog"
 )
 
 // TestGuessSite: with Options.GuessSite the host that referred most of the
@@ -62,5 +67,23 @@ func TestHTMLStatusChartIsLogarithmic(t *testing.T) {
 	}
 	if !strings.Contains(chart, `height="13.1"><title>500: 1</title>`) {
 		t.Errorf("the bar of a single 500 is not drawn at log scale:\n%s", chart)
+	}
+}
+
+// TestCutShortGzipFailsTheReport: a compressed log that ends early cannot
+// be read to the end; counting what came before as the whole would pass a
+// half day for a quiet one.
+func TestCutShortGzipFailsTheReport(t *testing.T) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	if _, err := zw.Write([]byte(strings.Repeat(sampleLog(), 500))); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Analyze(t.Context(), []Source{ReaderSource("rotated.log.gz", bytes.NewReader(z.Bytes()[:z.Len()/2]))}, Options{})
+	if !errors.Is(err, accesslog.ErrCorrupt) || !strings.Contains(err.Error(), "rotated.log.gz") {
+		t.Errorf("Analyze = %v, want an error naming the file and wrapping ErrCorrupt", err)
 	}
 }
