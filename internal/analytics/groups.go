@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
+	"strconv"
 )
 
 // Dimensions of the per-day group tables (Options.Groups), by the names
@@ -59,9 +60,8 @@ const HealthCheckPath = "/healthz"
 // counts as a robot request under BotFormFlood, and the client is no longer
 // counted among the day's people, in the visitor totals or in the browser
 // and system tables. A person signs in, resets a password or sends a form a
-// few times a day; the site's own rate limits refuse a person long before
-// twenty tries. The client's other requests (the pages it loaded) keep the
-// class its user agent gave them.
+// few times a day, not twenty times to the same address. The client's other
+// requests (the pages it loaded) keep the class its user agent gave them.
 const FloodPosts = 20
 
 // Group is one row of a day's group table: a name, the requests it had
@@ -153,7 +153,7 @@ func (m groupSet) fold(k int, skip map[uint64]struct{}) []Group {
 func (a *Aggregator) countGroups(d *dayAgg, v uint64, e *Entry, cls uaClass, bot string, path []byte, kind pathKind) {
 	max := a.opts.MaxGroups
 	var buf [32]byte
-	d.groups[gStatus].add(appendInt(buf[:0], e.Status), v, 1, max)
+	d.groups[gStatus].add(strconv.AppendInt(buf[:0], int64(e.Status), 10), v, 1, max)
 	d.groups[gHour].add(append(buf[:0], '0'+e.Hour/10, '0'+e.Hour%10), v, 1, max)
 	if bot != "" {
 		d.groups[gBot].add([]byte(bot), v, 1, max)
@@ -167,23 +167,6 @@ func (a *Aggregator) countGroups(d *dayAgg, v uint64, e *Entry, cls uaClass, bot
 	case kindPage:
 		d.groups[gPage].add(path, v, 1, max)
 	}
-}
-
-func appendInt(b []byte, n int) []byte {
-	if n >= 100 && n < 1000 {
-		return append(b, byte('0'+n/100), byte('0'+n/10%10), byte('0'+n%10))
-	}
-	if n == 0 {
-		return append(b, '0')
-	}
-	var tmp [20]byte
-	i := len(tmp)
-	for n > 0 {
-		i--
-		tmp[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return append(b, tmp[i:]...)
 }
 
 // appendTo writes the name as String does, without allocating.
