@@ -67,7 +67,7 @@ bench() {
 		gwm=$(printf %s "$gw" | median); gmm=$(printf %s "$gm" | median)
 		printf "%-36s plenary %7.2fs %8d KB | goaccess %7.2fs %8d KB | time x%.1f  memory x%.1f\n" \
 			"$name" "$pwm" "$pmm" "$gwm" "$gmm" "$(awk "BEGIN{print $gwm/($pwm > 0.01 ? $pwm : 0.01)}")" "$(awk "BEGIN{print $gmm/$pmm}")"
-		"$WORK/agree" "$WORK/$name.goaccess.json" "$WORK/$name.plenary.json" | sed 's/^/    /'
+		"$WORK/agree" "$file" "$WORK/$name.goaccess.json" "$WORK/$name.plenary.json" | sed 's/^/    /'
 	else
 		printf "%-36s plenary %7.2fs %8d KB\n" "$name" "$pwm" "$pmm"
 	fi

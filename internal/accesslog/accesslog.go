@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -52,11 +50,6 @@ func NewWriter(dir, instance string) (*Writer, error) {
 
 // Dir is the directory the files are written to.
 func (w *Writer) Dir() string { return w.dir }
-
-// FileName is the name of the file for one instance and day.
-func FileName(instance string, day time.Time) string {
-	return "access-" + instance + "-" + day.UTC().Format("2006-01-02") + ".log"
-}
 
 // Write appends one line, opening the day's file when the date changes.
 // Each line goes to the kernel in a single write on an O_APPEND file, so a
@@ -197,37 +190,6 @@ func appendEscaped(b []byte, s string) []byte {
 		}
 	}
 	return b
-}
-
-// Files lists the access log files in dir, oldest day first.
-func Files(dir string) ([]string, error) {
-	matches, err := filepath.Glob(filepath.Join(dir, "access-*.log*"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(matches, func(i, j int) bool {
-		di, dj := fileDay(matches[i]), fileDay(matches[j])
-		if di != dj {
-			return di < dj
-		}
-		return matches[i] < matches[j]
-	})
-	return matches, nil
-}
-
-// fileDay extracts the YYYY-MM-DD part of a log file name, or "".
-func fileDay(path string) string {
-	name := filepath.Base(path)
-	name = strings.TrimSuffix(name, ".gz")
-	name = strings.TrimSuffix(name, ".log")
-	if len(name) < 10 {
-		return ""
-	}
-	day := name[len(name)-10:]
-	if _, err := time.Parse("2006-01-02", day); err != nil {
-		return ""
-	}
-	return day
 }
 
 // Removed is one file the sweeper deleted.

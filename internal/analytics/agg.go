@@ -24,6 +24,10 @@ type keyring struct {
 type dayShared struct {
 	key      sipKey
 	visitors visitorSet
+
+	mu    sync.Mutex
+	posts map[uint64]int32    // POSTs per keyed (visitor, path), for FloodPosts
+	flood map[uint64]struct{} // visitors FloodPosts made robots
 }
 
 func newKeyring() *keyring {
@@ -59,29 +63,27 @@ func (k *keyring) forget(d Date) {
 	if ds != nil {
 		ds.key = sipKey{}
 		ds.visitors.clear()
+		ds.mu.Lock()
+		ds.posts, ds.flood = nil, nil
+		ds.mu.Unlock()
 	}
 }
 
-// Visitor flags kept with each hash in a day's set.
-const (
-	visHuman    uint8 = 1 << iota // the agent is not a bot
-	visGoAccess                   // counts as a visitor under GoAccess's rules
-)
+// visHuman is the flag kept with a visitor's hash when its agent is not a
+// bot's.
+const visHuman uint8 = 1
 
 // dayAgg is one day inside a partial aggregate.
 type dayAgg struct {
 	date   Date
 	shared *dayShared // key and visitor set, shared with sibling aggregates
 
-	requests, human, bot  int64
-	pages, static, notFnd int64
-	bytes                 int64
-	status                [600]int64
-	hours                 [24]int64
-	browsers, oses        map[uaName]int64
-	bots                  map[string]int64
-	gaHits                int64
-	gaStatus              [600]int64
+	Counts         // without the visitors, which shared holds
+	status         [600]int64
+	hours          [24]int64
+	browsers, oses map[uaName]int64
+	bots           map[string]int64
+	groups         *[numDims]groupSet // with Options.Groups
 }
 
 // uaInfo caches what a user agent tells us, keyed by a hash of its raw
@@ -89,7 +91,7 @@ type dayAgg struct {
 // pattern matching runs once per agent instead of once per line.
 type uaInfo struct {
 	class uaClass
-	fp    [8]byte // keyed fingerprint of the GoAccess-normalised agent
+	fp    [8]byte // keyed fingerprint of the normalised agent (NormalizeAgent)
 }
 
 // Aggregator accumulates parsed lines into per-day aggregates and capped
@@ -107,9 +109,9 @@ type Aggregator struct {
 	scratch []byte
 
 	paths, notFound, referrers *topCounter
+	staticRefs                 *topCounter // referrers of static files, with Options.GuessSite
 
 	valid, invalid, blank, outside int64
-	gaFailed                       int64 // non-blank lines GoAccess would reject
 	samples                        []Sample
 }
 
@@ -140,7 +142,11 @@ func newAggregator(opts Options, keys *keyring) *Aggregator {
 		referrers: newTopCounter(opts.TableCap),
 	}
 	if opts.Site != "" {
-		a.site = bytes.ToLower([]byte(opts.Site))
+		// www.example.org and example.org are one site, whichever of the
+		// two is configured.
+		a.site = bytes.TrimPrefix(bytes.ToLower([]byte(opts.Site)), []byte("www."))
+	} else if opts.GuessSite {
+		a.staticRefs = newTopCounter(opts.TableCap)
 	}
 	return a
 }
@@ -172,7 +178,6 @@ func (a *Aggregator) AddLine(src string, lineNo int64, line []byte) bool {
 
 func (a *Aggregator) reject(src string, lineNo int64, line []byte, r reason) {
 	a.invalid++
-	a.gaFailed++
 	if a.opts.Samples <= 0 {
 		return
 	}
@@ -187,8 +192,8 @@ func (a *Aggregator) reject(src string, lineNo int64, line []byte, r reason) {
 
 func (a *Aggregator) trimSamples() {
 	slices.SortStableFunc(a.samples, compareSample)
-	if len(a.samples) > a.opts.Samples {
-		a.samples = a.samples[:a.opts.Samples]
+	if n := max(a.opts.Samples, 0); len(a.samples) > n {
+		a.samples = a.samples[:n]
 	}
 }
 
@@ -199,6 +204,16 @@ func compareSample(x, y Sample) int {
 	return cmp.Compare(x.Line, y.Line)
 }
 
+// pathKind is what a request's path is counted as.
+type pathKind uint8
+
+const (
+	kindPage pathKind = iota
+	kindStatic
+	kindNotFound
+	kindHealthCheck // neither a page nor a file: see BotHealthCheck
+)
+
 // Add counts one parsed entry, unless it falls outside Options.From/To.
 func (a *Aggregator) Add(e *Entry) {
 	if (a.opts.From != 0 && e.Date < a.opts.From) || (a.opts.To != 0 && e.Date > a.opts.To) {
@@ -206,55 +221,76 @@ func (a *Aggregator) Add(e *Entry) {
 		return
 	}
 	a.valid++
+	date := e.Date
+	if a.opts.Day != 0 {
+		date = a.opts.Day
+	}
 	d := a.cur
-	if d == nil || d.date != e.Date {
-		d = a.day(e.Date)
+	if d == nil || d.date != date {
+		d = a.day(date)
 		a.cur = d
 	}
 	info := a.agent(e.UserAgent)
+	v := d.shared.key.sum64(e.Client, info.fp[:])
+	path := a.cleanPath(e.Path)
+	kind := kindPage
+	switch {
+	case e.Status == 404:
+		kind = kindNotFound
+	case isHealthCheck(path):
+		kind = kindHealthCheck
+	case isStatic(path):
+		kind = kindStatic
+	}
+	bot := info.class.bot
+	if bot == "" && kind == kindHealthCheck {
+		bot = BotHealthCheck
+	}
+	if bot == "" && bytes.Equal(e.Method, methodPost) {
+		bot = a.formFlood(d, info.class, path, v)
+	}
 
-	d.requests++
+	d.Requests++
 	d.hours[e.Hour]++
 	d.status[e.Status]++
 	if e.Size > 0 {
-		d.bytes += e.Size
+		d.Bytes += e.Size
 	}
 	var flags uint8
-	if info.class.bot != "" {
-		d.bot++
-		d.bots[info.class.bot]++
+	if bot != "" {
+		d.BotRequests++
+		d.bots[bot]++
 	} else {
 		flags |= visHuman
-		d.human++
+		d.HumanRequests++
 		d.browsers[info.class.browser]++
 		d.oses[info.class.os]++
 	}
-	if e.GoAccessValid {
-		d.gaHits++
-		d.gaStatus[e.Status]++
-		// GoAccess leaves 4xx responses out of its unique visitors.
-		if e.Status < 400 || e.Status > 499 {
-			flags |= visGoAccess
-		}
-	} else {
-		a.gaFailed++
+	d.shared.visitors.add(v, flags)
+	if d.groups != nil {
+		a.countGroups(d, v, e, info.class, bot, path, kind)
 	}
-	d.shared.visitors.add(d.shared.key.sum64(e.Client, info.fp[:]), flags)
 
-	path := a.cleanPath(e.Path)
-	switch {
-	case e.Status == 404:
-		d.notFnd++
+	switch kind {
+	case kindNotFound:
+		d.NotFound++
 		a.notFound.add(path)
-	case isStatic(path):
-		d.static++
+	case kindStatic:
+		d.StaticFiles++
 		a.paths.add(path)
-	default:
-		d.pages++
+	case kindPage:
+		d.Pages++
 		a.paths.add(path)
 	}
 	if site := a.refSite(e.Referrer); site != nil {
 		a.referrers.add(site)
+		if a.staticRefs != nil && kind == kindStatic {
+			// www.example.org and example.org are one site.
+			a.staticRefs.add(bytes.TrimPrefix(site, []byte("www.")))
+		}
+		if d.groups != nil {
+			d.groups[gReferrer].add(site, v, 1, a.opts.MaxGroups)
+		}
 	}
 }
 
@@ -267,6 +303,12 @@ func (a *Aggregator) day(date Date) *dayAgg {
 			browsers: make(map[uaName]int64),
 			oses:     make(map[uaName]int64),
 			bots:     make(map[string]int64),
+		}
+		if a.opts.Groups {
+			d.groups = new([numDims]groupSet)
+			for i := range d.groups {
+				d.groups[i] = groupSet{}
+			}
 		}
 		a.days[date] = d
 	}
@@ -284,7 +326,7 @@ func (a *Aggregator) agent(ua []byte) *uaInfo {
 	}
 	info := &uaInfo{class: classifyUA(ua)}
 	var norm []byte
-	norm, a.scratch = goaccessAgent(ua, a.scratch)
+	norm, a.scratch = normalizeAgent(ua, a.scratch)
 	binary.LittleEndian.PutUint64(info.fp[:], a.keys.ua.sum64(norm, nil))
 	a.uaCache[h] = info
 	return info
@@ -302,17 +344,9 @@ func (a *Aggregator) Merge(o *Aggregator) {
 			a.days[date] = od
 			continue
 		}
-		d.requests += od.requests
-		d.human += od.human
-		d.bot += od.bot
-		d.pages += od.pages
-		d.static += od.static
-		d.notFnd += od.notFnd
-		d.bytes += od.bytes
-		d.gaHits += od.gaHits
+		d.Counts.add(od.Counts)
 		for i := range d.status {
 			d.status[i] += od.status[i]
-			d.gaStatus[i] += od.gaStatus[i]
 		}
 		for i := range d.hours {
 			d.hours[i] += od.hours[i]
@@ -326,16 +360,23 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		for k, v := range od.bots {
 			d.bots[k] += v
 		}
+		if d.groups != nil && od.groups != nil {
+			for i := range d.groups {
+				d.groups[i].merge(od.groups[i])
+			}
+		}
 	}
 	a.cur = nil
 	a.paths.merge(o.paths)
 	a.notFound.merge(o.notFound)
 	a.referrers.merge(o.referrers)
+	if a.staticRefs != nil {
+		a.staticRefs.merge(o.staticRefs)
+	}
 	a.valid += o.valid
 	a.invalid += o.invalid
 	a.blank += o.blank
 	a.outside += o.outside
-	a.gaFailed += o.gaFailed
 	a.samples = append(a.samples, o.samples...)
 	a.trimSamples()
 	*o = Aggregator{}
@@ -352,21 +393,18 @@ type Day struct {
 	Browsers        map[string]int64 `json:"browsers"`
 	OperatingSystem map[string]int64 `json:"operating_systems"`
 	Bots            map[string]int64 `json:"bots"`
-	// GoAccessHits and GoAccessVisitors count the day the way GoAccess 1.7
-	// does (see bench/README.md), for the agreement benchmark only.
-	GoAccessHits     int64         `json:"-"`
-	GoAccessVisitors int64         `json:"-"`
-	GoAccessStatus   map[int]int64 `json:"-"`
+	// Groups holds each dimension's groups (see the Dim constants), those
+	// seen by fewer than Options.MinVisitors visitors folded into Other;
+	// only with Options.Groups.
+	Groups map[string][]Group `json:"-"`
 }
 
-func (d *dayAgg) export() Day {
+func (d *dayAgg) export(k int) Day {
 	out := Day{
-		Date: d.date,
-		Counts: Counts{Requests: d.requests, HumanRequests: d.human, BotRequests: d.bot,
-			Pages: d.pages, StaticFiles: d.static, NotFound: d.notFnd, Bytes: d.bytes},
-		Hours: d.hours, GoAccessHits: d.gaHits,
+		Date:            d.date,
+		Counts:          d.Counts,
+		Hours:           d.hours,
 		Status:          make(map[int]int64),
-		GoAccessStatus:  make(map[int]int64),
 		Browsers:        make(map[string]int64, len(d.browsers)),
 		OperatingSystem: make(map[string]int64, len(d.oses)),
 		Bots:            make(map[string]int64, len(d.bots)),
@@ -375,20 +413,32 @@ func (d *dayAgg) export() Day {
 		if n > 0 {
 			out.Status[code] = n
 		}
-		// GoAccess has no row for lines that end before the status.
-		if g := d.gaStatus[code]; g > 0 && code != 0 {
-			out.GoAccessStatus[code] = g
+	}
+	flood := d.shared.floodVisitors()
+	out.UniqueVisitors, out.HumanVisitors = d.shared.visitors.counts(flood)
+	// A count can be 0 once FloodPosts moved a client's posts to the robots.
+	for k, v := range d.browsers {
+		if v != 0 {
+			out.Browsers[k.String()] += v
 		}
 	}
-	out.UniqueVisitors, out.HumanVisitors, out.GoAccessVisitors = d.shared.visitors.counts()
-	for k, v := range d.browsers {
-		out.Browsers[k.String()] += v
-	}
 	for k, v := range d.oses {
-		out.OperatingSystem[k.String()] += v
+		if v != 0 {
+			out.OperatingSystem[k.String()] += v
+		}
 	}
 	for k, v := range d.bots {
 		out.Bots[k] = v
+	}
+	if d.groups != nil {
+		out.Groups = make(map[string][]Group, numDims)
+		for i, name := range dims {
+			var skip map[uint64]struct{}
+			if i == gBrowser || i == gOS {
+				skip = flood // robots, not people, since their flood
+			}
+			out.Groups[name] = d.groups[i].fold(k, skip)
+		}
 	}
 	return out
 }
@@ -398,7 +448,7 @@ func (d *dayAgg) export() Day {
 func (a *Aggregator) Days() []Day {
 	out := make([]Day, 0, len(a.days))
 	for _, d := range a.days {
-		out = append(out, d.export())
+		out = append(out, d.export(a.opts.MinVisitors))
 	}
 	slices.SortFunc(out, func(x, y Day) int { return cmp.Compare(x.Date, y.Date) })
 	return out
@@ -414,7 +464,7 @@ func (a *Aggregator) CloseDay(date Date) (Day, bool) {
 	if !ok {
 		return Day{}, false
 	}
-	out := d.export()
+	out := d.export(a.opts.MinVisitors)
 	delete(a.days, date)
 	if a.cur == d {
 		a.cur = nil
@@ -563,10 +613,32 @@ func (a *Aggregator) refSite(ref []byte) []byte {
 		}
 		h = a.scratch
 	}
-	if a.site != nil && (bytes.Equal(h, a.site) || (bytes.HasPrefix(h, []byte("www.")) && bytes.Equal(h[4:], a.site))) {
+	if a.site != nil && isSite(h, a.site) {
 		return nil
 	}
 	return h
+}
+
+// isSite reports whether host h is the site's own host or its www. name.
+func isSite(h, site []byte) bool {
+	return bytes.Equal(h, site) || (bytes.HasPrefix(h, []byte("www.")) && bytes.Equal(h[4:], site))
+}
+
+// guessSite names the host that referred most static files and removes it
+// from the referring sites (Options.GuessSite); "" when no host referred
+// more than half of them, as when other sites embed the images: then there
+// is no telling which host is the site's own.
+func (a *Aggregator) guessSite() string {
+	if a.staticRefs == nil || len(a.staticRefs.keys) == 0 {
+		return ""
+	}
+	first := a.staticRefs.sorted()[0]
+	if 2*a.staticRefs.counts[first] <= a.staticRefs.total() {
+		return ""
+	}
+	site := []byte(a.staticRefs.keys[first])
+	a.referrers.remove(func(k string) bool { return isSite([]byte(k), site) })
+	return string(site)
 }
 
 // redactLine makes a short, valid UTF-8 sample of a rejected line: at most

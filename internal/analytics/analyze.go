@@ -1,9 +1,7 @@
 package analytics
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"plenary/internal/accesslog"
 )
 
 // Options control an analysis. The zero value is usable.
@@ -27,6 +27,28 @@ type Options struct {
 	// Site is the site's own host name; referrals from it are left out of
 	// referring sites.
 	Site string
+	// GuessSite, when Site is empty, takes as the site's own host the one
+	// that referred most requests for static files, and leaves it out of
+	// referring sites: a site's style sheets, scripts and images are
+	// loaded by its own pages, so their referrer names the site. Without
+	// it, a site's own pages would top its referring sites.
+	GuessSite bool
+	// Day, when set, counts every line under this day whatever its
+	// timestamp says. A day file of plenary's own log is named for a UTC
+	// day while its lines carry the server's zone; the file is the day.
+	Day Date
+	// Groups keeps, for each day, every page, not-found page, referring
+	// site, browser, system, robot, status and hour with the distinct
+	// visitors it had (Day.Groups), for storage that folds away groups
+	// seen by fewer than MinVisitors visitors. Off for reports: it costs a
+	// visitor set per group.
+	Groups bool
+	// MinVisitors is the k of the folding: with Groups, a group seen by
+	// fewer visitors on a day is counted under Other.
+	MinVisitors int
+	// MaxGroups bounds the distinct names kept per dimension and day with
+	// Groups (default 5,000); past it, new names count toward Other.
+	MaxGroups int
 	// Workers is the number of parsing goroutines (default GOMAXPROCS).
 	Workers int
 	// ChunkBytes is the size of the blocks handed to workers (default 1 MiB).
@@ -68,6 +90,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ChunkBytes < 2*o.MaxLineBytes {
 		o.ChunkBytes = 2 * o.MaxLineBytes
+	}
+	if o.MaxGroups <= 0 {
+		o.MaxGroups = 5000
 	}
 	if o.Samples == 0 {
 		o.Samples = 5
@@ -119,8 +144,19 @@ type chunk struct {
 // parsed and counted by Options.Workers goroutines in parallel, each into
 // its own partial aggregate; the partials are merged at the end.
 func Analyze(ctx context.Context, sources []Source, opts Options) (*Report, error) {
+	root, infos, err := Count(ctx, sources, opts)
+	if err != nil {
+		return nil, err
+	}
+	return root.report(infos), nil
+}
+
+// Count reads and counts every source as Analyze does, and returns the
+// aggregate before any report is made, for a caller that stores days
+// (CloseDay) rather than reporting them.
+func Count(ctx context.Context, sources []Source, opts Options) (*Aggregator, []SourceInfo, error) {
 	if len(sources) == 0 {
-		return nil, errNoSources
+		return nil, nil, errNoSources
 	}
 	opts = opts.withDefaults()
 	ctx, cancel := context.WithCancel(ctx)
@@ -170,15 +206,15 @@ func Analyze(ctx context.Context, sources []Source, opts Options) (*Report, erro
 	wg.Wait()
 	stopProgress()
 	if readErr != nil {
-		return nil, readErr
+		return nil, nil, readErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("analysing logs: %w", err)
+		return nil, nil, fmt.Errorf("analysing logs: %w", err)
 	}
 	for _, w := range workers {
 		root.Merge(w)
 	}
-	return root.report(infos), nil
+	return root, infos, nil
 }
 
 func startProgress(ctx context.Context, opts Options, readBytes, readLines *atomic.Int64) func() {
@@ -213,16 +249,19 @@ func processChunk(a *Aggregator, c chunk) {
 	data := c.data
 	line := c.firstLine
 	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
 		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
+		l, data = cutLine(data)
 		line++
 		a.AddLine(c.src, line, l)
 	}
+}
+
+// cutLine returns the first line of data, without its newline, and the rest.
+func cutLine(data []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return data[:i], data[i+1:]
+	}
+	return data, nil
 }
 
 // readSource splits one source into chunks that end at a line boundary.
@@ -237,19 +276,12 @@ func readSource(ctx context.Context, src Source, root *Aggregator, opts Options,
 	}
 	defer rc.Close()
 
-	br := bufio.NewReaderSize(rc, 64<<10)
-	var r io.Reader = br
-	// Compressed input is recognised by its magic bytes, not its name:
-	// rotated logs are often renamed, and stdin has no name at all.
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return info, fmt.Errorf("reading gzip log %s: %w", src.Name, err)
-		}
-		defer zr.Close()
-		r = zr
-		info.Gzip = true
+	r, err := accesslog.NewReader(rc)
+	if err != nil {
+		return info, fmt.Errorf("reading log %s: %w", src.Name, err)
 	}
+	defer r.Close()
+	info.Gzip = r.Gzip()
 
 	var carry []byte // start of a line continued in the next chunk
 	var lineNo int64
@@ -339,13 +371,8 @@ func detectFormat(data []byte) Format {
 	var e Entry
 	combined, seen := 0, 0
 	for len(data) > 0 && seen < 10 {
-		i := bytes.IndexByte(data, '\n')
 		var l []byte
-		if i < 0 {
-			l, data = data, nil
-		} else {
-			l, data = data[:i], data[i+1:]
-		}
+		l, data = cutLine(data)
 		if parseInto(&e, l) != reasonOK {
 			continue
 		}

@@ -24,9 +24,6 @@ func (d Date) String() string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year(), d.Month(), d.Day())
 }
 
-// Compact formats the date as YYYYMMDD, the key GoAccess uses.
-func (d Date) Compact() string { return fmt.Sprintf("%08d", uint32(d)) }
-
 // Time is midnight UTC of the date, for arithmetic on days.
 func (d Date) Time() time.Time {
 	return time.Date(d.Year(), time.Month(d.Month()), d.Day(), 0, 0, 0, 0, time.UTC)

@@ -113,6 +113,5 @@ func sameEntry(a, b Entry) bool {
 	return eq(a.Client, b.Client) && a.Date == b.Date && a.Hour == b.Hour && a.Minute == b.Minute &&
 		a.Second == b.Second && a.Zone == b.Zone && eq(a.Request, b.Request) && eq(a.Method, b.Method) &&
 		eq(a.Path, b.Path) && eq(a.Protocol, b.Protocol) && a.Status == b.Status && a.Size == b.Size &&
-		eq(a.Referrer, b.Referrer) && eq(a.UserAgent, b.UserAgent) && a.Combined == b.Combined &&
-		a.GoAccessValid == b.GoAccessValid
+		eq(a.Referrer, b.Referrer) && eq(a.UserAgent, b.UserAgent) && a.Combined == b.Combined
 }

@@ -52,11 +52,6 @@ type Entry struct {
 	// Combined reports whether the line carries the referrer and user-agent
 	// fields (combined format) rather than ending after the size (common).
 	Combined bool
-	// GoAccessValid reports whether GoAccess 1.7 with --log-format=COMBINED
-	// also accepts the line. It rejects one shape we accept: a common-format
-	// line whose size is the last byte of the line (no trailing space). Used
-	// only by the agreement check against GoAccess.
-	GoAccessValid bool
 }
 
 // reason says why a line was rejected.
@@ -106,7 +101,7 @@ func parseInto(e *Entry, line []byte) reason {
 	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
 		line = line[:len(line)-1]
 	}
-	if len(line) == 0 || line[0] == '#' {
+	if len(line) == 0 || line[0] == '#' || len(bytes.TrimSpace(line)) == 0 {
 		return reasonBlank
 	}
 	// Readers split on '\n', so one inside is two records glued together
@@ -155,7 +150,6 @@ func parseInto(e *Entry, line []byte) reason {
 	e.Request = rest[:q]
 	splitRequest(e)
 	rest = rest[q+1:]
-	e.GoAccessValid = true
 	if len(rest) == 0 {
 		// Truncated after the request: a record with no status. Rare, but
 		// it is still a request that reached the server.
@@ -185,7 +179,6 @@ func parseInto(e *Entry, line []byte) reason {
 	if sp < 0 {
 		// Common format: the size ends the line.
 		size, rest = rest, nil
-		e.GoAccessValid = false
 	} else {
 		size, rest = rest[:sp], rest[sp+1:]
 	}

@@ -19,38 +19,38 @@ func TestParseLine(t *testing.T) {
 		client, path, ref, ua string
 		status                int
 		size                  int64
-		combined, goaccess    bool
+		combined              bool
 	}{
 		{name: "combined", line: `192.0.2.1 - - ` + ts + ` "GET /a?b=1 HTTP/1.1" 200 512 "https://ex.org/" "` + firefox + `"`,
-			ok: true, client: "192.0.2.1", path: "/a?b=1", ref: "https://ex.org/", ua: firefox, status: 200, size: 512, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/a?b=1", ref: "https://ex.org/", ua: firefox, status: 200, size: 512, combined: true},
 		{name: "common ends at size", line: `192.0.2.1 - frank ` + ts + ` "GET /x HTTP/1.0" 200 2326`,
-			ok: true, client: "192.0.2.1", path: "/x", status: 200, size: 2326, combined: false, goaccess: false},
+			ok: true, client: "192.0.2.1", path: "/x", status: 200, size: 2326, combined: false},
 		{name: "common with trailing space", line: `192.0.2.1 - - ` + ts + ` "GET /x HTTP/1.0" 200 2326 `,
-			ok: true, client: "192.0.2.1", path: "/x", status: 200, size: 2326, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/x", status: 200, size: 2326},
 		{name: "size dash", line: `192.0.2.1 - - ` + ts + ` "GET / HTTP/1.1" 304 - "-" "-"`,
-			ok: true, client: "192.0.2.1", path: "/", status: 304, size: -1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", status: 304, size: -1, combined: true},
 		{name: "escaped quotes in request and agent", line: `192.0.2.1 - - ` + ts + ` "GET /a\"b HTTP/1.1" 200 1 "-" "\"Mozilla/5.0 x\""`,
-			ok: true, client: "192.0.2.1", path: `/a\"b`, ua: `\"Mozilla/5.0 x\"`, status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: `/a\"b`, ua: `\"Mozilla/5.0 x\"`, status: 200, size: 1, combined: true},
 		{name: "apache hex escapes in referrer", line: `192.0.2.1 - - ` + ts + ` "GET / HTTP/1.1" 200 1 "http://ex.org/\xe4\xbd" "x"`,
-			ok: true, client: "192.0.2.1", path: "/", ref: `http://ex.org/\xe4\xbd`, ua: "x", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", ref: `http://ex.org/\xe4\xbd`, ua: "x", status: 200, size: 1, combined: true},
 		{name: "trailing space after agent", line: `192.0.2.1 - - ` + ts + ` "GET / HTTP/1.1" 200 1 "-" "x" `,
-			ok: true, client: "192.0.2.1", path: "/", ua: "x", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", ua: "x", status: 200, size: 1, combined: true},
 		{name: "crlf", line: "192.0.2.1 - - " + ts + ` "GET / HTTP/1.1" 200 1 "-" "x"` + "\r\n",
-			ok: true, client: "192.0.2.1", path: "/", ua: "x", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", ua: "x", status: 200, size: 1, combined: true},
 		{name: "ipv6", line: `2001:db8::1 - - ` + ts + ` "GET / HTTP/1.1" 200 1 "-" "x"`,
-			ok: true, client: "2001:db8::1", path: "/", ua: "x", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "2001:db8::1", path: "/", ua: "x", status: 200, size: 1, combined: true},
 		{name: "ipv6 bracketed", line: `[2001:db8::2] - - ` + ts + ` "GET / HTTP/1.1" 200 1 "-" "x"`,
-			ok: true, client: "2001:db8::2", path: "/", ua: "x", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "2001:db8::2", path: "/", ua: "x", status: 200, size: 1, combined: true},
 		{name: "unterminated agent keeps the record", line: `192.0.2.1 - - ` + ts + ` "GET / HTTP/1.1" 200 1 "-" "Mozilla/5.0 (Windows`,
-			ok: true, client: "192.0.2.1", path: "/", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", status: 200, size: 1, combined: true},
 		{name: "ends after request", line: `192.0.2.1 - - ` + ts + ` "GET / HTTP/1.1"`,
-			ok: true, client: "192.0.2.1", path: "/", status: 0, size: -1, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", status: 0, size: -1},
 		{name: "request dash", line: `192.0.2.1 - - ` + ts + ` "-" 400 0 "-" "-"`,
-			ok: true, client: "192.0.2.1", path: "-", status: 400, size: 0, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "-", status: 400, size: 0, combined: true},
 		{name: "full lower-case month", line: `192.0.2.1 - - [1/october/2023:09:05:06 +0000] "GET / HTTP/1.1" 200 1 "-" "x"`,
-			ok: true, client: "192.0.2.1", path: "/", ua: "x", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", ua: "x", status: 200, size: 1, combined: true},
 		{name: "invalid utf-8 agent", line: "192.0.2.1 - - " + ts + " \"GET / HTTP/1.1\" 200 1 \"-\" \"\xff\xfe bot\"",
-			ok: true, client: "192.0.2.1", path: "/", ua: "\xff\xfe bot", status: 200, size: 1, combined: true, goaccess: true},
+			ok: true, client: "192.0.2.1", path: "/", ua: "\xff\xfe bot", status: 200, size: 1, combined: true},
 
 		{name: "unterminated request", line: `192.0.2.1 - - ` + ts + ` "GET / HTTP/1.1 200 1`},
 		{name: "not an address", line: `notanip - - ` + ts + ` "GET / HTTP/1.1" 200 1 "-" "x"`},
@@ -95,8 +95,8 @@ func TestParseLine(t *testing.T) {
 			if e.Status != tt.status || e.Size != tt.size {
 				t.Errorf("status, size = %d, %d; want %d, %d", e.Status, e.Size, tt.status, tt.size)
 			}
-			if e.Combined != tt.combined || e.GoAccessValid != tt.goaccess {
-				t.Errorf("combined, goaccess = %v, %v; want %v, %v", e.Combined, e.GoAccessValid, tt.combined, tt.goaccess)
+			if e.Combined != tt.combined {
+				t.Errorf("combined = %v, want %v", e.Combined, tt.combined)
 			}
 		})
 	}
@@ -156,13 +156,13 @@ func TestClassifyUA(t *testing.T) {
 	}
 }
 
-func TestGoAccessAgent(t *testing.T) {
+func TestNormalizeAgent(t *testing.T) {
 	// Pairs GoAccess 1.7 treats as the same agent, and pairs it keeps apart,
 	// as observed by running it on crafted lines.
 	same := [][2]string{{" A B ", "A B"}, {"%20A", "A"}, {"%41", "A"}, {"", "-"}, {"A%2", "A%252"}}
 	differ := [][2]string{{"A+B", "A B"}, {"A\tB", "A B"}, {"AB", "A B"}}
 	norm := func(s string) string {
-		b, _ := goaccessAgent([]byte(s), nil)
+		b := NormalizeAgent([]byte(s))
 		return string(b)
 	}
 	for _, p := range same {
@@ -224,17 +224,21 @@ func TestVisitorSet(t *testing.T) {
 	for i := range uint64(10000) {
 		h := i * 0x9e3779b97f4a7c15
 		v.add(h, visHuman)
-		v.add(h, visGoAccess) // same visitor again: flags merge
+		v.add(h, 0) // same visitor again
 		if i%2 == 0 {
 			v.add(h^(1<<40), 0)
 		}
 	}
-	all, human, ga := v.counts()
-	if all != 15000 || human != 10000 || ga != 10000 {
-		t.Errorf("counts = %d %d %d", all, human, ga)
+	all, human := v.counts(nil)
+	if all != 15000 || human != 10000 {
+		t.Errorf("counts = %d %d", all, human)
+	}
+	// A visitor made a robot by what it did is no longer a person.
+	if _, human := v.counts(map[uint64]struct{}{0: {}, 1 * 0x9e3779b97f4a7c15: {}}); human != 9998 {
+		t.Errorf("people without two robots = %d, want 9998", human)
 	}
 	v.clear()
-	if all, _, _ := v.counts(); all != 0 {
+	if all, _ := v.counts(nil); all != 0 {
 		t.Errorf("after clear: %d", all)
 	}
 }

@@ -37,6 +37,9 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 		p("  source %s (%s%s, %s lines)\n", s.Name, s.Format, gz, chart.Number(s.Lines))
 	}
+	if note := siteNote(r); note != "" {
+		p("  %s\n", note)
+	}
 
 	p("\nLines\n")
 	tw := table(ew)
@@ -116,6 +119,17 @@ func WriteText(w io.Writer, r *Report) error {
 	return nil
 }
 
+// siteNote says whose referrals were left out of the referring sites.
+func siteNote(r *Report) string {
+	switch {
+	case r.Site != "" && r.SiteGuessed:
+		return "referrals from " + r.Site + " are left out of referring sites: it referred most style sheets, scripts and images, so it is taken to be the site itself (--site sets it)"
+	case r.Site != "":
+		return "referrals from " + r.Site + ", the site itself, are left out of referring sites"
+	}
+	return ""
+}
+
 func table(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 }
@@ -171,7 +185,9 @@ func WriteHTML(w io.Writer, r *Report) error {
 		}
 		stNames = append(stNames, name)
 	}
-	d.Charts = append(d.Charts, chart.Bars("Status codes", stNames, st, nil, 1))
+	// On a linear scale 200 dwarfs every other code; a logarithmic one
+	// shows the errors beside it.
+	d.Charts = append(d.Charts, chart.LogBars("Status codes (logarithmic scale)", stNames, st, 1))
 	hourNames := make([]string, 24)
 	for i := range hourNames {
 		hourNames[i] = fmt.Sprintf("%02d", i)
@@ -189,7 +205,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 }
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num": chart.Number, "bytes": chart.Bytes, "pct": chart.Percent,
+	"num": chart.Number, "bytes": chart.Bytes, "pct": chart.Percent, "siteNote": siteNote,
 	"f": func(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) },
 }).Parse(`<!doctype html>
 <html lang="en">
@@ -211,6 +227,7 @@ svg rect{fill:#3b6ea5}svg text{font-size:11px;fill:#555}
 <h1>Access log report</h1>
 <p>{{if .R.Period.Days}}{{.R.Period.From}} to {{.R.Period.To}} ({{.R.Period.Days}} days).{{else}}No valid lines.{{end}}
 Aggregates only: no address, user agent or single visit appears here.</p>
+{{with siteNote .R}}<p class="note">{{.}}.</p>{{end}}
 <h2>Summary</h2>
 <table>
 <tr><th class="k">Requests</th><td>{{num .R.Totals.Requests}}</td><td class="k">people {{num .R.Totals.HumanRequests}}, bots {{num .R.Totals.BotRequests}}</td></tr>
@@ -242,8 +259,8 @@ Aggregates only: no address, user agent or single visit appears here.</p>
 </html>
 {{define "chart"}}<h2>{{.Title}}</h2>
 <svg viewBox="0 0 {{.W}} {{.H}}" width="{{.W}}" height="{{.H}}" role="img" aria-label="{{.Title}}">
-<text x="8" y="12">max {{.Max}}</text>
-{{range .Bars}}<rect x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}"><title>{{.Tip}}</title></rect>
+{{range .Ticks}}<line x1="{{$.Left}}" x2="{{$.Right}}" y1="{{printf "%.1f" .Y}}" y2="{{printf "%.1f" .Y}}" stroke="#ddd"/><text x="{{$.TickX}}" y="{{printf "%.1f" .Y}}" dy="4" text-anchor="end">{{.Text}}</text>
+{{end}}{{range .Bars}}<rect x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" width="{{printf "%.1f" .W}}" height="{{printf "%.1f" .H}}"><title>{{.Tip}}</title></rect>
 {{end}}{{range .Labels}}<text x="{{printf "%.1f" .X}}" y="{{printf "%.1f" .Y}}" text-anchor="middle">{{.Text}}</text>
 {{end}}</svg>
 {{end}}`))

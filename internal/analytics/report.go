@@ -10,22 +10,25 @@ import (
 // Report is the result of an analysis: aggregates only (U1). Field names in
 // its JSON form are stable; add fields, never rename them.
 type Report struct {
-	Generated      time.Time      `json:"generated"`
-	Sources        []SourceInfo   `json:"sources"`
-	Period         Period         `json:"period"`
-	Lines          LineCounts     `json:"lines"`
-	InvalidSamples []Sample       `json:"invalid_samples"`
-	Totals         Totals         `json:"totals"`
-	Days           []DayRow       `json:"days"`
-	StatusCodes    []StatusRow    `json:"status_codes"`
-	Hours          [24]int64      `json:"hours"`
-	TopPaths       Table          `json:"top_paths"`
-	TopNotFound    Table          `json:"top_not_found"`
-	ReferringSites Table          `json:"referring_sites"`
-	Browsers       Table          `json:"browsers"`
-	OperatingSys   Table          `json:"operating_systems"`
-	Bots           Table          `json:"bots"`
-	GoAccess       GoAccessCompat `json:"goaccess_compat"`
+	Generated      time.Time    `json:"generated"`
+	Sources        []SourceInfo `json:"sources"`
+	Period         Period       `json:"period"`
+	Lines          LineCounts   `json:"lines"`
+	InvalidSamples []Sample     `json:"invalid_samples"`
+	Totals         Totals       `json:"totals"`
+	Days           []DayRow     `json:"days"`
+	StatusCodes    []StatusRow  `json:"status_codes"`
+	Hours          [24]int64    `json:"hours"`
+	TopPaths       Table        `json:"top_paths"`
+	TopNotFound    Table        `json:"top_not_found"`
+	ReferringSites Table        `json:"referring_sites"`
+	Browsers       Table        `json:"browsers"`
+	OperatingSys   Table        `json:"operating_systems"`
+	Bots           Table        `json:"bots"`
+	// Site is the host whose referrals were left out of referring sites,
+	// as given (Options.Site) or guessed (Options.GuessSite); "" for none.
+	Site        string `json:"site"`
+	SiteGuessed bool   `json:"site_guessed"`
 }
 
 // Period is the span of days the report covers.
@@ -73,6 +76,19 @@ type Counts struct {
 	Bytes          int64 `json:"bytes"`
 }
 
+// add sums o into c.
+func (c *Counts) add(o Counts) {
+	c.Requests += o.Requests
+	c.HumanRequests += o.HumanRequests
+	c.BotRequests += o.BotRequests
+	c.UniqueVisitors += o.UniqueVisitors
+	c.HumanVisitors += o.HumanVisitors
+	c.Pages += o.Pages
+	c.StaticFiles += o.StaticFiles
+	c.NotFound += o.NotFound
+	c.Bytes += o.Bytes
+}
+
 // DayRow is one day of the report.
 type DayRow struct {
 	Date string `json:"date"`
@@ -105,25 +121,12 @@ type Row struct {
 	Requests int64  `json:"requests"`
 }
 
-// GoAccessCompat restates the counts under GoAccess 1.7's definitions
-// (default options, --log-format=COMBINED), so that the benchmark can check
-// agreement number for number. Its unique visitors are per day: the same IP
-// with the same user agent on one day, leaving out 4xx responses, which is
-// GoAccess's default; its total is the sum over days that GoAccess prints.
-type GoAccessCompat struct {
-	TotalRequests  int64            `json:"total_requests"`
-	ValidRequests  int64            `json:"valid_requests"`
-	FailedRequests int64            `json:"failed_requests"`
-	UniqueVisitors int64            `json:"unique_visitors_sum_of_days"`
-	Days           []GoAccessDay    `json:"days"`
-	StatusCodes    map[string]int64 `json:"status_codes"`
-}
-
-// GoAccessDay is one row of GoAccess's visitors panel.
-type GoAccessDay struct {
-	Date     string `json:"date"` // YYYYMMDD, as GoAccess writes it
-	Hits     int64  `json:"hits"`
-	Visitors int64  `json:"visitors"`
+// Lines accounts for every line added so far.
+func (a *Aggregator) Lines() LineCounts {
+	return LineCounts{
+		Valid: a.valid, Invalid: a.invalid, Skipped: a.blank, OutsidePeriod: a.outside,
+		Total: a.valid + a.invalid + a.blank + a.outside,
+	}
 }
 
 // Report builds the report from everything added so far and then discards
@@ -138,13 +141,9 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 		Generated:      time.Now().UTC().Truncate(time.Second),
 		Sources:        sources,
 		InvalidSamples: a.samples,
-		Lines: LineCounts{
-			Valid: a.valid, Invalid: a.invalid, Skipped: a.blank, OutsidePeriod: a.outside,
-			Total: a.valid + a.invalid + a.blank + a.outside,
-		},
-		Days:        []DayRow{},
-		StatusCodes: []StatusRow{},
-		GoAccess:    GoAccessCompat{FailedRequests: a.gaFailed, Days: []GoAccessDay{}, StatusCodes: map[string]int64{}},
+		Lines:          a.Lines(),
+		Days:           []DayRow{},
+		StatusCodes:    []StatusRow{},
 	}
 	if r.Sources == nil {
 		r.Sources = []SourceInfo{}
@@ -154,18 +153,9 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 	}
 	status := map[int]int64{}
 	browsers, oses, bots := map[string]int64{}, map[string]int64{}, map[string]int64{}
-	var visitors, humanVisitors int64
+	var sum Counts
 	for _, d := range days {
-		t := &r.Totals
-		t.Requests += d.Requests
-		t.HumanRequests += d.HumanRequests
-		t.BotRequests += d.BotRequests
-		t.Pages += d.Pages
-		t.StaticFiles += d.StaticFiles
-		t.NotFound += d.NotFound
-		t.Bytes += d.Bytes
-		visitors += d.UniqueVisitors
-		humanVisitors += d.HumanVisitors
+		sum.add(d.Counts)
 		for h, n := range d.Hours {
 			r.Hours[h] += n
 		}
@@ -182,25 +172,24 @@ func (a *Aggregator) report(sources []SourceInfo) *Report {
 			bots[k] += n
 		}
 		r.Days = append(r.Days, DayRow{Date: d.Date.String(), Counts: d.Counts})
-		g := &r.GoAccess
-		g.ValidRequests += d.GoAccessHits
-		g.UniqueVisitors += d.GoAccessVisitors
-		g.Days = append(g.Days, GoAccessDay{Date: d.Date.Compact(), Hits: d.GoAccessHits, Visitors: d.GoAccessVisitors})
-		for c, n := range d.GoAccessStatus {
-			g.StatusCodes[strconv.Itoa(c)] += n
-		}
 	}
-	r.GoAccess.TotalRequests = r.GoAccess.ValidRequests + r.GoAccess.FailedRequests
+	// Visitors are summed only to be averaged: Totals holds no sum of them.
+	r.Totals.Requests, r.Totals.HumanRequests, r.Totals.BotRequests = sum.Requests, sum.HumanRequests, sum.BotRequests
+	r.Totals.Pages, r.Totals.StaticFiles, r.Totals.NotFound, r.Totals.Bytes = sum.Pages, sum.StaticFiles, sum.NotFound, sum.Bytes
 	if n := len(days); n > 0 {
 		r.Period = Period{From: days[0].Date.String(), To: days[n-1].Date.String(), Days: n}
-		r.Totals.AvgDailyVisitors = round1(float64(visitors) / float64(n))
-		r.Totals.AvgDailyHumanVisitor = round1(float64(humanVisitors) / float64(n))
+		r.Totals.AvgDailyVisitors = round1(float64(sum.UniqueVisitors) / float64(n))
+		r.Totals.AvgDailyHumanVisitor = round1(float64(sum.HumanVisitors) / float64(n))
 	}
 	for c, n := range status {
 		r.StatusCodes = append(r.StatusCodes, StatusRow{Code: c, Class: statusClass(c), Requests: n})
 	}
 	slices.SortFunc(r.StatusCodes, func(x, y StatusRow) int { return cmp.Compare(x.Code, y.Code) })
 
+	r.Site = a.opts.Site
+	if a.staticRefs != nil {
+		r.Site, r.SiteGuessed = a.guessSite(), true
+	}
 	r.TopPaths = fromCounter(a.paths, top, r.Totals.Pages+r.Totals.StaticFiles, true)
 	r.TopNotFound = fromCounter(a.notFound, top, r.Totals.NotFound, false)
 	r.ReferringSites = fromCounter(a.referrers, top, a.referrers.total(), false)

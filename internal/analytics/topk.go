@@ -117,3 +117,18 @@ func (t *topCounter) addString(k string, n int64) {
 	}
 	t.insert(k, n)
 }
+
+// remove drops the keys drop matches.
+func (t *topCounter) remove(drop func(string) bool) {
+	keys, counts := t.keys[:0], t.counts[:0]
+	clear(t.idx)
+	for i, k := range t.keys {
+		if drop(k) {
+			continue
+		}
+		t.idx[k] = int32(len(keys))
+		keys = append(keys, k)
+		counts = append(counts, t.counts[i])
+	}
+	t.keys, t.counts = keys, counts
+}

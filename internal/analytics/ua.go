@@ -216,11 +216,18 @@ func osOf(ua []byte) uaName {
 	return uaName{name: "Unknown"}
 }
 
-// goaccessAgent normalises a raw user agent the way GoAccess 1.7 does before
-// it keys a unique visitor on it: trim, decode %XX once, trim again, and "-"
-// when nothing is left of an absent field. It writes into scratch only when
-// the agent needs changing.
-func goaccessAgent(ua []byte, scratch []byte) ([]byte, []byte) {
+// NormalizeAgent returns the user agent as it tells visitors apart: trimmed,
+// %XX decoded once, trimmed again, and "-" when nothing is left. These are
+// GoAccess 1.7's rules, so that visitor counts can be compared with it
+// (bench/logs).
+func NormalizeAgent(ua []byte) []byte {
+	norm, _ := normalizeAgent(ua, nil)
+	return norm
+}
+
+// normalizeAgent is NormalizeAgent writing into scratch, only when the
+// agent needs changing.
+func normalizeAgent(ua []byte, scratch []byte) ([]byte, []byte) {
 	if len(ua) == 0 {
 		return []byte("-"), scratch
 	}

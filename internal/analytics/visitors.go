@@ -15,21 +15,26 @@ type visitorSet struct {
 	}
 }
 
-// add records hash h with flags (visHuman, visGoAccess), OR-ing the flags
+// add records hash h with flags (visHuman), OR-ing the flags
 // into an entry already present.
 func (v *visitorSet) add(h uint64, flags uint8) {
 	// Bits 0-1 carry the flags and bit 2 is always set, so that no entry
 	// is ever 0, the empty-slot marker. The hash keeps 61 bits.
-	key := h&^7 | 4
+	key := entryKey(h)
 	sh := &v.shards[h>>59]
 	sh.mu.Lock()
 	sh.set.add(key, flags)
 	sh.mu.Unlock()
 }
 
-// counts returns the number of visitors, of those with a human agent, and
-// of those that count for GoAccess.
-func (v *visitorSet) counts() (all, human, goaccess int64) {
+// counts returns the number of visitors, of those with a human agent but
+// not among robots (visitors made robots by what they did, see
+// FloodPosts).
+func (v *visitorSet) counts(robots map[uint64]struct{}) (all, human int64) {
+	notHuman := make(map[uint64]struct{}, len(robots))
+	for h := range robots {
+		notHuman[entryKey(h)] = struct{}{}
+	}
 	for i := range v.shards {
 		sh := &v.shards[i]
 		sh.mu.Lock()
@@ -39,16 +44,18 @@ func (v *visitorSet) counts() (all, human, goaccess int64) {
 			}
 			all++
 			if uint8(e)&visHuman != 0 {
-				human++
-			}
-			if uint8(e)&visGoAccess != 0 {
-				goaccess++
+				if _, robot := notHuman[e&^3]; len(notHuman) == 0 || !robot {
+					human++
+				}
 			}
 		}
 		sh.mu.Unlock()
 	}
 	return
 }
+
+// entryKey is what a visitor's hash is stored as, without its flags.
+func entryKey(h uint64) uint64 { return h&^7 | 4 }
 
 // clear drops every hash.
 func (v *visitorSet) clear() {

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -33,7 +34,7 @@ func runLogsReport(ctx context.Context, env Env, args []string) error {
 	from := fs.String("from", "", "first day to include, YYYY-MM-DD (the day as written in the log)")
 	to := fs.String("to", "", "last day to include, YYYY-MM-DD")
 	top := fs.Int("top", 20, "rows per table")
-	site := fs.String("site", "", "the site's own host name, left out of referring sites")
+	site := fs.String("site", "auto", "the site's own host name, left out of referring sites; \"auto\" takes the host that referred most style sheets, scripts and images, \"none\" keeps every referrer")
 	out := fs.String("o", "-", "write the report to FILE instead of standard output")
 	progress := fs.Bool("progress", false, "show progress on standard error (default: when it is a terminal)")
 	files, err := parseInterleaved(fs, args)
@@ -49,7 +50,14 @@ func runLogsReport(ctx context.Context, env Env, args []string) error {
 	if !ok {
 		return usageError{fmt.Sprintf("--format %q: use text, json or html", *format)}
 	}
-	opts := analytics.Options{Top: *top, Site: *site}
+	opts := analytics.Options{Top: *top}
+	switch *site {
+	case "auto":
+		opts.GuessSite = true
+	case "none", "":
+	default:
+		opts.Site = *site
+	}
 	if *from != "" {
 		if opts.From, err = analytics.ParseDate(*from); err != nil {
 			return usageError{"--from: " + err.Error()}
@@ -89,6 +97,9 @@ func runLogsReport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if report.Lines.Valid == 0 && report.Lines.OutsidePeriod == 0 {
+		return noValidLines(report, files)
+	}
 	if *out == "-" {
 		bw := bufio.NewWriter(env.Stdout)
 		if err := write(bw, report); err != nil {
@@ -97,6 +108,18 @@ func runLogsReport(ctx context.Context, env Env, args []string) error {
 		return bw.Flush()
 	}
 	return writeFileAtomic(*out, func(w io.Writer) error { return write(w, report) })
+}
+
+// noValidLines explains a run that found nothing to report: a wrong file,
+// an unknown format, or an empty log should not pass for a quiet site.
+func noValidLines(r *analytics.Report, files []string) error {
+	msg := fmt.Sprintf("no access-log line in %s: %d lines read, %d of them blank or comments, %d not in the combined or common log format",
+		strings.Join(files, ", "), r.Lines.Total, r.Lines.Skipped, r.Lines.Invalid)
+	if len(r.InvalidSamples) > 0 {
+		s := r.InvalidSamples[0]
+		msg += fmt.Sprintf(" (the first, %s line %d: %s)", s.Source, s.Line, s.Reason)
+	}
+	return errors.New(msg)
 }
 
 // parseInterleaved lets flags follow file names (`report access.log

@@ -12,6 +12,11 @@ import (
 	"plenary/internal/store"
 )
 
+// Link is where the demo's announcement points: the home page's section
+// that says what the demo holds and how to sign in (it is shown while the
+// announcement is).
+const Link = "/#demo"
+
 // Deps are what seeding needs.
 type Deps struct {
 	DB  *store.DB
@@ -26,7 +31,7 @@ type Deps struct {
 // one transaction, and reports whether it did.
 func Seed(ctx context.Context, d Deps) (bool, error) {
 	var n int
-	if err := d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM announcements WHERE link = ?", "/#demo").Scan(&n); err != nil {
+	if err := d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM announcements WHERE link = ?", Link).Scan(&n); err != nil {
 		return false, fmt.Errorf("checking for demo content: %w", err)
 	}
 	if n > 0 {
@@ -36,7 +41,7 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		_, err := tx.Exec(ctx, "INSERT INTO announcements (title, body, link, starts_at, ends_at) VALUES (?, ?, ?, ?, ?)",
 			"This is a demonstration site",
 			"Everything here is example content created by plenary serve --demo.",
-			"/#demo", d.Now.UTC(), d.Now.UTC().AddDate(1, 0, 0))
+			Link, d.Now.UTC(), d.Now.UTC().AddDate(1, 0, 0))
 		if err != nil {
 			return err
 		}

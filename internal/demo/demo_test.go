@@ -34,10 +34,14 @@ func TestSeedCreatesAccountsAndSaysHowToSignIn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok, _ := auth.FastHasher().Verify("plenary-demo-password", p.PasswordHash()); !ok {
-			t.Error("the printed password does not match")
+		if ok, err := auth.FastHasher().Verify("plenary-demo-password", p.PasswordHash()); err != nil || !ok {
+			t.Errorf("the printed password does not match (%v)", err)
 		}
-		if id, _ := people.Identity(ctx, db, p.ID); !id.Has(auth.Admin) {
+		id, err := people.Identity(ctx, db, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !id.Has(auth.Admin) {
 			t.Errorf("demo admin roles %v", id.Roles)
 		}
 		if again, err := demo.Seed(ctx, demo.Deps{DB: db, Out: &out, Now: time.Now()}); again || err != nil {

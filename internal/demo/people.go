@@ -11,9 +11,9 @@ import (
 	"plenary/internal/store"
 )
 
-// demoPassword is the password of every demo account. It is printed at
-// start; a demo database is not for real data.
-const demoPassword = "plenary-demo-password"
+// Password is the password of every demo account. It is printed at start
+// and shown on the home page; a demo database is not for real data.
+const Password = "plenary-demo-password"
 
 type demoPerson struct {
 	name, email, affiliation string
@@ -28,11 +28,32 @@ var demoPeople = []demoPerson{
 	{"Tim Participant", "tim@demo.example", "", nil},
 }
 
+// Account is a demo account as the home page lists it.
+type Account struct{ Name, Email, Role, Sees string }
+
+// Accounts lists the demo accounts, with what each can see.
+func Accounts() []Account {
+	sees := map[auth.Role]string{
+		auth.Admin:       "everything, and grants roles",
+		auth.Secretariat: "participants, usage trends, the audit log",
+		auth.Security:    "raw access-log look-ups, with a reason",
+	}
+	out := make([]Account, 0, len(demoPeople))
+	for _, p := range demoPeople {
+		a := Account{Name: p.name, Email: p.email, Role: "participant", Sees: "their own account and data"}
+		if len(p.roles) > 0 {
+			a.Role, a.Sees = string(p.roles[0]), sees[p.roles[0]]
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // seedPeople creates an admin, a secretariat member, a security officer and
 // two participants,
 // all confirmed, and says how to sign in.
 func seedPeople(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time) error {
-	hash, err := auth.DefaultHasher().Hash(demoPassword)
+	hash, err := auth.DefaultHasher().Hash(Password)
 	if err != nil {
 		return err
 	}
@@ -50,7 +71,7 @@ func seedPeople(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time)
 			}
 		}
 	}
-	fmt.Fprintln(out, "demo: sign in at /login with any of these accounts, password "+demoPassword+":")
+	fmt.Fprintln(out, "demo: sign in at /login with any of these accounts, password "+Password+":")
 	for _, p := range demoPeople {
 		role := "participant"
 		if len(p.roles) > 0 {

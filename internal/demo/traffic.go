@@ -37,8 +37,13 @@ func writeTraffic(dir, instance string, today time.Time, days int) (int, error) 
 	}
 	r := rand.New(rand.NewPCG(42, uint64(days)))
 	written := 0
+	// Files are named for UTC days (accesslog.FileName), so each day starts
+	// at UTC midnight: starting from the current time of day would push a
+	// file's evening into the next day.
+	u := today.UTC()
+	midnight := time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
 	for back := days; back >= 1; back-- {
-		day := today.AddDate(0, 0, -back)
+		day := midnight.AddDate(0, 0, -back)
 		path := filepath.Join(dir, accesslog.FileName(instance, day))
 		if _, err := os.Stat(path); err == nil {
 			continue
@@ -70,7 +75,10 @@ func writeTraffic(dir, instance string, today time.Time, days int) (int, error) 
 				e := accesslog.Entry{Time: start.Add(time.Duration(n*20) * time.Second), ClientIP: ip, Method: "GET", URI: path,
 					Proto: "HTTP/1.1", Status: status, Bytes: int64(500 + r.IntN(9000)), Referrer: ref, UserAgent: agent}
 				buf = accesslog.AppendCombined(buf[:0], e)
-				w.Write(buf)
+				if _, err := w.Write(buf); err != nil {
+					f.Close()
+					return written, fmt.Errorf("writing demo traffic: %w", err)
+				}
 				ref = ""
 			}
 		}

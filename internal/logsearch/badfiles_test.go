@@ -25,8 +25,12 @@ func TestLookupBadFiles(t *testing.T) {
 	gz := func(b []byte) []byte {
 		var buf bytes.Buffer
 		w := gzip.NewWriter(&buf)
-		w.Write(b)
-		w.Close()
+		if _, err := w.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
 		return buf.Bytes()
 	}
 	big := gz([]byte(strings.Repeat(line+"\n", 5000)))
@@ -58,15 +62,20 @@ func TestLookupBadFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				log := &audit.Log{DB: db, Key: []byte("test audit key, 32 bytes long..")}
-				var before int
-				db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log").Scan(&before)
+				auditRows := func() int {
+					var n int
+					if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log").Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					return n
+				}
+				before := auditRows()
 				svc := &logsearch.Service{Dir: dir, Audit: log}
 				res, err := svc.Lookup(ctx, logsearch.Actor{ID: 1, Label: "sec", Roles: []auth.Role{auth.Security}}, logsearch.Query{
 					Addr: "203.0.113.7", From: at("2026-03-10T00:00:00Z"), To: at("2026-03-11T00:00:00Z"),
 					Reason: "misuse", Note: "testing bad files",
 				})
-				var after int
-				db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log").Scan(&after)
+				after := auditRows()
 				if tt.refused != "" {
 					if err == nil || !strings.Contains(err.Error(), tt.refused) {
 						t.Fatalf("Lookup error = %v, want one naming %s", err, tt.refused)

@@ -8,13 +8,11 @@ package logsearch
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -165,60 +163,37 @@ func (s *Service) Lookup(ctx context.Context, who Actor, q Query) (Result, error
 }
 
 func search(ctx context.Context, dir string, prefix netip.Prefix, q Query) (Result, error) {
-	files, err := accesslog.Files(dir)
+	files, err := accesslog.List(dir)
 	if err != nil {
-		return Result{}, fmt.Errorf("listing access logs: %w", err)
+		return Result{}, err
 	}
 	var res Result
 	// A file's day is in the server's zone; allow a day either side so a
-	// window near midnight in another zone still finds its lines.
-	lo := q.From.UTC().AddDate(0, 0, -1).Format("2006-01-02")
-	hi := q.To.UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	// window near midnight in another zone still finds its lines. A name
+	// without a real date may hold any day, so it is searched.
+	lo := q.From.UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+	hi := q.To.UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 	for _, f := range files {
-		day := dayOf(f)
-		if day != "" && (day < lo || day > hi) {
+		if f.Day != "" && (f.Day < lo || f.Day > hi) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
 		res.Files++
-		if err := searchFile(f, prefix, q, &res); err != nil {
+		if err := searchFile(f.Path, prefix, q, &res); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-func dayOf(path string) string {
-	name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(path), ".gz"), ".log")
-	if len(name) < 10 {
-		return ""
-	}
-	// A name without a real date may hold any day, so it is searched.
-	day := name[len(name)-10:]
-	if _, err := time.Parse("2006-01-02", day); err != nil {
-		return ""
-	}
-	return day
-}
-
 func searchFile(path string, prefix netip.Prefix, q Query, res *Result) error {
-	f, err := os.Open(path)
+	r, err := accesslog.Open(path)
 	if err != nil {
 		return fmt.Errorf("opening %s: %w", filepath.Base(path), err)
 	}
-	defer f.Close()
-	var r io.Reader = bufio.NewReaderSize(f, 256<<10)
-	br := r.(*bufio.Reader)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", filepath.Base(path), err)
-		}
-		defer gz.Close()
-		r = gz
-	}
+	defer r.Close()
 	lines := bufio.NewReaderSize(r, 64<<10)
 	from, to := q.From.UTC(), q.To.UTC()
 	var n int64

@@ -34,8 +34,12 @@ func writeLogs(t *testing.T) string {
 	}
 	var gz bytes.Buffer
 	w := gzip.NewWriter(&gz)
-	w.Write([]byte(`203.0.113.7 - - [11/Mar/2026:09:00:00 +0000] "GET /gz HTTP/1.1" 200 1 "-" "UA one"` + "\n"))
-	w.Close()
+	if _, err := w.Write([]byte(`203.0.113.7 - - [11/Mar/2026:09:00:00 +0000] "GET /gz HTTP/1.1" 200 1 "-" "UA one"` + "\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "access-b-2026-03-11.log.gz"), gz.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -82,9 +86,15 @@ func TestLookupIsAuditedAndNeedsReason(t *testing.T) {
 			{"window too long", with(window, func(q *logsearch.Query) { q.To = q.From.AddDate(0, 2, 0) }), nil, "at most"},
 		}
 		for _, tt := range tests {
-			before, _ := log.List(ctx, audit.Filter{Action: "logs."})
+			before, err := log.List(ctx, audit.Filter{Action: "logs."})
+			if err != nil {
+				t.Fatal(err)
+			}
 			res, err := svc.Lookup(ctx, who, tt.q)
-			after, _ := log.List(ctx, audit.Filter{Action: "logs."})
+			after, lerr := log.List(ctx, audit.Filter{Action: "logs."})
+			if lerr != nil {
+				t.Fatal(lerr)
+			}
 			if tt.wantErr != "" {
 				if err == nil || !errors.Is(err, logsearch.ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Errorf("%s: err = %v, want invalid with %q", tt.name, err, tt.wantErr)

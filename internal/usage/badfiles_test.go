@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,17 +17,25 @@ import (
 	"plenary/internal/usage"
 )
 
-// goodLine is a valid line for a day.
+// goodLine is a valid line for a day, YYYY-MM-DD.
 func goodLine(day, path, ua string) string {
-	d, _ := time.Parse("2006-01-02", day)
+	d, err := time.Parse(time.DateOnly, day)
+	if err != nil {
+		panic("goodLine takes a YYYY-MM-DD day: " + err.Error())
+	}
 	return "192.0.2.1 - - [" + d.Format("02/Jan/2006") + ":10:00:00 +0000] \"GET " + path + " HTTP/1.1\" 200 100 \"https://ref.example/\" \"" + ua + "\""
 }
 
-func gzipped(b []byte) []byte {
+func gzipped(t testing.TB, b []byte) []byte {
+	t.Helper()
 	var buf bytes.Buffer
 	w := gzip.NewWriter(&buf)
-	w.Write(b)
-	w.Close()
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return buf.Bytes()
 }
 
@@ -36,9 +46,12 @@ func gzipped(b []byte) []byte {
 func TestIngestBadFiles(t *testing.T) {
 	day := "2026-03-10"
 	good := goodLine(day, "/drafts", firefox) + "\n"
-	full, _ := os.ReadFile(filepath.Join("..", "..", "..", "shared", "testdata", "logs", "secrepo_access-2018-12-15.log"))
-	if full == nil {
+	// A real log when the shared test data is there, made-up lines when not.
+	full, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "testdata", "logs", "secrepo_access-2018-12-15.log"))
+	if errors.Is(err, fs.ErrNotExist) {
 		full = []byte(strings.Repeat(good, 200))
+	} else if err != nil {
+		t.Fatal(err)
 	}
 	tests := []struct {
 		name           string
@@ -56,9 +69,9 @@ func TestIngestBadFiles(t *testing.T) {
 		{name: "10 MB single line", data: []byte(good + strings.Repeat("x", 10<<20) + "\n" + good), lines: 3, invalid: 1},
 		{name: "10 MB line without newline", data: append([]byte(good), bytes.Repeat([]byte("y"), 10<<20)...), lines: 2, invalid: 1},
 		{name: "binary garbage", data: bytes.Repeat([]byte{0x1f, 0x00, 0xff, '\n', '\r', 0x8b}, 1000), lines: 1001, invalid: 1001}, // and the tail after the last newline
-		{name: "gzip", data: gzipped([]byte(good + good)), gz: true, lines: 2},
+		{name: "gzip", data: gzipped(t, []byte(good+good)), gz: true, lines: 2},
 		{name: "gzip magic then garbage", data: []byte{0x1f, 0x8b, 'x', 'y', 'z'}, gz: true, refused: "gzip"},
-		{name: "truncated gzip", data: func() []byte { z := gzipped(full); return z[:len(z)/2] }(), gz: true, refused: "gzip file is cut short"},
+		{name: "truncated gzip", data: func() []byte { z := gzipped(t, full); return z[:len(z)/2] }(), gz: true, refused: "gzip file is cut short"},
 	}
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -127,10 +140,15 @@ func TestIngestBadFiles(t *testing.T) {
 					}
 					for rows.Next() {
 						var s string
-						rows.Scan(&s)
+						if err := rows.Scan(&s); err != nil {
+							t.Fatal(err)
+						}
 						if strings.ContainsRune(s, 0) {
 							t.Errorf("stored name %q holds a NUL byte", s)
 						}
+					}
+					if err := rows.Err(); err != nil {
+						t.Fatal(err)
 					}
 					rows.Close()
 				}

@@ -31,9 +31,16 @@ func BenchmarkIngestDay(b *testing.B) {
 		fmt.Fprintf(w, "10.%d.%d.%d - - [10/Mar/2026:%02d:%02d:%02d +0000] \"GET /doc/%d HTTP/1.1\" 200 %d \"https://ref%d.example/\" %q\n",
 			v>>16, (v>>8)&255, v&255, i%24, i%60, i%60, i%2000, 500+i%700, i%40, agents[v%len(agents)])
 	}
-	w.Flush()
-	f.Close()
-	st, _ := os.Stat(path)
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.SetBytes(st.Size())
 	ctx := context.Background()
 	b.ResetTimer()

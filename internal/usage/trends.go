@@ -95,12 +95,10 @@ func Query(ctx context.Context, db *store.DB, from, to string, top int) (*Trends
 }
 
 // topRows orders a table — hours and status codes by name, the rest by
-// requests — keeps top rows and adds the remainder to "(other)".
+// requests — keeps top rows and adds the remainder to "(other)", which
+// always comes last: it is what is left, not a status code or an hour.
 func topRows(dim string, rs []Row, top int) []Row {
-	if dim == DimHour || dim == DimStatus {
-		sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
-		return rs
-	}
+	byName := dim == DimHour || dim == DimStatus
 	var other Row
 	kept := rs[:0]
 	for _, r := range rs {
@@ -112,12 +110,12 @@ func topRows(dim string, rs []Row, top int) []Row {
 		kept = append(kept, r)
 	}
 	sort.Slice(kept, func(i, j int) bool {
-		if kept[i].Requests != kept[j].Requests {
+		if !byName && kept[i].Requests != kept[j].Requests {
 			return kept[i].Requests > kept[j].Requests
 		}
 		return kept[i].Name < kept[j].Name
 	})
-	if top > 0 && len(kept) > top {
+	if !byName && top > 0 && len(kept) > top {
 		for _, r := range kept[top:] {
 			other.Requests += r.Requests
 			other.Visitors += r.Visitors

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"plenary/internal/demo"
 	"plenary/internal/inventory"
 	"plenary/internal/policy"
 )
@@ -17,6 +18,15 @@ func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) error {
 
 type homeData struct {
 	Announcements []policy.Announcement
+	// Demo is set while the demo's announcement shows; the home page then
+	// has the section its link leads to (demo.Link).
+	Demo *homeDemo
+}
+
+type homeDemo struct {
+	Link     string
+	Password string
+	Accounts []demo.Account
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -24,7 +34,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: homeData{Announcements: ann}})
+	d := homeData{Announcements: ann}
+	for _, a := range ann {
+		if a.Link == demo.Link {
+			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: d})
 	return nil
 }
 

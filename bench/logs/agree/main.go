@@ -1,10 +1,12 @@
-// Command agree compares a GoAccess JSON report with a `plenary logs report
-// --format json` report of the same log, number for number: total, valid
-// and failed requests, hits and unique visitors per day, and status codes.
-// Plenary's side is its "goaccess_compat" block, which restates its counts
-// under GoAccess's definitions. It exits 1 on any difference.
+// Command agree checks `plenary logs report` against GoAccess on the same
+// log, number for number. It recounts the log itself (bench/logs/goaccess)
+// under both tools' definitions, then compares GoAccess's JSON report with
+// the GoAccess count (total, valid and failed requests, hits and unique
+// visitors per day, status codes) and plenary's JSON report with the
+// plenary count (valid and invalid lines, requests and unique visitors per
+// day, status codes). It exits 1 on any difference.
 //
-//	go run ./bench/logs/agree goaccess.json plenary.json
+//	go run ./bench/logs/agree access.log goaccess.json plenary.json
 package main
 
 import (
@@ -13,7 +15,11 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+
+	"plenary/bench/logs/goaccess"
+	"plenary/internal/accesslog"
 )
 
 type goaccessReport struct {
@@ -47,92 +53,138 @@ type goaccessReport struct {
 }
 
 type plenaryReport struct {
-	GoAccess struct {
-		Total          int64 `json:"total_requests"`
-		Valid          int64 `json:"valid_requests"`
-		Failed         int64 `json:"failed_requests"`
-		UniqueVisitors int64 `json:"unique_visitors_sum_of_days"`
-		Days           []struct {
-			Date     string `json:"date"`
-			Hits     int64  `json:"hits"`
-			Visitors int64  `json:"visitors"`
-		} `json:"days"`
-		StatusCodes map[string]int64 `json:"status_codes"`
-	} `json:"goaccess_compat"`
+	Lines struct {
+		Valid   int64 `json:"valid"`
+		Invalid int64 `json:"invalid"`
+	} `json:"lines"`
+	Days []struct {
+		Date     string `json:"date"`
+		Requests int64  `json:"requests"`
+		Visitors int64  `json:"unique_visitors"`
+	} `json:"days"`
+	StatusCodes []struct {
+		Code     int   `json:"code"`
+		Requests int64 `json:"requests"`
+	} `json:"status_codes"`
 }
 
 func main() {
-	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: agree GOACCESS.json PLENARY.json")
+	if len(os.Args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: agree LOG GOACCESS.json PLENARY.json")
 		os.Exit(2)
 	}
 	var g goaccessReport
 	var p plenaryReport
-	if err := load(os.Args[1], &g); err != nil {
+	if err := load(os.Args[2], &g); err != nil {
 		fail(err)
 	}
-	if err := load(os.Args[2], &p); err != nil {
+	if err := load(os.Args[3], &p); err != nil {
 		fail(err)
 	}
-	diffs := compare(&g, &p)
+	f, err := accesslog.Open(os.Args[1])
+	if err != nil {
+		fail(err)
+	}
+	res, err := goaccess.Count(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		fail(fmt.Errorf("%s: %w", os.Args[1], err))
+	}
+	diffs := append(compareGoAccess(&g, &res.GoAccess), comparePlenary(&p, &res.Plenary)...)
 	for _, d := range diffs {
 		fmt.Println("DIFF", d)
 	}
 	if len(diffs) > 0 {
 		os.Exit(1)
 	}
-	fmt.Printf("agree: total %d, valid %d, failed %d, %d days (hits and visitors), %d status codes, sum of daily visitors %d\n",
-		g.General.Total, g.General.Valid, g.General.Failed, len(g.Visitors.Data), len(p.GoAccess.StatusCodes), g.General.UniqueVisitors)
+	fmt.Printf("agree: total %d, valid %d, failed %d, %d days (hits and visitors), %d status codes, sum of daily visitors %d; plenary's report matches its own recount\n",
+		g.General.Total, g.General.Valid, g.General.Failed, len(g.Visitors.Data), len(res.GoAccess.Status), g.General.UniqueVisitors)
 }
 
-func compare(g *goaccessReport, p *plenaryReport) []string {
-	var diffs []string
-	check := func(what string, gv, pv int64) {
-		if gv != pv {
-			diffs = append(diffs, fmt.Sprintf("%s: goaccess %d, plenary %d", what, gv, pv))
+type differ []string
+
+func (d *differ) check(what string, want, got int64) {
+	if want != got {
+		*d = append(*d, fmt.Sprintf("%s: recount %d, report %d", what, want, got))
+	}
+}
+
+// checkStatus compares the recount's status codes with a report's.
+func (d *differ) checkStatus(tool string, recount map[int]int64, got map[string]int64) {
+	want := map[string]int64{}
+	for code, n := range recount {
+		want[strconv.Itoa(code)] = n
+	}
+	for _, k := range union(want, got) {
+		d.check(tool+" status "+k, want[k], got[k])
+	}
+}
+
+// union lists the keys of both maps, sorted.
+func union[V any](a, b map[string]V) []string {
+	keys := slices.Collect(maps.Keys(a))
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
 		}
 	}
-	check("total requests", g.General.Total, p.GoAccess.Total)
-	check("valid requests", g.General.Valid, p.GoAccess.Valid)
-	check("failed requests", g.General.Failed, p.GoAccess.Failed)
-	check("unique visitors (sum of days)", g.General.UniqueVisitors, p.GoAccess.UniqueVisitors)
+	slices.Sort(keys)
+	return keys
+}
 
+func compareGoAccess(g *goaccessReport, c *goaccess.Counts) []string {
+	var d differ
+	d.check("goaccess total requests", c.Total, g.General.Total)
+	d.check("goaccess valid requests", c.Valid, g.General.Valid)
+	d.check("goaccess failed requests", c.Failed, g.General.Failed)
+	d.check("goaccess unique visitors (sum of days)", c.VisitorsSum, g.General.UniqueVisitors)
 	type hv struct{ hits, visitors int64 }
-	gd, pd := map[string]hv{}, map[string]hv{}
-	for _, d := range g.Visitors.Data {
-		gd[d.Data] = hv{d.Hits.Count, d.Visitors.Count}
+	want, got := map[string]hv{}, map[string]hv{}
+	for date, day := range c.Days {
+		want[fmt.Sprintf("%08d", uint32(date))] = hv{day.Hits, day.Visitors} // YYYYMMDD, as GoAccess writes it
 	}
-	for _, d := range p.GoAccess.Days {
-		pd[d.Date] = hv{d.Hits, d.Visitors}
+	for _, day := range g.Visitors.Data {
+		got[day.Data] = hv{day.Hits.Count, day.Visitors.Count}
 	}
-	days := slices.Sorted(maps.Keys(gd))
-	for k := range pd {
-		if _, ok := gd[k]; !ok {
-			days = append(days, k)
-		}
+	for _, k := range union(want, got) {
+		d.check("goaccess hits on "+k, want[k].hits, got[k].hits)
+		d.check("goaccess visitors on "+k, want[k].visitors, got[k].visitors)
 	}
-	for _, day := range days {
-		check("hits on "+day, gd[day].hits, pd[day].hits)
-		check("visitors on "+day, gd[day].visitors, pd[day].visitors)
-	}
-
-	gs := map[string]int64{}
+	status := map[string]int64{}
 	for _, class := range g.StatusCodes.Data {
 		for _, it := range class.Items {
 			code, _, _ := strings.Cut(it.Data, " ")
-			gs[code] += it.Hits.Count
+			status[code] += it.Hits.Count
 		}
 	}
-	codes := slices.Sorted(maps.Keys(gs))
-	for k := range p.GoAccess.StatusCodes {
-		if _, ok := gs[k]; !ok {
-			codes = append(codes, k)
-		}
+	d.checkStatus("goaccess", c.Status, status)
+	return d
+}
+
+func comparePlenary(p *plenaryReport, c *goaccess.Counts) []string {
+	var d differ
+	d.check("plenary valid lines", c.Valid, p.Lines.Valid)
+	d.check("plenary invalid lines", c.Failed, p.Lines.Invalid)
+	type rv struct{ requests, visitors int64 }
+	want, got := map[string]rv{}, map[string]rv{}
+	for date, day := range c.Days {
+		want[date.String()] = rv{day.Hits, day.Visitors}
 	}
-	for _, c := range codes {
-		check("status "+c, gs[c], p.GoAccess.StatusCodes[c])
+	for _, day := range p.Days {
+		got[day.Date] = rv{day.Requests, day.Visitors}
 	}
-	return diffs
+	for _, k := range union(want, got) {
+		d.check("plenary requests on "+k, want[k].requests, got[k].requests)
+		d.check("plenary visitors on "+k, want[k].visitors, got[k].visitors)
+	}
+	status := map[string]int64{}
+	for _, s := range p.StatusCodes {
+		status[strconv.Itoa(s.Code)] = s.Requests
+	}
+	d.checkStatus("plenary", c.Status, status)
+	return d
 }
 
 func load(path string, v any) error {
