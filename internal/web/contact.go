@@ -35,7 +35,7 @@ type contactData struct {
 	Form       inquiries.Form
 	Problems   inquiries.Problems
 	Categories []inquiries.Category
-	Collected  []collectedField
+	Disclosure []disclosureGroup
 	Transfer   string
 	Country    string
 	Org        string
@@ -45,7 +45,7 @@ type contactData struct {
 func (s *Server) contactData() contactData {
 	return contactData{
 		Categories: inquiries.Categories,
-		Collected:  s.collected("inquiries.name", "inquiries.email", "inquiries.category", "inquiries.message", "inquiry_messages.body"),
+		Disclosure: groupCollected(s.collected("inquiries.name", "inquiries.email", "inquiries.category", "inquiries.message", "inquiry_messages.body")),
 		Transfer:   s.Policy.TransferStatement(),
 		Country:    s.Config.OrgCountry,
 		Org:        s.Config.OrgName,

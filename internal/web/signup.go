@@ -48,6 +48,45 @@ func (s *Server) collected(keys ...string) []collectedField {
 	return out
 }
 
+// disclosureGroup is what a form keeps for the same staff and as long:
+// one sentence says who reads it and how long it stays, after the items,
+// which are named together where they share their purpose too.
+type disclosureGroup struct {
+	Purposes      []disclosurePurpose
+	Visible, Kept string
+}
+
+type disclosurePurpose struct {
+	What []string
+	Why  string
+}
+
+// groupCollected groups fields by audience and retention, and within a
+// group by purpose, in the order each first appears.
+func groupCollected(fields []collectedField) []disclosureGroup {
+	var out []disclosureGroup
+	group := map[[2]string]int{}
+	purpose := map[[3]string]int{}
+	for _, f := range fields {
+		gk := [2]string{f.Visible, f.Kept}
+		g, ok := group[gk]
+		if !ok {
+			g = len(out)
+			group[gk] = g
+			out = append(out, disclosureGroup{Visible: f.Visible, Kept: f.Kept})
+		}
+		pk := [3]string{f.Visible, f.Kept, f.Why}
+		p, ok := purpose[pk]
+		if !ok {
+			p = len(out[g].Purposes)
+			purpose[pk] = p
+			out[g].Purposes = append(out[g].Purposes, disclosurePurpose{Why: f.Why})
+		}
+		out[g].Purposes[p].What = append(out[g].Purposes[p].What, f.What)
+	}
+	return out
+}
+
 // signupItems are the inventory keys of what the sign-up form stores.
 var signupItems = []string{"people.name", "person_emails.address", "people.password_hash", "people.age_attested_at", "consent_ledger.purpose", "consent_ledger.transfer_statement"}
 
