@@ -26,6 +26,50 @@ type Message struct {
 	To      string
 	Subject string
 	Body    string
+	// Headers are extra header fields, such as a mailing's
+	// List-Unsubscribe (RFC 8058) and Reply-To; Check refuses any that
+	// could change who the message goes to or break the header.
+	Headers []Header
+	// MessageID, when set, is the Message-ID without angle brackets: a
+	// mailing gives each recipient's copy a fixed one, so a copy sent
+	// again after a crash is recognised as the same message.
+	MessageID string
+}
+
+// Header is one extra header field.
+type Header struct {
+	Name, Value string
+}
+
+// reservedHeaders are set by the sender itself, never by a message.
+var reservedHeaders = map[string]bool{
+	"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "date": true,
+	"message-id": true, "sender": true, "return-path": true, "mime-version": true,
+	"content-type": true, "content-transfer-encoding": true,
+}
+
+// ReplyError is a refusal by the mail server with its SMTP reply code:
+// 4xx means try again later, 5xx means this message will not go.
+type ReplyError struct {
+	Code int
+	Err  error
+}
+
+func (e *ReplyError) Error() string { return fmt.Sprintf("the mail server answered %d: %v", e.Code, e.Err) }
+func (e *ReplyError) Unwrap() error { return e.Err }
+
+// ReplyCode returns the SMTP reply code of a failed send, or 0 when the
+// failure carries none (the server could not be reached, say).
+func ReplyCode(err error) int {
+	var re *ReplyError
+	if errors.As(err, &re) {
+		return re.Code
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		return se.ErrorCode()
+	}
+	return 0
 }
 
 // ErrInvalid marks a message that no sender will pass on.
@@ -50,8 +94,31 @@ func (m Message) Check() error {
 		return fmt.Errorf("%w: the body is not valid UTF-8", ErrInvalid)
 	case hasControl(m.Body, true):
 		return fmt.Errorf("%w: the body holds a control character", ErrInvalid)
+	case m.MessageID != "" && (hasControl(m.MessageID, false) || strings.ContainsAny(m.MessageID, "<> ") || !strings.Contains(m.MessageID, "@")):
+		return fmt.Errorf("%w: the message id is not id@host", ErrInvalid)
+	}
+	for _, h := range m.Headers {
+		if !headerName(h.Name) || reservedHeaders[strings.ToLower(h.Name)] {
+			return fmt.Errorf("%w: %q is not a header a message may set", ErrInvalid, h.Name)
+		}
+		if !utf8.ValidString(h.Value) || hasControl(h.Value, false) {
+			return fmt.Errorf("%w: header %s holds a line break or control character", ErrInvalid, h.Name)
+		}
 	}
 	return nil
+}
+
+// headerName accepts the printable ASCII a field name may hold (RFC 5322).
+func headerName(n string) bool {
+	if n == "" || len(n) > 76 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c <= ' ' || c > '~' || c == ':' {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckAddress accepts one bare address, local@domain, and nothing else:
@@ -174,7 +241,14 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageID()
+	}
+	for _, h := range m.Headers {
+		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTLSPolicy(s.TLS), gomail.WithTimeout(20 * time.Second)}
 	if s.User != "" {
@@ -185,7 +259,11 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: %w", err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("mail: sending through %s: %w", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), err)
+		err = fmt.Errorf("mail: sending through %s: %w", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), err)
+		if code := ReplyCode(err); code != 0 {
+			return &ReplyError{Code: code, Err: err}
+		}
+		return err
 	}
 	return nil
 }
