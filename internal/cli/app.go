@@ -71,6 +71,8 @@ func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log 
 			Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact,
 			RetentionDays:     cfg.RetentionDays,
 			ThirdPartyCookies: cfg.ThirdPartyCookies,
+			MailingAddress:    cfg.MailingAddress,
+			Secretariat:       cfg.SecretariatContact,
 		},
 	}
 	return a, nil

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -81,6 +82,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go maintenanceLoop(ctx, a, logs.Dir(), log)
+	// The job queue's worker; waited for at shutdown, so a mailing in
+	// progress records its last copy and gives the job back.
+	var jobsDone sync.WaitGroup
+	jobsDone.Go(func() {
+		if err := jobRunner(a, mailer, log).Run(ctx); err != nil {
+			log.Error("job queue stopped", "err", err)
+		}
+	})
 
 	errc := make(chan error, 1)
 	scheme := "http"
@@ -111,6 +120,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	srv.Wait()
+	jobsDone.Wait()
 	log.Info("stopped")
 	return nil
 }

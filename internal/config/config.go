@@ -54,6 +54,15 @@ type Config struct {
 	// ThirdPartyCookies lists the third-party cookies the operator has
 	// enabled (K2); by default there are none.
 	ThirdPartyCookies []string
+	// MailingRate is the most participant-mailing messages sent a second.
+	MailingRate float64
+	// MailingAddress is the announcement address: mailings are sent with
+	// it as Reply-To, and a reply to it saying "unsubscribe" opts out.
+	MailingAddress string
+	// SecretariatContact is how to reach the secretariat by phone and
+	// post, to opt out of mailings (D2); empty sends people to the
+	// privacy contact for it.
+	SecretariatContact string
 }
 
 // TLS reports whether the server terminates TLS itself.
@@ -96,6 +105,9 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 		thirdParty = fs.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
 		minVis     = fs.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
 		secretKey  = fs.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
+		mailRate   = fs.String("mailing-rate", "50", "most participant-mailing `messages` sent a second; halved while the mail server defers")
+		mailAddr   = fs.String("mailing-address", "", "announcement `address`: replies to mailings go there, and one saying unsubscribe opts out (default announce@ the --base-url host)")
+		secContact = fs.String("secretariat-contact", "", "the secretariat's `phone and postal address`, named in the privacy statement for opting out of mailings by phone or post")
 	)
 	return func() (*Config, error) {
 		set := map[string]bool{}
@@ -246,11 +258,30 @@ func Flags(fs *flag.FlagSet) func() (*Config, error) {
 				bad("secret-key", "not the base64 of a key of at least 32 bytes (make one with: openssl rand -base64 32)")
 			}
 		}
+		if n, err := strconv.ParseFloat(*mailRate, 64); err != nil || !(n >= 0.1 && n <= 100000) {
+			bad("mailing-rate", "%q is not a number of messages a second from 0.1 to 100000", *mailRate)
+		} else {
+			c.MailingRate = n
+		}
+		c.MailingAddress = strings.TrimSpace(*mailAddr)
+		if c.MailingAddress == "" && c.BaseURL != nil {
+			c.MailingAddress = "announce@" + c.BaseURL.Hostname()
+		}
+		if c.MailingAddress != "" && !plainAddress(c.MailingAddress) {
+			bad("mailing-address", "%q is not one e-mail address", c.MailingAddress)
+		}
+		c.SecretariatContact = strings.TrimSpace(*secContact)
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
 		}
 		return c, nil
 	}
+}
+
+// plainAddress accepts local@domain with no spaces, brackets or commas.
+func plainAddress(a string) bool {
+	local, domain, ok := strings.Cut(a, "@")
+	return ok && local != "" && domain != "" && !strings.ContainsAny(a, " <>,;\"()") && !strings.Contains(domain, "@")
 }
 
 func splitAddr(addr string) (host, port string, err error) {

@@ -148,6 +148,7 @@ func Default() *Inventory {
 		peopleItems(),
 		auditItems(),
 		jobItems(),
+		mailingItems(),
 	} {
 		items = append(items, part...)
 	}

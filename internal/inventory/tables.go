@@ -14,6 +14,10 @@ var tableNames = map[string]string{
 	"rate_limits":    "Recent sign-in and sign-up attempts",
 	"consent_ledger": "What you agreed to",
 	"audit_log":      "Records of staff access to restricted data",
+	// Participant mailings (internal/mailings).
+	"mailing_subscriptions": "Your choice to receive announcements",
+	"mailing_recipients":    "Announcements sent to you",
+	"mailings":              "Announcements staff wrote and sent",
 }
 
 // TableName is how people are told about a table; the table's own name

@@ -55,7 +55,9 @@ type ReplyError struct {
 	Err  error
 }
 
-func (e *ReplyError) Error() string { return fmt.Sprintf("the mail server answered %d: %v", e.Code, e.Err) }
+func (e *ReplyError) Error() string {
+	return fmt.Sprintf("the mail server answered %d: %v", e.Code, e.Err)
+}
 func (e *ReplyError) Unwrap() error { return e.Err }
 
 // ReplyCode returns the SMTP reply code of a failed send, or 0 when the

@@ -38,6 +38,10 @@ type Env struct {
 	Key []byte
 }
 
+// KeyPurpose names the key, derived from the master key, that unsubscribe
+// tokens come from; every instance derives the same.
+const KeyPurpose = "mailing-unsubscribe"
+
 // Ledger purposes for mailings.
 const (
 	PurposeRequested = "participant mailings: asked to receive them, confirmation link sent"

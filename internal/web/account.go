@@ -71,6 +71,7 @@ type accountData struct {
 	Admin    bool
 	AllRoles []auth.Role
 	Origins  []people.Origin
+	Mailing  *accountMailing // the signed-in participant's own page only
 }
 
 // doneMessages are the confirmations a redirect after a change can show;
@@ -85,6 +86,8 @@ var doneMessages = map[string]string{
 	"deactivated":  "The address is deactivated. It stays with the public record it came from, but the site no longer uses it to reach you or sign you in.",
 	"acknowledged": "Thank you: your acknowledgement is recorded.",
 	"roles":        "The roles are saved.",
+	"mail-asked":   "We have sent a confirmation link to your primary address. Announcements start once you follow it.",
+	"mail-stopped": "You will receive no more announcements. This is recorded in what you agreed to, below.",
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -95,6 +98,9 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := accountData{personView: v, Done: doneMessages[r.URL.Query().Get("done")], Action: "/account",
 		Form: people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}}
+	if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "account", pageData{Title: "Your account", Data: d})
 	return nil
 }

@@ -17,6 +17,7 @@ func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) error {
 
 type homeData struct {
 	Announcements []policy.Announcement
+	Mailing       *accountMailing // signed-in participants only
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -24,7 +25,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: homeData{Announcements: ann}})
+	d := homeData{Announcements: ann}
+	if id := identityOf(r); id != nil {
+		if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
+			return err
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: d})
 	return nil
 }
 
