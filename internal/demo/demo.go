@@ -40,7 +40,10 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		if err != nil {
 			return err
 		}
-		return seedPeople(ctx, tx, d.Out, d.Now)
+		if err := seedPeople(ctx, tx, d.Out, d.Now); err != nil {
+			return err
+		}
+		return seedMailing(ctx, tx, d.Out, d.Now)
 	})
 	if err != nil {
 		return false, fmt.Errorf("seeding demo content: %w", err)
