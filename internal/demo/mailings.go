@@ -24,7 +24,7 @@ func seedMailing(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time
 		return fmt.Errorf("reading the statement version: %w", err)
 	}
 	ids := map[string]int64{}
-	for _, addr := range []string{"secretariat@demo.example", "grace@demo.example", "tim@demo.example"} {
+	for _, addr := range []string{"secretariat@demo.example", "grace@demo.example", "admin@demo.example"} {
 		p, _, err := people.FindByEmail(ctx, tx, addr)
 		if err != nil {
 			return fmt.Errorf("demo mailing: %s: %w", addr, err)
@@ -32,7 +32,7 @@ func seedMailing(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time
 		ids[addr] = p.ID
 	}
 	asked := now.AddDate(0, 0, -20)
-	for _, addr := range []string{"grace@demo.example", "tim@demo.example"} {
+	for _, addr := range []string{"grace@demo.example", "admin@demo.example"} {
 		if _, err := tx.Exec(ctx, "INSERT INTO mailing_subscriptions (person_id, state, requested_at, confirmed_at) VALUES (?, ?, ?, ?)",
 			ids[addr], "confirmed", asked, asked.Add(time.Hour)); err != nil {
 			return fmt.Errorf("demo subscription: %w", err)
@@ -65,7 +65,7 @@ func seedMailing(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time
 	}
 	for _, r := range []struct{ addr, state, reason string }{
 		{"grace@demo.example", "sent", ""},
-		{"tim@demo.example", "failed", "refused: 550 5.1.1 mailbox unavailable (example)"},
+		{"admin@demo.example", "failed", "refused: 550 5.1.1 mailbox unavailable (example)"},
 	} {
 		var at any
 		if r.state == "sent" {
