@@ -229,17 +229,29 @@ func redact(raw string) string {
 	return u.String()
 }
 
-// Send delivers m.
+// Send delivers m on a connection of its own.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
-	if err := m.Check(); err != nil {
+	msg, err := s.message(m)
+	if err != nil {
 		return err
+	}
+	c, err := s.client()
+	if err != nil {
+		return err
+	}
+	return s.failed(c.DialAndSendWithContext(ctx, msg))
+}
+
+func (s *SMTP) message(m Message) (*gomail.Msg, error) {
+	if err := m.Check(); err != nil {
+		return nil, err
 	}
 	msg := gomail.NewMsg()
 	if err := msg.From(s.From); err != nil {
-		return fmt.Errorf("mail: sender address: %w", err)
+		return nil, fmt.Errorf("mail: sender address: %w", err)
 	}
 	if err := msg.To(m.To); err != nil {
-		return fmt.Errorf("mail: recipient address: %w", err)
+		return nil, fmt.Errorf("mail: recipient address: %w", err)
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
@@ -252,23 +264,66 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	return msg, nil
+}
+
+func (s *SMTP) client() (*gomail.Client, error) {
 	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTLSPolicy(s.TLS), gomail.WithTimeout(20 * time.Second)}
 	if s.User != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.User), gomail.WithPassword(s.Password))
 	}
 	c, err := gomail.NewClient(s.Host, opts...)
 	if err != nil {
-		return fmt.Errorf("mail: %w", err)
+		return nil, fmt.Errorf("mail: %w", err)
 	}
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		err = fmt.Errorf("mail: sending through %s: %w", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), err)
-		if code := ReplyCode(err); code != 0 {
-			return &ReplyError{Code: code, Err: err}
-		}
+	return c, nil
+}
+
+// failed wraps a sending error with the server's address, and keeps the
+// server's reply code where there is one (see ReplyCode).
+func (s *SMTP) failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("mail: sending through %s: %w", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), err)
+	if code := ReplyCode(err); code != 0 {
+		return &ReplyError{Code: code, Err: err}
+	}
+	return err
+}
+
+// Conn is one open connection to the SMTP server, for sending many
+// messages in a row, as a mailing does, without a new connection,
+// greeting and farewell for each. It is not safe for concurrent use.
+type Conn struct {
+	s *SMTP
+	c *gomail.Client
+}
+
+// Open connects to the server and greets it.
+func (s *SMTP) Open(ctx context.Context) (*Conn, error) {
+	c, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return nil, s.failed(err)
+	}
+	return &Conn{s: s, c: c}, nil
+}
+
+// Send delivers m on the open connection. After an error other than a
+// refusal of this one message, close the connection and open another.
+func (c *Conn) Send(ctx context.Context, m Message) error {
+	msg, err := c.s.message(m)
+	if err != nil {
 		return err
 	}
-	return nil
+	return c.s.failed(c.c.Send(msg))
 }
+
+// Close says goodbye and closes the connection.
+func (c *Conn) Close() error { return c.c.Close() }
 
 // LogSender writes messages to the server's log instead of sending them,
 // for installs without a mail server.

@@ -101,7 +101,11 @@ func (s *Sender) Handle(ctx context.Context, j jobs.Job) error {
 		s.log().Warn("mailing resumed: copies an interrupted attempt had in hand are sent again", "mailing", mailingID, "copies", n)
 	}
 	p := newPacer(s.Rate)
+	slots := make([]slot, s.workers())
 	defer func() {
+		for i := range slots {
+			slots[i].close()
+		}
 		// Rows claimed but not sent go back, so another worker can take
 		// them at once.
 		if _, err := db.Exec(context.WithoutCancel(ctx), "UPDATE mailing_recipients SET state = ?, claim = '' WHERE mailing_id = ? AND state = ? AND claim = ?",
@@ -132,7 +136,7 @@ func (s *Sender) Handle(ctx context.Context, j jobs.Job) error {
 			}
 			continue
 		}
-		if err := s.sendBatch(ctx, m, claim, batch, p); err != nil {
+		if err := s.sendBatch(ctx, m, claim, batch, p, slots); err != nil {
 			return err
 		}
 	}
@@ -222,18 +226,69 @@ func (s *Sender) idle(ctx context.Context, mailingID int64) (time.Duration, bool
 	return wait, false, nil
 }
 
-func (s *Sender) sendBatch(ctx context.Context, m Mailing, claim string, batch []recipient, p *pacer) error {
-	workers := s.Workers
-	if workers <= 0 {
-		workers = 4
+func (s *Sender) workers() int {
+	if s.Workers <= 0 {
+		return 4
 	}
+	return s.Workers
+}
+
+// connOpener is a sender that can keep a connection open for many
+// messages (mail.SMTP); others send each message on its own.
+type connOpener interface {
+	Open(ctx context.Context) (*mail.Conn, error)
+}
+
+// perConn is how many messages one connection carries before it is
+// replaced: many servers limit it.
+const perConn = 100
+
+// slot is one worker's open connection to the mail server, if any.
+type slot struct {
+	conn *mail.Conn
+	sent int
+}
+
+func (sl *slot) close() {
+	if sl.conn != nil {
+		sl.conn.Close()
+		sl.conn, sl.sent = nil, 0
+	}
+}
+
+// send hands msg to the server, on the slot's connection when the
+// sender keeps connections. A failure closes the connection: the next
+// message opens a fresh one rather than trust a session in an unknown
+// state.
+func (s *Sender) send(ctx context.Context, sl *slot, msg mail.Message) error {
+	opener, ok := s.Mail.(connOpener)
+	if !ok {
+		return s.Mail.Send(ctx, msg)
+	}
+	if sl.conn == nil {
+		c, err := opener.Open(ctx)
+		if err != nil {
+			return err
+		}
+		sl.conn = c
+	}
+	err := sl.conn.Send(ctx, msg)
+	sl.sent++
+	if err != nil || sl.sent >= perConn {
+		sl.close()
+	}
+	return err
+}
+
+func (s *Sender) sendBatch(ctx context.Context, m Mailing, claim string, batch []recipient, p *pacer, slots []slot) error {
 	work := make(chan recipient)
-	errs := make(chan error, workers)
+	errs := make(chan error, len(slots))
 	var wg sync.WaitGroup
-	for range workers {
+	for i := range slots {
+		sl := &slots[i]
 		wg.Go(func() {
 			for r := range work {
-				if err := s.sendOne(ctx, m, claim, r, p); err != nil {
+				if err := s.sendOne(ctx, m, claim, r, p, sl); err != nil {
 					errs <- err
 					return
 				}
@@ -269,14 +324,14 @@ feed:
 // sendOne hands one copy to the mail server and records the outcome. The
 // send itself is not cut short by a shutdown: its outcome must be
 // recorded, or the copy would be sent again.
-func (s *Sender) sendOne(ctx context.Context, m Mailing, claim string, r recipient, p *pacer) error {
+func (s *Sender) sendOne(ctx context.Context, m Mailing, claim string, r recipient, p *pacer, sl *slot) error {
 	host := "plenary"
 	if u, err := url.Parse(s.Site.BaseURL); err == nil && u.Hostname() != "" {
 		host = u.Hostname()
 	}
 	msg := Compose(s.Site, m, r.address, token(s.Env.Key, m.ID, r.personID), fmt.Sprintf("mailing-%d-%d@%s", m.ID, r.personID, host))
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	err := s.Mail.Send(sendCtx, msg)
+	err := s.send(sendCtx, sl, msg)
 	cancel()
 	rec := context.WithoutCancel(ctx)
 	now := s.now()
