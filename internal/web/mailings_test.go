@@ -208,3 +208,41 @@ func TestStaffRecordOptOutByPhone(t *testing.T) {
 		}
 	})
 }
+
+// TestPrivacyPageSaysHowToOptOut covers D2: the privacy page names every
+// way to stop announcements (link, reply, account page, phone or post),
+// the announcement address, and whom to contact for phone and post.
+func TestPrivacyPageSaysHowToOptOut(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"with the secretariat's contact", []string{"--secretariat-contact", "+41 22 555 0100, Rue de la Paix 1, 1202 Geneva", "--mailing-address", "news@test.example"},
+			[]string{"The secretariat takes opt-outs by phone and post at: &#43;41 22 555 0100, Rue de la Paix 1, 1202 Geneva.", "Announcements come from news@test.example"}},
+		{"without it", nil,
+			[]string{"For the secretariat&#39;s phone number and postal address, write to privacy@test.example.", "Announcements come from announce@test.example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSite(t, siteOptions{Args: tt.args})
+			res := s.get(t, "/privacy")
+			if res.Status != 200 {
+				t.Fatalf("/privacy: %d", res.Status)
+			}
+			want := append([]string{
+				"Announcements by e-mail",
+				"the unsubscribe link in every announcement",
+				"a reply to an announcement containing the word &#34;unsubscribe&#34;",
+				"the button on your account page",
+				"by phone or by post to the secretariat",
+				"Questions about announcements go to privacy@test.example",
+			}, tt.want...)
+			for _, w := range want {
+				if !strings.Contains(res.Body, w) {
+					t.Errorf("the privacy page does not say %q", w)
+				}
+			}
+		})
+	}
+}
