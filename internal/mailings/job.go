@@ -194,10 +194,19 @@ func (s *Sender) claim(ctx context.Context, m Mailing, claim string) ([]recipien
 			ids[i] = r.id
 		}
 		marks, args := inList(ids)
-		// One statement claims the batch; the rows this claim holds are
-		// then exactly those in state "sending" under it.
-		if _, err := tx.Exec(ctx, "UPDATE mailing_recipients SET state = ?, claim = ? WHERE state = ? AND id IN ("+marks+")",
-			append([]any{StateSending, claim, StatePendingSend}, args...)...); err != nil {
+		// One statement claims the batch and stores the hash of each
+		// copy's unsubscribe link, so the link works the moment the copy
+		// arrives; the rows this claim holds are then exactly those in
+		// state "sending" under it.
+		var hashes strings.Builder
+		cargs := []any{StateSending, claim}
+		for _, r := range due {
+			hashes.WriteString(" WHEN ? THEN ?")
+			cargs = append(cargs, r.id, auth.HashToken(token(s.Env.Key, m.ID, r.personID)))
+		}
+		cargs = append(append(cargs, StatePendingSend), args...)
+		if _, err := tx.Exec(ctx, "UPDATE mailing_recipients SET state = ?, claim = ?, token_hash = CASE id"+hashes.String()+" END WHERE state = ? AND id IN ("+marks+")",
+			cargs...); err != nil {
 			return fmt.Errorf("claiming recipients: %w", err)
 		}
 		held := map[int64]bool{}
@@ -367,10 +376,8 @@ func (s *Sender) sendOne(ctx context.Context, m Mailing, claim string, r recipie
 	switch {
 	case err == nil:
 		p.success()
-		// The hash of the copy's unsubscribe link is stored with its
-		// outcome; a copy sent again after a crash carries the same link.
-		res, dbErr = s.record(rec, "UPDATE mailing_recipients SET state = ?, sent_at = ?, attempts = attempts + 1, reason = '', claim = '', token_hash = ? WHERE id = ? AND claim = ? AND state = ?",
-			StateSent, now, auth.HashToken(token(s.Env.Key, m.ID, r.personID)), r.id, claim, StateSending)
+		res, dbErr = s.record(rec, "UPDATE mailing_recipients SET state = ?, sent_at = ?, attempts = attempts + 1, reason = '', claim = '' WHERE id = ? AND claim = ? AND state = ?",
+			StateSent, now, r.id, claim, StateSending)
 	case code >= 500 || errors.Is(err, mail.ErrInvalid):
 		res, dbErr = s.record(rec, "UPDATE mailing_recipients SET state = ?, attempts = attempts + 1, reason = ?, claim = '' WHERE id = ? AND claim = ? AND state = ?",
 			StateFailed, reason("refused", err), r.id, claim, StateSending)
