@@ -45,7 +45,7 @@ func main() {
 	n := flag.Int("n", 100000, "number of confirmed subscribers")
 	dsn := flag.String("db", "", "PostgreSQL URL (a schema is created and dropped); empty for SQLite in a temporary directory")
 	rate := flag.Float64("rate", 100000, "--mailing-rate: most messages a second")
-	workers := flag.Int("workers", 8, "copies handed to the SMTP server at once")
+	workers := flag.Int("workers", 4, "copies handed to the SMTP server at once (the job's default is 4)")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile to `file`")
 	flag.Parse()
 	if *cpu != "" {

@@ -419,25 +419,18 @@ func (s *Sender) sendOne(ctx context.Context, m Mailing, claim string, r recipie
 
 // record writes a copy's outcome. On PostgreSQL the commit does not wait
 // for the write-ahead log to reach disk (synchronous_commit off for this
-// transaction only): the row is committed and visible at once, and only a
+// statement's transaction only): the row is committed and visible at once, and only a
 // crash of the database server itself within a fraction of a second could
 // lose it, in which case that copy is sent again with the same Message-ID.
 // A crash of plenary loses nothing. Waiting for the disk on every copy
 // would make the disk, not the mail server, set the pace.
 func (s *Sender) record(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s.Env.DB.Dialect() != store.Postgres {
-		return s.Env.DB.Exec(ctx, query, args...)
+	if s.Env.DB.Dialect() == store.Postgres {
+		// set_config(…, true) is SET LOCAL inside the statement's own
+		// transaction: one round trip instead of four.
+		query += " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
 	}
-	var res sql.Result
-	err := s.Env.DB.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
-			return err
-		}
-		var err error
-		res, err = tx.Exec(ctx, query, args...)
-		return err
-	})
-	return res, err
+	return s.Env.DB.Exec(ctx, query, args...)
 }
 
 // inList returns "?, ?, …" for ids and the ids as arguments.
