@@ -591,3 +591,34 @@ func TestSweepRecipients(t *testing.T) {
 		}
 	})
 }
+
+// TestSweepConfirmations covers the declared lifetime of a confirmation
+// link's hash: cleared once expired, and the link then refused.
+func TestSweepConfirmations(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		env := newEnv(t, db)
+		ann := person(t, db, "Ann", "ann@example.org", true)
+		bob := person(t, db, "Bob", "bob@example.org", true)
+		old, _, err := mailings.OptIn(ctx, env, ann, true, t0.Add(-3*24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, _, err := mailings.OptIn(ctx, env, bob, true, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := mailings.SweepConfirmations(ctx, db, t0); err != nil || n != 1 {
+			t.Fatalf("sweep cleared %d, %v; want 1", n, err)
+		}
+		if _, err := mailings.ConfirmPending(ctx, db, old, t0); !errors.Is(err, mailings.ErrLinkUnknown) {
+			t.Errorf("the expired link after the sweep: %v, want ErrLinkUnknown", err)
+		}
+		if _, err := mailings.ConfirmPending(ctx, db, fresh, t0); err != nil {
+			t.Errorf("the fresh link after the sweep: %v", err)
+		}
+		if got := state(t, db, ann.ID); got != mailings.StatePending {
+			t.Errorf("Ann's request after the sweep: %q, want still pending", got)
+		}
+	})
+}

@@ -28,3 +28,14 @@ func SweepRecipients(ctx context.Context, q store.Querier, now time.Time, days i
 	}
 	return res.RowsAffected()
 }
+
+// SweepConfirmations clears the hashes of confirmation links that expired
+// unused; the request stays pending until the person asks again or stops
+// it. Run it with the other periodic sweeps.
+func SweepConfirmations(ctx context.Context, q store.Querier, now time.Time) (cleared int64, err error) {
+	res, err := q.Exec(ctx, "UPDATE mailing_subscriptions SET confirm_token_hash = NULL, confirm_expires_at = NULL WHERE confirm_expires_at <= ?", now.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("sweeping expired mailing confirmations: %w", err)
+	}
+	return res.RowsAffected()
+}
