@@ -95,6 +95,8 @@ func openConfigured(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 			Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact,
 			RetentionDays:     cfg.RetentionDays,
 			ThirdPartyCookies: cfg.ThirdPartyCookies,
+			MailingAddress:    cfg.MailingAddress,
+			Secretariat:       cfg.SecretariatContact,
 		},
 	}
 	return a, nil

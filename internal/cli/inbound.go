@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 
 	"plenary/internal/inquiries"
 	"plenary/internal/mail"
+	"plenary/internal/mailings"
 )
 
 // startInbound starts the inbound mail listener when --smtp-listen is set,
@@ -24,6 +26,14 @@ func startInbound(ctx context.Context, a *app, log *slog.Logger) (wait func(), e
 	}
 	router := &mail.Router{}
 	router.Handle(inquiries.Mailbox, &inquiries.MailHandler{DB: a.db, Audit: a.audit})
+	// Replies to announcements (and the mailto of List-Unsubscribe) come
+	// to the announcement address; the listener can take them only when
+	// that address is at the mail domain.
+	if local, domain, ok := strings.Cut(cfg.MailingAddress, "@"); ok && strings.EqualFold(domain, cfg.MailDomain) {
+		router.Handle(strings.ToLower(local), &mailings.ReplyHandler{Env: mailings.Env{DB: a.db, Audit: a.audit, Policy: a.policy}, Mailbox: local})
+	} else {
+		log.Warn("replies to announcements cannot be taken in: --mailing-address is not at --mail-domain, so unsubscribing by reply depends on that mailbox's own handling", "mailing_address", cfg.MailingAddress, "mail_domain", cfg.MailDomain)
+	}
 	l := &mail.Listener{Domain: cfg.MailDomain, MaxBytes: cfg.MaxMessageBytes, Router: router, Log: log}
 	done := make(chan struct{})
 	go func() {

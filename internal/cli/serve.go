@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -105,6 +106,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// The listener stops when ctx ends; stop first, or the wait never ends.
 	defer func() { stop(); waitInbound() }()
 	go maintenanceLoop(ctx, a, log)
+	// The job queue's worker; waited for at shutdown, so a mailing in
+	// progress records its last copy and gives the job back.
+	var jobsDone sync.WaitGroup
+	jobsDone.Go(func() {
+		if err := jobRunner(a, mailer, log).Run(ctx); err != nil {
+			log.Error("job queue stopped", "err", err)
+		}
+	})
 
 	errc := make(chan error, 1)
 	scheme := "http"
@@ -135,6 +144,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	srv.Wait()
+	jobsDone.Wait()
 	log.Info("stopped")
 	return nil
 }

@@ -66,6 +66,15 @@ type Config struct {
 	MailDomain string
 	// MaxMessageBytes is the largest inbound message accepted.
 	MaxMessageBytes int64
+	// MailingRate is the most participant-mailing messages sent a second.
+	MailingRate float64
+	// MailingAddress is the announcement address: mailings are sent with
+	// it as Reply-To, and a reply to it saying "unsubscribe" opts out.
+	MailingAddress string
+	// SecretariatContact is how to reach the secretariat by phone and
+	// post, to opt out of mailings (D2); empty sends people to the
+	// privacy contact for it.
+	SecretariatContact string
 }
 
 // TLS reports whether the server terminates TLS itself.
@@ -149,6 +158,9 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		thirdParty = own.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
 		minVis     = own.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
 		secretKey  = own.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
+		mailRate   = own.String("mailing-rate", "50", "most participant-mailing `messages` sent a second; halved while the mail server defers")
+		mailAddr   = own.String("mailing-address", "", "announcement `address`: replies to mailings go there, and one saying unsubscribe opts out (default announce@ the --base-url host)")
+		secContact = own.String("secretariat-contact", "", "the secretariat's `phone and postal address`, named in the privacy statement for opting out of mailings by phone or post")
 	)
 	var (
 		smtpListen = own.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
@@ -327,11 +339,30 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		} else {
 			c.MaxMessageBytes = n
 		}
+		if n, err := strconv.ParseFloat(*mailRate, 64); err != nil || !(n >= 0.1 && n <= 100000) {
+			bad("mailing-rate", "%q is not a number of messages a second from 0.1 to 100000", *mailRate)
+		} else {
+			c.MailingRate = n
+		}
+		c.MailingAddress = strings.TrimSpace(*mailAddr)
+		if c.MailingAddress == "" && c.BaseURL != nil {
+			c.MailingAddress = "announce@" + c.BaseURL.Hostname()
+		}
+		if c.MailingAddress != "" && !plainAddress(c.MailingAddress) {
+			bad("mailing-address", "%q is not one e-mail address", c.MailingAddress)
+		}
+		c.SecretariatContact = strings.TrimSpace(*secContact)
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
 		}
 		return c, nil
 	}
+}
+
+// plainAddress accepts local@domain with no spaces, brackets or commas.
+func plainAddress(a string) bool {
+	local, domain, ok := strings.Cut(a, "@")
+	return ok && local != "" && domain != "" && !strings.ContainsAny(a, " <>,;\"()") && !strings.Contains(domain, "@")
 }
 
 func splitAddr(addr string) (host, port string, err error) {

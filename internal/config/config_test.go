@@ -57,6 +57,9 @@ func TestDefaultsNeedNoSetUp(t *testing.T) {
 	if !strings.HasSuffix(c.Instance, "-8080") {
 		t.Errorf("default instance %q does not end in the port", c.Instance)
 	}
+	if c.MailingRate != 50 || c.MailingAddress != "announce@127.0.0.1" {
+		t.Errorf("mailing rate %v, address %q", c.MailingRate, c.MailingAddress)
+	}
 	if c.MaxBodyBytes != 1<<20 || c.AnnounceFor != 30*24*time.Hour {
 		t.Errorf("max body %d, announce %v", c.MaxBodyBytes, c.AnnounceFor)
 	}
@@ -201,6 +204,8 @@ func TestBadValuesNameTheirFlag(t *testing.T) {
 		{"bad announce days", nil, []string{"--data", dir, "--announce-days", "x"}, []string{"--announce-days:"}},
 		{"bad value from environment", map[string]string{"PLENARY_DEMO": "perhaps"}, []string{"--data", dir}, []string{"PLENARY_DEMO"}},
 		{"bad URL from environment", map[string]string{"PLENARY_DB": "mysql://x"}, []string{"--data", dir}, []string{"--db:"}},
+		{"bad mailing rate", nil, []string{"--data", dir, "--mailing-rate", "0"}, []string{"--mailing-rate:"}},
+		{"bad mailing address", nil, []string{"--data", dir, "--mailing-address", "Announce <a@b>"}, []string{"--mailing-address:"}},
 		{"several mistakes at once", nil, []string{"--data", dir, "--db", "mysql://x", "--retention", "x"}, []string{"--db:", "--retention:"}},
 	}
 	for _, tt := range tests {

@@ -25,7 +25,7 @@ func TestSeedCreatesAccountsAndSaysHowToSignIn(t *testing.T) {
 			t.Fatalf("Seed = %v, %v", ok, err)
 		}
 		text := out.String()
-		for _, want := range []string{"admin@demo.example", "tim@demo.example", "plenary-demo-password", "/login"} {
+		for _, want := range []string{"admin@demo.example", "tim@demo.example", "plenary-demo-password", "/login", "/admin/mailings"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("output lacks %q:\n%s", want, text)
 			}
@@ -43,6 +43,13 @@ func TestSeedCreatesAccountsAndSaysHowToSignIn(t *testing.T) {
 		}
 		if !id.Has(auth.Admin) {
 			t.Errorf("demo admin roles %v", id.Roles)
+		}
+		var mailingsSent, copies int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM mailings WHERE state = 'finished'").Scan(&mailingsSent); err != nil || mailingsSent != 1 {
+			t.Errorf("%d sent demo mailings, %v; want 1", mailingsSent, err)
+		}
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM mailing_recipients").Scan(&copies); err != nil || copies != 2 {
+			t.Errorf("%d demo mailing recipients, %v; want 2", copies, err)
 		}
 		if again, err := demo.Seed(ctx, demo.Deps{DB: db, Out: &out, Now: time.Now()}); again || err != nil {
 			t.Errorf("second Seed = %v, %v", again, err)

@@ -179,6 +179,7 @@ func Default() *Inventory {
 		auditItems(),
 		jobItems(),
 		inquiryItems(),
+		mailingItems(),
 	} {
 		items = append(items, part...)
 	}

@@ -16,6 +16,10 @@ var tableNames = map[string]string{
 	"audit_log":        "Records of staff access to restricted data",
 	"inquiries":        "Inquiries you send through the contact form",
 	"inquiry_messages": "Answers to your inquiry and your replies",
+	// Participant mailings (internal/mailings).
+	"mailing_subscriptions": "Your choice to receive announcements",
+	"mailing_recipients":    "Announcements sent to you",
+	"mailings":              "Announcements staff wrote and sent",
 }
 
 // TableName is how people are told about a table; the table's own name

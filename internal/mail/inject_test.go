@@ -38,6 +38,11 @@ var badMessages = []struct {
 	{"empty subject", mail.Message{To: "ada@example.org", Subject: " ", Body: "x"}},
 	{"NUL in body", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "a\x00b"}},
 	{"invalid UTF-8 body", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "a\xffb"}},
+	{"CRLF in an extra header", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "List-Unsubscribe", Value: "<https://x.example/u>\r\nBcc: eve@example.org"}}}},
+	{"an extra header that names recipients", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "bcc", Value: "eve@example.org"}}}},
+	{"a header name with a space", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "X Bad", Value: "1"}}}},
+	{"a header name with a colon", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "Bcc:", Value: "eve@example.org"}}}},
+	{"a message id with brackets", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", MessageID: "a@b>\r\nBcc: eve@example.org"}},
 }
 
 func TestMessageCheckRefusesInjection(t *testing.T) {

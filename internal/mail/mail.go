@@ -29,6 +29,52 @@ type Message struct {
 	// From, when set, replaces the sender's configured address, so that
 	// a reply lands on the address that sent (an inquiry's reply address).
 	From string
+	// Headers are extra header fields, such as a mailing's
+	// List-Unsubscribe (RFC 8058) and Reply-To; Check refuses any that
+	// could change who the message goes to or break the header.
+	Headers []Header
+	// MessageID, when set, is the Message-ID without angle brackets: a
+	// mailing gives each recipient's copy a fixed one, so a copy sent
+	// again after a crash is recognised as the same message.
+	MessageID string
+}
+
+// Header is one extra header field.
+type Header struct {
+	Name, Value string
+}
+
+// reservedHeaders are set by the sender itself, never by a message.
+var reservedHeaders = map[string]bool{
+	"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "date": true,
+	"message-id": true, "sender": true, "return-path": true, "mime-version": true,
+	"content-type": true, "content-transfer-encoding": true,
+}
+
+// ReplyError is a refusal by the mail server with its SMTP reply code:
+// 4xx means try again later, 5xx means this message will not go.
+type ReplyError struct {
+	Code int
+	Err  error
+}
+
+func (e *ReplyError) Error() string {
+	return fmt.Sprintf("the mail server answered %d: %v", e.Code, e.Err)
+}
+func (e *ReplyError) Unwrap() error { return e.Err }
+
+// ReplyCode returns the SMTP reply code of a failed send, or 0 when the
+// failure carries none (the server could not be reached, say).
+func ReplyCode(err error) int {
+	var re *ReplyError
+	if errors.As(err, &re) {
+		return re.Code
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		return se.ErrorCode()
+	}
+	return 0
 }
 
 // ErrInvalid marks a message that no sender will pass on.
@@ -58,8 +104,31 @@ func (m Message) Check() error {
 		return fmt.Errorf("%w: the body is not valid UTF-8", ErrInvalid)
 	case hasControl(m.Body, true):
 		return fmt.Errorf("%w: the body holds a control character", ErrInvalid)
+	case m.MessageID != "" && (hasControl(m.MessageID, false) || strings.ContainsAny(m.MessageID, "<> ") || !strings.Contains(m.MessageID, "@")):
+		return fmt.Errorf("%w: the message id is not id@host", ErrInvalid)
+	}
+	for _, h := range m.Headers {
+		if !headerName(h.Name) || reservedHeaders[strings.ToLower(h.Name)] {
+			return fmt.Errorf("%w: %q is not a header a message may set", ErrInvalid, h.Name)
+		}
+		if !utf8.ValidString(h.Value) || hasControl(h.Value, false) {
+			return fmt.Errorf("%w: header %s holds a line break or control character", ErrInvalid, h.Name)
+		}
 	}
 	return nil
+}
+
+// headerName accepts the printable ASCII a field name may hold (RFC 5322).
+func headerName(n string) bool {
+	if n == "" || len(n) > 76 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if c := n[i]; c <= ' ' || c > '~' || c == ':' {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckAddress accepts one bare address, local@domain, and nothing else:
@@ -168,10 +237,22 @@ func redact(raw string) string {
 	return u.String()
 }
 
-// Send delivers m.
+// Send delivers m on a connection of its own.
 func (s *SMTP) Send(ctx context.Context, m Message) error {
-	if err := m.Check(); err != nil {
+	msg, err := s.message(m)
+	if err != nil {
 		return err
+	}
+	c, err := s.client()
+	if err != nil {
+		return err
+	}
+	return s.failed(c.DialAndSendWithContext(ctx, msg))
+}
+
+func (s *SMTP) message(m Message) (*gomail.Msg, error) {
+	if err := m.Check(); err != nil {
+		return nil, err
 	}
 	msg := gomail.NewMsg()
 	from := s.From
@@ -179,28 +260,82 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		from = m.From
 	}
 	if err := msg.From(from); err != nil {
-		return fmt.Errorf("mail: sender address: %w", err)
+		return nil, fmt.Errorf("mail: sender address: %w", err)
 	}
 	if err := msg.To(m.To); err != nil {
-		return fmt.Errorf("mail: recipient address: %w", err)
+		return nil, fmt.Errorf("mail: recipient address: %w", err)
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
-	msg.SetMessageID()
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	} else {
+		msg.SetMessageID()
+	}
+	for _, h := range m.Headers {
+		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	return msg, nil
+}
+
+func (s *SMTP) client() (*gomail.Client, error) {
 	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTLSPolicy(s.TLS), gomail.WithTimeout(20 * time.Second)}
 	if s.User != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.User), gomail.WithPassword(s.Password))
 	}
 	c, err := gomail.NewClient(s.Host, opts...)
 	if err != nil {
-		return fmt.Errorf("mail: %w", err)
+		return nil, fmt.Errorf("mail: %w", err)
 	}
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("mail: sending through %s: %w", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), err)
-	}
-	return nil
+	return c, nil
 }
+
+// failed wraps a sending error with the server's address, and keeps the
+// server's reply code where there is one (see ReplyCode).
+func (s *SMTP) failed(err error) error {
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("mail: sending through %s: %w", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), err)
+	if code := ReplyCode(err); code != 0 {
+		return &ReplyError{Code: code, Err: err}
+	}
+	return err
+}
+
+// Conn is one open connection to the SMTP server, for sending many
+// messages in a row, as a mailing does, without a new connection,
+// greeting and farewell for each. It is not safe for concurrent use.
+type Conn struct {
+	s *SMTP
+	c *gomail.Client
+}
+
+// Open connects to the server and greets it.
+func (s *SMTP) Open(ctx context.Context) (*Conn, error) {
+	c, err := s.client()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return nil, s.failed(err)
+	}
+	return &Conn{s: s, c: c}, nil
+}
+
+// Send delivers m on the open connection. After an error other than a
+// refusal of this one message, close the connection and open another.
+func (c *Conn) Send(ctx context.Context, m Message) error {
+	msg, err := c.s.message(m)
+	if err != nil {
+		return err
+	}
+	return c.s.failed(c.c.Send(msg))
+}
+
+// Close says goodbye and closes the connection.
+func (c *Conn) Close() error { return c.c.Close() }
 
 // LogSender writes messages to the server's log instead of sending them,
 // for installs without a mail server.

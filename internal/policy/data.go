@@ -26,6 +26,9 @@ type statementData struct {
 	Collected               []recordView
 	Processors              []processorView
 	ThirdPartyCookies       string
+	MailingAddress          string
+	Secretariat             string
+	MailingRetention        string
 }
 
 func (s *Service) statementData() statementData {
@@ -36,6 +39,11 @@ func (s *Service) statementData() statementData {
 		VersionsURL:       "/privacy/versions",
 		ContactURL:        "/contact",
 		ThirdPartyCookies: strings.Join(f.ThirdPartyCookies, ", "),
+		MailingAddress:    f.MailingAddress,
+		Secretariat:       f.Secretariat,
+	}
+	if it, ok := s.Inventory.Lookup("mailing_recipients.address"); ok {
+		d.MailingRetention = RetentionText(it.Retention, f.RetentionDays)
 	}
 	for _, it := range s.Inventory.Personal(inventory.LogField) {
 		d.LogFields = append(d.LogFields, itemView{Label: it.Label})

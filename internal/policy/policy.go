@@ -44,6 +44,10 @@ type Facts struct {
 	// RetentionDays resolves an inventory retention key to the configured
 	// number of days (-1 for forever).
 	RetentionDays func(key string, def int) int
+	// MailingAddress is where a reply saying "unsubscribe" stops
+	// participant mailings; Secretariat is the phone and postal address
+	// that takes opt-outs (D2). Either may be empty.
+	MailingAddress, Secretariat string
 }
 
 // Service reads and publishes statement versions.

@@ -22,6 +22,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/inquiries"
+	"plenary/internal/mailings"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/usage"
@@ -132,6 +133,19 @@ func Jobs() []Job {
 		{Name: "inquiry", Key: "inquiry", Tables: []string{"inquiries", "inquiry_messages"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			n, err := inquiries.SweepInquiries(ctx, tx, now, env.Days("inquiry"))
 			return Counts{"inquiries": n}, err
+		}},
+		// The recipients of a mailing go a configured time after it
+		// finished; the mailing itself stays as the record of what was
+		// sent, naming no recipient.
+		{Name: "mailing", Key: "mailing", Tables: []string{"mailing_recipients"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := mailings.SweepRecipients(ctx, tx, now, env.Days("mailing"))
+			return Counts{"mailing_recipients": n}, err
+		}},
+		// A confirmation link for announcements that was never followed is
+		// cleared when it expires; the choice itself stays with the account.
+		{Name: "mailing_confirmations", Tables: []string{"mailing_subscriptions"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := mailings.SweepConfirmations(ctx, tx, now)
+			return Counts{"mailing_subscriptions": n}, err
 		}},
 		{Name: "audit", Key: "audit", Tables: []string{"audit_log"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			days := env.Days("audit")

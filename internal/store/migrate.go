@@ -148,6 +148,7 @@ type ForeignKey struct {
 	Table, Column string // the referencing side
 	RefTable      string // the table it points to
 	Cascade       bool   // ON DELETE CASCADE: removing the referenced row removes this one
+	SetNull       bool   // ON DELETE SET NULL: removing the referenced row clears this column
 }
 
 // ForeignKeys lists every foreign key of every plenary table, read from the
@@ -157,7 +158,7 @@ func (db *DB) ForeignKeys(ctx context.Context) ([]ForeignKey, error) {
 	var query string
 	switch db.dialect {
 	case Postgres:
-		query = `SELECT t.relname, a.attname, r.relname, c.confdeltype = 'c'
+		query = `SELECT t.relname, a.attname, r.relname, c.confdeltype = 'c', c.confdeltype = 'n'
 			FROM pg_constraint c
 			JOIN pg_class t ON t.oid = c.conrelid
 			JOIN pg_class r ON r.oid = c.confrelid
@@ -165,7 +166,7 @@ func (db *DB) ForeignKeys(ctx context.Context) ([]ForeignKey, error) {
 			WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
 			ORDER BY t.relname, a.attname`
 	default:
-		query = `SELECT m.name, f."from", f."table", f.on_delete = 'CASCADE'
+		query = `SELECT m.name, f."from", f."table", f.on_delete = 'CASCADE', f.on_delete = 'SET NULL'
 			FROM sqlite_master m, pragma_foreign_key_list(m.name) f
 			WHERE m.type = 'table' ORDER BY m.name, f."from"`
 	}
@@ -177,7 +178,7 @@ func (db *DB) ForeignKeys(ctx context.Context) ([]ForeignKey, error) {
 	var out []ForeignKey
 	for rows.Next() {
 		var fk ForeignKey
-		if err := rows.Scan(&fk.Table, &fk.Column, &fk.RefTable, &fk.Cascade); err != nil {
+		if err := rows.Scan(&fk.Table, &fk.Column, &fk.RefTable, &fk.Cascade, &fk.SetNull); err != nil {
 			return nil, fmt.Errorf("reading foreign keys from the catalogue: %w", err)
 		}
 		out = append(out, fk)

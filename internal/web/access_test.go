@@ -42,11 +42,17 @@ var routeAccess = map[string]string{
 	"GET /signin/{token}":  anyone,
 	"POST /signin/{token}": anyone,
 	"GET /contact":         anyone,
-	"POST /contact":        anyone,
-	"GET /reset":           anyone,
-	"POST /reset":          anyone,
-	"GET /reset/{token}":   anyone,
-	"POST /reset/{token}":  anyone,
+	// Mailed links work without an account: a mail client's one-click
+	// unsubscribe carries no cookie.
+	"GET /mailings/confirm/{token}":  anyone,
+	"POST /mailings/confirm/{token}": anyone,
+	"GET /unsubscribe/{token}":       anyone,
+	"POST /unsubscribe/{token}":      anyone,
+	"POST /contact":                  anyone,
+	"GET /reset":                     anyone,
+	"POST /reset":                    anyone,
+	"GET /reset/{token}":             anyone,
+	"POST /reset/{token}":            anyone,
 
 	"GET /account":                          members,
 	"POST /account":                         members,
@@ -54,6 +60,7 @@ var routeAccess = map[string]string{
 	"POST /account/emails/{email}/{action}": members,
 	"GET /account/acknowledge":              members,
 	"POST /account/acknowledge":             members,
+	"POST /account/mailings":                members,
 
 	"GET /admin/analytics": "secretariat admin",
 
@@ -74,6 +81,13 @@ var routeAccess = map[string]string{
 	"GET /admin/inquiries/{id}":        "secretariat admin",
 	"POST /admin/inquiries/{id}/reply": "secretariat admin",
 	"POST /admin/inquiries/{id}/close": "secretariat admin",
+
+	"GET /admin/mailings":            "secretariat admin",
+	"POST /admin/mailings":           "secretariat admin",
+	"POST /admin/mailings/opt-outs":  "secretariat admin",
+	"GET /admin/mailings/{id}":       "secretariat admin",
+	"POST /admin/mailings/{id}/test": "secretariat admin",
+	"POST /admin/mailings/{id}/send": "secretariat admin",
 
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",

@@ -67,6 +67,7 @@ type accountData struct {
 	// Inquiries sent from the person's confirmed addresses; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
+	Mailing   *accountMailing // the signed-in participant's own page only
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -110,6 +111,8 @@ var doneMessages = map[string]string{
 	"deactivated":  "The address is deactivated. It stays with the public record it came from, but the site no longer uses it to reach you or sign you in.",
 	"acknowledged": "Thank you: your acknowledgement is recorded.",
 	"roles":        "The roles are saved.",
+	"mail-asked":   "We have sent a confirmation link to your primary address. Announcements start once you follow it.",
+	"mail-stopped": "You will receive no more announcements. This is recorded in what you agreed to, below.",
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -130,6 +133,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
 	}
 	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
+	}
+	if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

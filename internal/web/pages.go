@@ -20,7 +20,8 @@ type homeData struct {
 	Announcements []policy.Announcement
 	// Demo is set while the demo's announcement shows; the home page then
 	// has the section its link leads to (demo.Link).
-	Demo *homeDemo
+	Demo    *homeDemo
+	Mailing *accountMailing // signed-in participants only
 }
 
 type homeDemo struct {
@@ -38,6 +39,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	for _, a := range ann {
 		if a.Link == demo.Link {
 			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}
+		}
+	}
+	if id := identityOf(r); id != nil {
+		if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
+			return err
 		}
 	}
 	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: d})

@@ -73,6 +73,23 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/inquiries/{id}", inquiryStaff, s.adminInquiry)
 	s.handle("POST /admin/inquiries/{id}/reply", inquiryStaff, s.adminInquiryReply)
 	s.handle("POST /admin/inquiries/{id}/close", inquiryStaff, s.adminInquiryClose)
+	// Participant mailings (D1): opting in from the account page, the
+	// mailed confirmation and unsubscribe links (public: a mail client's
+	// one-click POST carries no cookie; GET only shows a button), and the
+	// secretariat's page to write, test and send announcements and to
+	// record opt-outs received by phone or post.
+	s.handle("POST /account/mailings", signedIn, s.accountMailings)
+	s.handle("GET /mailings/confirm/{token}", public, s.mailingConfirmPage)
+	s.handle("POST /mailings/confirm/{token}", public, s.mailingConfirm)
+	s.handle("GET /unsubscribe/{token}", public, s.unsubscribePage)
+	s.handle("POST /unsubscribe/{token}", public, s.unsubscribe)
+	mailingStaff := auth.Roles(auth.Secretariat, auth.Admin)
+	s.handle("GET /admin/mailings", mailingStaff, s.adminMailings)
+	s.handle("POST /admin/mailings", mailingStaff, s.adminMailingCreate)
+	s.handle("POST /admin/mailings/opt-outs", mailingStaff, s.adminOptOut)
+	s.handle("GET /admin/mailings/{id}", mailingStaff, s.adminMailing)
+	s.handle("POST /admin/mailings/{id}/test", mailingStaff, s.adminMailingTest)
+	s.handle("POST /admin/mailings/{id}/send", mailingStaff, s.adminMailingSend)
 
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)

@@ -203,7 +203,7 @@ func (s *Server) Handler() http.Handler {
 
 // secretPrefixes are route prefixes whose next path segment is a one-time
 // token; the access log records "[token]" instead.
-var secretPrefixes = []string{"/verify/", "/reset/", "/signin/", "/unsubscribe/", "/invite/"}
+var secretPrefixes = []string{"/verify/", "/reset/", "/signin/", "/unsubscribe/", "/invite/", "/mailings/confirm/"}
 
 func redactURI(uri string) string {
 	for _, p := range secretPrefixes {

@@ -171,7 +171,8 @@ func newSite(t testing.TB, o siteOptions) *site {
 	inv := inventory.Default()
 	pol := &policy.Service{
 		DB: db, Inventory: inv, AnnounceFor: cfg.AnnounceFor,
-		Facts: policy.Facts{Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact, RetentionDays: cfg.RetentionDays},
+		Facts: policy.Facts{Org: cfg.OrgName, Country: cfg.OrgCountry, Contact: cfg.PrivacyContact, RetentionDays: cfg.RetentionDays,
+			MailingAddress: cfg.MailingAddress, Secretariat: cfg.SecretariatContact},
 	}
 	if _, err := pol.EnsureCurrent(ctx, now()); err != nil {
 		t.Fatal(err)

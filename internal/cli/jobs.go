@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"plenary/internal/jobs"
+	"plenary/internal/mail"
+	"plenary/internal/mailings"
+	"plenary/internal/web"
+)
+
+// jobRunner is this instance's worker on the shared job queue: it sends
+// participant mailings (and, as they arrive, the other kinds of
+// background work). Every instance runs one; the queue hands each job to
+// one of them.
+func jobRunner(a *app, mailer mail.Sender, log *slog.Logger) *jobs.Runner {
+	cfg := a.cfg
+	worker := fmt.Sprintf("%s-%d", cfg.Instance, os.Getpid())
+	sender := &mailings.Sender{
+		Env:    mailings.Env{DB: a.db, Audit: a.audit, Policy: a.policy, Key: a.keys.Derive(mailings.KeyPurpose)},
+		Mail:   mailer,
+		Site:   web.MailingSite(cfg.OrgName, cfg.BaseURL.String(), cfg.MailingAddress),
+		Rate:   cfg.MailingRate,
+		Worker: worker,
+		Log:    log,
+	}
+	return &jobs.Runner{
+		Queue:    &jobs.Queue{DB: a.db, Worker: worker},
+		Handlers: map[string]jobs.Handler{mailings.JobKind: sender.Handle},
+		Poll:     2 * time.Second,
+		Log:      log,
+	}
+}
