@@ -28,7 +28,7 @@ func jobRunner(a *app, mailer mail.Sender, log *slog.Logger) *jobs.Runner {
 		Log:    log,
 	}
 	return &jobs.Runner{
-		Queue:    &jobs.Queue{DB: a.db, Worker: worker},
+		Queue:    &jobs.Queue{DB: a.db, Worker: worker, Lease: cfg.JobLease},
 		Handlers: map[string]jobs.Handler{mailings.JobKind: sender.Handle},
 		Poll:     2 * time.Second,
 		Log:      log,

@@ -68,6 +68,10 @@ type Config struct {
 	MaxMessageBytes int64
 	// MailingRate is the most participant-mailing messages sent a second.
 	MailingRate float64
+	// JobLease is how long an instance holds a background job without
+	// renewing its claim: after the instance dies, another takes the job
+	// over this long after its last renewal.
+	JobLease time.Duration
 	// MailingAddress is the announcement address: mailings are sent with
 	// it as Reply-To, and a reply to it saying "unsubscribe" opts out.
 	MailingAddress string
@@ -158,6 +162,7 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		thirdParty = own.String("third-party-cookies", "", "comma-separated `list` of third-party cookies the operator has enabled, shown on the cookie page and in the privacy statement (default none)")
 		minVis     = own.String("analytics-min-visitors", "5", "groups seen by fewer `visitors` a day are folded into (other) in usage trends")
 		secretKey  = own.String("secret-key", "", "base64 master `key` (32+ bytes) for encryption and the audit chain; default: generated into DATA/secret.key")
+		jobLease   = own.String("job-lease", "5m", "how long an instance holds a background job (a mailing, say) without renewing its claim; if the instance dies, another takes the job over this `duration` later")
 		mailRate   = own.String("mailing-rate", "50", "most participant-mailing `messages` sent a second; halved while the mail server defers")
 		mailAddr   = own.String("mailing-address", "", "announcement `address`: replies to mailings go there, and one saying unsubscribe opts out (default announce@ the --base-url host)")
 		secContact = own.String("secretariat-contact", "", "the secretariat's `phone and postal address`, named in the privacy statement for opting out of mailings by phone or post")
@@ -338,6 +343,11 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 			bad("max-message-size", "%q is not a size in bytes from 1024 to 1073741824", *maxMessage)
 		} else {
 			c.MaxMessageBytes = n
+		}
+		if d, err := time.ParseDuration(*jobLease); err != nil || d < time.Second || d > 24*time.Hour {
+			bad("job-lease", "%q is not a duration from 1s to 24h, such as 5m", *jobLease)
+		} else {
+			c.JobLease = d
 		}
 		if n, err := strconv.ParseFloat(*mailRate, 64); err != nil || !(n >= 0.1 && n <= 100000) {
 			bad("mailing-rate", "%q is not a number of messages a second from 0.1 to 100000", *mailRate)
