@@ -152,11 +152,14 @@ func TestAccountInBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/signup")); err != nil {
 			t.Fatal(err)
 		}
-		disclosure, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#transfer")))
+		disclosure, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#transfer")))
+		if err != nil {
+			t.Fatalf("reading the sign-up form's disclosure: %v", err)
+		}
 		if !strings.Contains(disclosure, "in Iceland") {
 			t.Errorf("the sign-up form does not say where data is processed: %q", disclosure)
 		}
-		err := chromedp.Do(ctx,
+		err = chromedp.Do(ctx,
 			chromedp.SendKeys(chromedp.CSS("#name"), "Ada Lovelace"),
 			chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.org"),
 			chromedp.SendKeys(chromedp.CSS("#password"), "a long enough passphrase"),
@@ -217,8 +220,14 @@ func TestAccountInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, ctx, "the saved notice", `document.body.textContent.includes("Your changes are saved")`)
-		name, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#name")))
-		history, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#history + table")))
+		name, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#name")))
+		if err != nil {
+			t.Fatalf("reading the name field: %v", err)
+		}
+		history, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#history + table")))
+		if err != nil {
+			t.Fatalf("reading the history: %v", err)
+		}
 		if name != "Ada King" || !strings.Contains(history, "Ada Lovelace") || !strings.Contains(history, "Ada King") {
 			t.Errorf("after correcting: name %q, history %q", name, history)
 		}

@@ -83,11 +83,14 @@ func TestInquiryInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, visitor, "the contact form", h1Contains("Contact"))
-		disclosure, _ := chromedp.Run(visitor, chromedp.Text(chromedp.CSS("#transfer")))
+		disclosure, err := chromedp.Run(visitor, chromedp.Text(chromedp.CSS("#transfer")))
+		if err != nil {
+			t.Fatalf("reading the contact form's disclosure: %v", err)
+		}
 		if !strings.Contains(disclosure, "in Iceland") {
 			t.Errorf("the contact form does not say where data is processed: %q", disclosure)
 		}
-		err := chromedp.Do(visitor,
+		err = chromedp.Do(visitor,
 			chromedp.SendKeys(chromedp.CSS("#name"), "Zoë Browser"),
 			chromedp.SendKeys(chromedp.CSS("#email"), "zoe@example.net"),
 			chromedp.SetValue(chromedp.CSS("#category"), "meetings"),
@@ -110,7 +113,10 @@ func TestInquiryInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, staff, "the inbox", h1Contains("Inquiries"))
-		list, _ := chromedp.Run(staff, chromedp.Text(chromedp.CSS("main table")))
+		list, err := chromedp.Run(staff, chromedp.Text(chromedp.CSS("main table")))
+		if err != nil {
+			t.Fatalf("reading the inbox: %v", err)
+		}
 		if !strings.Contains(list, "Zoë Browser") || !strings.Contains(list, "Meetings and registration") {
 			t.Fatalf("the inbox does not list the inquiry:\n%s", list)
 		}
@@ -124,7 +130,10 @@ func TestInquiryInBrowser(t *testing.T) {
 			t.Fatalf("opening the inquiry: %v %v", clicked, err)
 		}
 		waitFor(t, staff, "the inquiry", h1Contains("Meetings and registration"))
-		page, _ := chromedp.Run(staff, chromedp.Text(chromedp.CSS("main")))
+		page, err := chromedp.Run(staff, chromedp.Text(chromedp.CSS("main")))
+		if err != nil {
+			t.Fatalf("reading the inquiry page: %v", err)
+		}
 		if !strings.Contains(page, "zoe@example.net") || !strings.Contains(page, "remote participation") {
 			t.Fatalf("the inquiry page lacks the inquiry:\n%s", page)
 		}

@@ -76,7 +76,10 @@ func TestNoCookieBrowsing(t *testing.T) {
 				if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS("article.statement"))); err != nil {
 					t.Fatal(err)
 				}
-				loc, _ := chromedp.Run(ctx, chromedp.Location())
+				loc, err := chromedp.Run(ctx, chromedp.Location())
+				if err != nil {
+					t.Fatalf("reading the address: %v", err)
+				}
 				if !strings.Contains(loc, "/privacy/versions/") {
 					t.Errorf("following the first version's link went to %s", loc)
 				}

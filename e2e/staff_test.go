@@ -53,7 +53,10 @@ func TestStaffTrendsAndLogLookupInBrowser(t *testing.T) {
 	if err != nil || bars < 20 {
 		t.Errorf("the trends charts have %d bars (%v), want one per day and hour", bars, err)
 	}
-	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	if err != nil {
+		t.Fatalf("reading the trends page: %v", err)
+	}
 	for _, leak := range []string{"198.51.100.", "2001:db8::", "Mozilla/5.0", "Gecko"} {
 		if strings.Contains(text, leak) {
 			t.Errorf("the trends page shows %q", leak)
@@ -85,7 +88,10 @@ func TestStaffTrendsAndLogLookupInBrowser(t *testing.T) {
 	}
 	waitFor(t, sec, "the look-up results", `document.querySelectorAll("table.loglines tbody tr").length > 0`)
 	screenshot(t, sec, "admin-logs-lookup")
-	url, _ := chromedp.Run(sec, chromedp.Evaluate[string](`location.href`))
+	url, err := chromedp.Run(sec, chromedp.Evaluate[string](`location.href`))
+	if err != nil {
+		t.Fatalf("reading the look-up page's address: %v", err)
+	}
 	if strings.Contains(url, "198.51.100") {
 		t.Errorf("the searched address is in the URL %s", url)
 	}

@@ -446,3 +446,52 @@ func TestRecordKeepsTheActorsRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckpointRefusesAShorterHead: once entries were cut off the end of
+// the log, the process that writes checkpoints must not sign the shorter
+// head as if nothing happened. It used to: serve went on writing a
+// checkpoint each minute for the new, lower number (and `plenary sweep`
+// did too), saying nothing, so the server's log showed a head that went
+// backwards without an error.
+func TestCheckpointRefusesAShorterHead(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		l := newLog(t, db)
+		record(t, l, 3)
+		checkpoint(t, l)
+		lines := func() int {
+			raw, err := os.ReadFile(l.Checkpoints.Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(strings.Split(strings.TrimSpace(string(raw)), "\n"))
+		}
+		for _, tc := range []struct {
+			name, delete string
+			after        int // entries recorded after the deletion
+		}{
+			{"the newest entries removed, then one more recorded", "DELETE FROM audit_log WHERE seq > 1", 1},
+			{"every entry removed", "DELETE FROM audit_log", 0},
+			{"every entry removed, then one recorded", "DELETE FROM audit_log", 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := db.Exec(ctx, tc.delete); err != nil {
+					t.Fatal(err)
+				}
+				record(t, l, tc.after)
+				// The same process, and a new one reading the file.
+				fresh := &audit.Log{DB: db, Key: chainKey, Checkpoints: &audit.Checkpoints{
+					Path: l.Checkpoints.Path, Key: checkpointKey, Instance: "test-1"}}
+				for _, w := range []*audit.Log{l, fresh} {
+					cp, wrote, err := w.Checkpoint(ctx)
+					if wrote || err == nil || !strings.Contains(err.Error(), "recorded number 3") {
+						t.Errorf("Checkpoint of head %d after the log lost entries: wrote %t, %v; want an error naming number 3", cp.Seq, wrote, err)
+					}
+				}
+				if n := lines(); n != 1 {
+					t.Errorf("the checkpoint file has %d lines, want the 1 written before the deletion", n)
+				}
+			})
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"plenary/internal/secrets"
@@ -35,6 +36,13 @@ type Checkpoints struct {
 	Also     []string // other instances' files to read too; each must exist
 	Key      []byte   // from secrets.Keys.Derive("audit/checkpoint"), not the chain's key
 	Instance string
+
+	// highest is the latest checkpoint read from the files or written
+	// since, loaded once (the files only grow), so that a head below it is
+	// caught without reading every line each minute.
+	mu      sync.Mutex
+	loaded  bool
+	highest Checkpoint
 }
 
 // CheckpointFile is the name of the checkpoint file in the data directory.
@@ -178,14 +186,40 @@ func (l *Log) Checkpoint(ctx context.Context) (Checkpoint, bool, error) {
 	if l.Checkpoints == nil {
 		return Checkpoint{}, false, errors.New("audit: no checkpoint file is configured")
 	}
+	c := l.Checkpoints
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.loaded {
+		cps, err := c.Read()
+		if err != nil {
+			return Checkpoint{}, false, err
+		}
+		for _, cp := range cps {
+			if cp.Seq > c.highest.Seq {
+				c.highest = cp
+			}
+		}
+		c.loaded = true
+	}
 	cp, err := l.Head(ctx)
-	if err != nil || cp.Seq == 0 {
+	if err != nil {
 		return cp, false, err
 	}
-	cp.Instance = l.Checkpoints.Instance
-	if err := l.Checkpoints.Append(cp); err != nil {
+	// A head below a checkpoint already taken means entries were cut off
+	// the end. Signing it would make the shorter log look vouched for in
+	// serve's log, so the caller gets an error instead, every time.
+	if cp.Seq < c.highest.Seq {
+		return cp, false, fmt.Errorf("audit: not signing a checkpoint: the log ends at number %d, but the checkpoint of %s by %s recorded number %d: entries were removed from its end; run plenary audit verify",
+			cp.Seq, c.highest.At.Format(time.RFC3339), c.highest.Instance, c.highest.Seq)
+	}
+	if cp.Seq == 0 {
+		return cp, false, nil
+	}
+	cp.Instance = c.Instance
+	if err := c.Append(cp); err != nil {
 		return cp, false, err
 	}
+	c.highest = cp
 	return cp, true, nil
 }
 

@@ -100,6 +100,13 @@ func (e Email) Verified() bool { return e.VerifiedAt != nil }
 // else entered would let whoever holds it take the account.
 func (e Email) ownerTyped() bool { return e.Origin == OriginSelf }
 
+// MailboxProven reports whether the person showed they read the address's
+// mailbox: they typed it and followed the link mailed to it. An address
+// staff entered is confirmed from the primary address instead, which shows
+// the person wants it on their account, not that its mailbox is theirs, so
+// it must not open what was sent from that mailbox (such as inquiries).
+func (e Email) MailboxProven() bool { return e.Verified() && e.ownerTyped() }
+
 // Change is one entry of a person's history.
 type Change struct {
 	ActorID   int64 // 0 when the system made it

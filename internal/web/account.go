@@ -64,7 +64,7 @@ type accountData struct {
 	Admin    bool
 	AllRoles []auth.Role
 	Origins  []people.Origin
-	// Inquiries sent from the person's confirmed addresses; on their own
+	// Inquiries sent from addresses whose mailbox the person proved; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
 	Mailing   *accountMailing // the signed-in participant's own page only

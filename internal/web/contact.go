@@ -148,12 +148,12 @@ func (s *Server) networkKey(r *http.Request) string {
 	return p.String()
 }
 
-// ownInquiries returns the inquiries sent from a person's confirmed,
-// active addresses, for their own account page.
+// ownInquiries returns the inquiries sent from a person's active
+// addresses whose mailbox they proved, for their own account page.
 func (s *Server) ownInquiries(r *http.Request, v people.Record) ([]inquiries.Inquiry, error) {
 	var addrs []string
 	for _, e := range v.Emails {
-		if e.Verified() && e.Active {
+		if e.MailboxProven() && e.Active {
 			addrs = append(addrs, e.Address)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"plenary/internal/auth"
 	"plenary/internal/inquiries"
 	"plenary/internal/mail"
+	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
@@ -342,6 +343,41 @@ func TestAccountShowsOwnInquiries(t *testing.T) {
 		staff := a.signIn(t, "sam@org.example").get("/admin/people/" + itoa(id))
 		if staff.Status != 200 || strings.Contains(staff.Body, "What do you hold about me?") {
 			t.Errorf("the staff view of the person shows their inquiries: %d", staff.Status)
+		}
+	})
+}
+
+// TestAccountHidesInquiriesOfAddressesNotProven: an address staff entered
+// is confirmed with a link mailed to the person's own primary address,
+// which proves the person wants it on their account, not that they read
+// its mailbox. Such an address must not open the inquiries sent from it.
+// It used to: a participant who had staff add someone else's address
+// (asked by phone), confirmed it from their own mailbox, and then read
+// that person's privacy question and its answer on /account.
+func TestAccountHidesInquiriesOfAddressesNotProven(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		if res := postContact(t, a.site, goodInquiry("Vera Victim", "vera@example.net", inquiries.Privacy, "What do you hold about Vera Victim?"), nil); res.Status != 200 {
+			t.Fatalf("inquiry: %d", res.Status)
+		}
+		mid := a.signUp(t, "Mo Curious", "mo@example.org")
+		a.makeStaff(t, "Sam Staff", "sam@org.example", auth.Secretariat)
+		sec := a.signIn(t, "sam@org.example")
+		if res := sec.post("/admin/people/"+itoa(mid)+"/emails", url.Values{"email": {"vera@example.net"}, "origin": {"staff"}, "reason": {"asked by phone"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("adding the address: %d %.300s", res.Status, res.Body)
+		}
+		mo := a.signIn(t, "mo@example.org")
+		tok := a.mailedToken(t, "mo@example.org", "verify")
+		if res := mo.post("/verify/"+tok, nil); res.Status/100 != 2 && res.Status/100 != 3 {
+			t.Fatalf("confirming the staff-entered address from the primary: %d %.300s", res.Status, res.Body)
+		}
+		_, e, err := people.FindByEmail(context.Background(), db, "vera@example.net")
+		if err != nil || !e.Verified() || e.PersonID != mid {
+			t.Fatalf("the staff-entered address is not confirmed on Mo's account (%+v, %v), so the case was not tried", e, err)
+		}
+		page := mo.get("/account")
+		if page.Status != 200 || strings.Contains(page.Body, "What do you hold about Vera Victim?") {
+			t.Errorf("Mo's account page shows an inquiry sent from an address whose mailbox Mo never proved: %d", page.Status)
 		}
 	})
 }
