@@ -86,6 +86,7 @@ type server struct {
 	exited chan struct{}
 	err    error // the process's exit, once exited is closed
 	client *http.Client
+	killed bool // ended on purpose with SIGKILL; its exit is no failure
 }
 
 var servingLine = regexp.MustCompile(`msg="plenary is serving" url=(\S+)`)
@@ -159,7 +160,7 @@ func launchServer(t testing.TB, args ...string) *server {
 		close(s.exited)
 	}()
 	t.Cleanup(func() {
-		if code := s.stop(t); code != 0 {
+		if code := s.stop(t); code != 0 && !s.killed {
 			t.Errorf("plenary %s exited with %d after SIGTERM:\n%s", strings.Join(s.Args, " "), code, s.output())
 		}
 	})
@@ -213,6 +214,17 @@ func (s *server) stop(t testing.TB) int {
 		return -1
 	}
 	return 0
+}
+
+// kill ends the process at once with SIGKILL, as a crash or an
+// out-of-memory killer would: nothing it was doing is finished.
+func (s *server) kill(t testing.TB) {
+	t.Helper()
+	s.killed = true
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-s.exited
 }
 
 // page is an answer with its body read.
