@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -74,6 +75,14 @@ func TestOneClientCannotLockAnAccountOut(t *testing.T) {
 		}
 		if res := a.browser(t).post("/signin/"+tok, nil); res.Status != http.StatusGone {
 			t.Errorf("the sign-in link used twice: %d", res.Status)
+		}
+		// Passing the lock is on the record, once.
+		var n int
+		if err := a.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM audit_log WHERE action = 'people.signin.link'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("%d audit entries for the sign-in by link, want 1", n)
 		}
 	})
 }

@@ -79,33 +79,16 @@ func (s *Server) signInLinkPage(w http.ResponseWriter, r *http.Request) error {
 	return s.tokenPage(w, r, auth.PurposeSignIn, "signin_token", "Sign in")
 }
 
-var errLinkAddressGone = errors.New("the address a sign-in link was sent to is gone")
-
 // signInByLink uses up a mailed sign-in link and starts a session.
 func (s *Server) signInByLink(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	var t auth.Token
-	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
-		var err error
-		t, err = auth.ConsumeToken(ctx, tx, auth.PurposeSignIn, r.PathValue("token"), s.Now())
-		if err != nil {
-			return err
-		}
-		// The link proves the mailbox; it opens the account only while
-		// that address still belongs to it and is in use.
-		e, err := people.GetEmail(ctx, tx, t.PersonID, t.EmailID)
-		if errors.Is(err, people.ErrNotFound) || (err == nil && (!e.Active || !e.Verified())) {
-			return errLinkAddressGone
-		}
-		return err
-	})
-	if errors.Is(err, errLinkAddressGone) {
-		return &Error{Status: http.StatusGone, Message: "The address this link was sent to is no longer in use on the account, so the link does nothing. Please sign in with your password."}
+	personID, err := s.peopleService().SignInByLink(r.Context(), r.PathValue("token"), s.Now())
+	if errors.Is(err, people.ErrLinkAddressGone) {
+		return &Error{Status: http.StatusGone, Message: err.Error()}
 	}
 	if err != nil {
 		return tokenError(err)
 	}
-	if _, err := s.signIn(w, r, t.PersonID, false); err != nil {
+	if _, err := s.signIn(w, r, personID, false); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
