@@ -36,7 +36,14 @@ type app struct {
 // openApp parses the shared configuration flags, opens and migrates the
 // database and checks the privacy statement against the inventory.
 func openApp(ctx context.Context, env Env, fs *flag.FlagSet, args []string, log *slog.Logger) (*app, error) {
-	cfg, err := loadConfig(fs, args, config.Flags)
+	return openAppWith(ctx, fs, args, config.Flags, log)
+}
+
+// openAppWith is openApp for a command that takes only some of the
+// configuration flags (config.StoreFlags, say), so its -h lists nothing it
+// would ignore.
+func openAppWith(ctx context.Context, fs *flag.FlagSet, args []string, register func(*flag.FlagSet) func() (*config.Config, error), log *slog.Logger) (*app, error) {
+	cfg, err := loadConfig(fs, args, register)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"plenary/internal/config"
 )
 
 func runAudit(ctx context.Context, env Env, args []string) error {
@@ -17,7 +18,7 @@ func runAudit(ctx context.Context, env Env, args []string) error {
 		also = append(also, v)
 		return nil
 	})
-	a, err := openApp(ctx, env, fs, args[1:], slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := openAppWith(ctx, fs, args[1:], config.StoreFlags, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"plenary/internal/audit"
+	"plenary/internal/config"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
@@ -22,7 +23,7 @@ import (
 func runBackup(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "backup")
 	to := fs.String("to", "", "new `directory` to write the backup into (required; must not exist)")
-	a, err := openApp(ctx, env, fs, args, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := openAppWith(ctx, fs, args, config.StoreFlags, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

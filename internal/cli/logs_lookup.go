@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"plenary/internal/config"
 	"plenary/internal/logsearch"
 	"plenary/internal/people"
 )
@@ -26,7 +27,7 @@ func runLogsLookup(ctx context.Context, env Env, args []string) error {
 	reason := fs.String("reason", "", "diagnosis or misuse (required)")
 	note := fs.String("note", "", "the case being diagnosed or investigated; goes to the audit log (required)")
 	limit := fs.Int("limit", 500, "most lines to print")
-	a, err := openApp(ctx, env, fs, args, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := openAppWith(ctx, fs, args, config.StoreFlags, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

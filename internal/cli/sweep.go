@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"plenary/internal/config"
 	"plenary/internal/retention"
 )
 
@@ -17,7 +18,7 @@ import (
 // usage trends). It says what it is doing as it goes and what each job
 // removed, and exits 1 when a job failed.
 func runSweep(ctx context.Context, env Env, args []string) error {
-	a, err := openApp(ctx, env, newFlags(env, "sweep"), args, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	a, err := openAppWith(ctx, newFlags(env, "sweep"), args, config.SweepFlags, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}

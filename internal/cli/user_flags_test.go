@@ -58,3 +58,38 @@ func TestUserAddHelpAndSignInAddress(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandHelpListsOnlyItsFlags checks the other one-off commands as
+// TestUserAddHelpAndSignInAddress checks user add: -h lists the flags each
+// uses and none of the server's it would ignore.
+func TestCommandHelpListsOnlyItsFlags(t *testing.T) {
+	tests := []struct {
+		args   []string
+		want   []string
+		unwant []string
+	}{
+		{[]string{"audit", "verify", "-h"}, []string{"-data", "-db", "-secret-key", "-checkpoints"}, []string{"-demo", "-tls-cert", "-smtp-listen", "-org-name", "-retention"}},
+		{[]string{"backup", "-h"}, []string{"-data", "-db", "-secret-key", "-to"}, []string{"-demo", "-tls-cert", "-smtp", "-mailing-rate"}},
+		{[]string{"logs", "lookup", "-h"}, []string{"-data", "-db", "-as", "-reason"}, []string{"-demo", "-tls-cert", "-max-body", "-org-name"}},
+		{[]string{"sweep", "-h"}, []string{"-data", "-db", "-retention", "-access-log-retention", "-instance", "-analytics-min-visitors"}, []string{"-demo", "-tls-cert", "-smtp-listen", "-max-body", "-org-name", "-mailing-rate"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[:len(tt.args)-1], " "), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := Run(context.Background(), tt.args, Env{Stdout: &out, Stderr: &errb}); code != 0 {
+				t.Fatalf("exit %d:\n%s", code, errb.String())
+			}
+			help := errb.String()
+			for _, f := range tt.want {
+				if !strings.Contains(help, "  "+f+" ") {
+					t.Errorf("-h lacks %s:\n%s", f, help)
+				}
+			}
+			for _, f := range tt.unwant {
+				if strings.Contains(help, "  "+f+" ") {
+					t.Errorf("-h lists the server's %s", f)
+				}
+			}
+		})
+	}
+}

@@ -133,6 +133,14 @@ func StoreFlags(fs *flag.FlagSet) func() (*Config, error) {
 	return flags(fs, []string{"data", "db", "secret-key", "base-url"})
 }
 
+// SweepFlags registers what `plenary sweep` uses besides StoreFlags: the
+// retention settings, and what names this instance's access-log files and
+// counts them into usage trends.
+func SweepFlags(fs *flag.FlagSet) func() (*Config, error) {
+	return flags(fs, []string{"data", "db", "secret-key", "base-url", "addr", "instance",
+		"retention", "access-log-retention", "analytics-min-visitors"})
+}
+
 // flags registers every setting, on fs when only is nil, else on a set of
 // its own, of which the settings named in only are shared with fs.
 func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
