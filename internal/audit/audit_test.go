@@ -495,3 +495,39 @@ func TestCheckpointRefusesAShorterHead(t *testing.T) {
 		}
 	})
 }
+
+// TestCheckpointFileIsSetAsideWhenFull writes checkpoints past the file's
+// size limit: the full file becomes audit-checkpoints.1 (an older .1 goes),
+// the two files stay bounded, and truncating the log is still caught from
+// the newest checkpoint.
+func TestCheckpointFileIsSetAsideWhenFull(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), audit.CheckpointFile)
+	cps := &audit.Checkpoints{Path: path, Key: checkpointKey, Instance: "web-1", MaxBytes: 600}
+	l := &audit.Log{DB: db, Key: chainKey, Checkpoints: cps}
+	for range 30 {
+		record(t, l, 1)
+		checkpoint(t, l)
+	}
+	for _, p := range []string{path, path + ".1"} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A line is about 200 bytes: a file is set aside at the first
+		// append that finds it at the limit or over.
+		if st.Size() > 600+250 {
+			t.Errorf("%s is %d bytes, over its limit of 600 by more than a line", p, st.Size())
+		}
+	}
+	if r := verify(t, l); !r.OK() {
+		t.Fatalf("Verify = %+v", r)
+	}
+	if _, err := db.Exec(ctx, "DELETE FROM audit_log WHERE seq > 28"); err != nil {
+		t.Fatal(err)
+	}
+	if r := verify(t, l); r.OK() {
+		t.Errorf("the log cut from 30 to 28 entries verified: %+v", r)
+	}
+}

@@ -36,6 +36,12 @@ type Checkpoints struct {
 	Also     []string // other instances' files to read too; each must exist
 	Key      []byte   // from secrets.Keys.Derive("audit/checkpoint"), not the chain's key
 	Instance string
+	// MaxBytes is the size at which the file is set aside as Path.1
+	// (replacing an older one) and a new one begun, so a site that writes
+	// a checkpoint a minute does not grow the file without end; 0 means
+	// one MiB, about five thousand checkpoints. Verify needs only the
+	// newest: each one's head is past every earlier one's.
+	MaxBytes int64
 
 	// highest is the latest checkpoint read from the files or written
 	// since, loaded once (the files only grow), so that a head below it is
@@ -65,6 +71,15 @@ func (c *Checkpoints) Line(cp Checkpoint) string {
 func (c *Checkpoints) Append(cp Checkpoint) error {
 	if err := secrets.CheckPrivate(c.Path); err != nil {
 		return err
+	}
+	limit := c.MaxBytes
+	if limit <= 0 {
+		limit = 1 << 20
+	}
+	if st, err := os.Stat(c.Path); err == nil && st.Size() >= limit {
+		if err := os.Rename(c.Path, c.Path+".1"); err != nil {
+			return fmt.Errorf("audit: setting the full checkpoint file aside: %w", err)
+		}
 	}
 	f, err := os.OpenFile(c.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -98,13 +113,14 @@ func (e *BadCheckpointError) Error() string {
 	return fmt.Sprintf("checkpoint %s line %d %s: the checkpoint file was altered or written with another key", e.Path, e.Line, e.Why)
 }
 
-// Read returns every checkpoint of Path (none when it does not exist yet)
-// and of the Also files, checking each line's signature.
+// Read returns every checkpoint of Path and of the file set aside before
+// it (none when they do not exist yet) and of the Also files, checking
+// each line's signature.
 func (c *Checkpoints) Read() ([]Checkpoint, error) {
 	var all []Checkpoint
-	for i, path := range append([]string{c.Path}, c.Also...) {
+	for i, path := range append([]string{c.Path + ".1", c.Path}, c.Also...) {
 		cps, err := c.readFile(path)
-		if i == 0 && errors.Is(err, fs.ErrNotExist) {
+		if i < 2 && errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
