@@ -29,6 +29,23 @@ type Message struct {
 	// From, when set, replaces the sender's configured address, so that
 	// a reply lands on the address that sent (an inquiry's reply address).
 	From string
+	// Headers are further header fields, in order: a discussion group's
+	// List-* fields, Message-ID, In-Reply-To. Check refuses a name or
+	// value that could end the header and start another.
+	Headers []Header
+}
+
+// Header is one header field of a message.
+type Header struct{ Name, Value string }
+
+// Get returns the value of the first header field called name.
+func (m Message) Get(name string) string {
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
 }
 
 // ErrInvalid marks a message that no sender will pass on.
@@ -58,6 +75,11 @@ func (m Message) Check() error {
 		return fmt.Errorf("%w: the body is not valid UTF-8", ErrInvalid)
 	case hasControl(m.Body, true):
 		return fmt.Errorf("%w: the body holds a control character", ErrInvalid)
+	}
+	for _, h := range m.Headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, ": ") || hasControl(h.Name, false) || !utf8.ValidString(h.Value) || hasControl(h.Value, false) {
+			return fmt.Errorf("%w: the header field %q cannot be sent as it is", ErrInvalid, h.Name)
+		}
 	}
 	return nil
 }
@@ -187,6 +209,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	msg.Subject(m.Subject)
 	msg.SetDate()
 	msg.SetMessageID()
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, "Message-ID") {
+			msg.SetMessageIDWithValue(strings.Trim(h.Value, "<>"))
+			continue
+		}
+		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
 	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTLSPolicy(s.TLS), gomail.WithTimeout(20 * time.Second)}
 	if s.User != "" {
