@@ -179,6 +179,7 @@ func Default() *Inventory {
 		auditItems(),
 		jobItems(),
 		inquiryItems(),
+		listItems(),
 	} {
 		items = append(items, part...)
 	}

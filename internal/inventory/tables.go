@@ -5,17 +5,21 @@ package inventory
 // TestEveryPersonalTableHasAName, so the statement never shows a raw
 // table name.
 var tableNames = map[string]string{
-	"people":           "Your account",
-	"person_emails":    "Your e-mail addresses",
-	"person_roles":     "Your roles",
-	"person_changes":   "The history of changes to your details",
-	"sessions":         "Your sign-in sessions",
-	"auth_tokens":      "Links mailed to you",
-	"rate_limits":      "Recent sign-in and sign-up attempts",
-	"consent_ledger":   "What you agreed to",
-	"audit_log":        "Records of staff access to restricted data",
-	"inquiries":        "Inquiries you send through the contact form",
-	"inquiry_messages": "Answers to your inquiry and your replies",
+	"people":             "Your account",
+	"person_emails":      "Your e-mail addresses",
+	"person_roles":       "Your roles",
+	"person_changes":     "The history of changes to your details",
+	"sessions":           "Your sign-in sessions",
+	"auth_tokens":        "Links mailed to you",
+	"rate_limits":        "Recent sign-in and sign-up attempts",
+	"consent_ledger":     "What you agreed to",
+	"audit_log":          "Records of staff access to restricted data",
+	"inquiries":          "Inquiries you send through the contact form",
+	"inquiry_messages":   "Answers to your inquiry and your replies",
+	"list_subscriptions": "Your discussion-group subscriptions",
+	"list_deliveries":    "Which postings were sent to you",
+	"list_contributors":  "You as an author of discussion-group postings",
+	"list_posts":         "Your discussion-group postings",
 }
 
 // TableName is how people are told about a table; the table's own name
