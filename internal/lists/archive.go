@@ -230,7 +230,7 @@ func (d *Distributor) Handle(ctx context.Context, j jobs.Job) error {
 // 2919 and 8058 header fields that let mail programs show the list and
 // unsubscribe in one click.
 func (d *Distributor) Message(l List, p Posting, to, token string) mail.Message {
-	unsub := d.BaseURL + "/lists/unsubscribe/" + token
+	unsub := d.BaseURL + "/lists/" + l.Name + "/unsubscribe/" + token
 	h := []mail.Header{
 		{Name: "Message-ID", Value: p.MessageID},
 		{Name: "Reply-To", Value: l.Address(d.Domain)},

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -257,7 +258,7 @@ func Get(ctx context.Context, q store.Querier, name string) (List, error) {
 	return scanList(q.QueryRow(ctx, "SELECT "+listColumns+" FROM lists l WHERE l.name = ?", strings.ToLower(name)))
 }
 
-// All returns every list, most recently active first.
+// All returns every list by name.
 func All(ctx context.Context, q store.Querier) ([]List, error) {
 	rows, err := q.Query(ctx, "SELECT "+listColumns+" FROM lists l ORDER BY l.name")
 	if err != nil {
@@ -273,6 +274,26 @@ func All(ctx context.Context, q store.Querier) ([]List, error) {
 		out = append(out, l)
 	}
 	return out, rows.Err()
+}
+
+// Active returns at most n lists that have postings, the most recently
+// active first, for the home page.
+func Active(ctx context.Context, q store.Querier, n int) ([]List, error) {
+	all, err := All(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []List
+	for _, l := range all {
+		if l.LastPost != nil && l.Archive == ArchivePublic {
+			out = append(out, l)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].LastPost.After(*out[j].LastPost) })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
 }
 
 func newToken() (string, error) {

@@ -325,8 +325,8 @@ func HasAccepted(ctx context.Context, q store.Querier, person int64) (bool, erro
 func (s *Service) termsMessage(l List, c Contributor) mail.Message {
 	return mail.Message{To: c.Email, Subject: "Your posting to " + l.Address(s.Domain) + " waits for you",
 		Body: fmt.Sprintf("Thank you for writing to the discussion group %s of %s.\n\n%s\n\n"+
-			"Your posting is held until you accept this, once, on this page:\n\n%s/lists/terms/%s\n\n"+
-			"If you do not, it is deleted after %d days and nothing of it is published.\n", l.Name, s.Org, Terms, s.BaseURL, c.Token, HeldDays)}
+			"Your posting is held until you accept this, once, on this page:\n\n%s/lists/%s/terms/%s\n\n"+
+			"If you do not, it is deleted after %d days and nothing of it is published.\n", l.Name, s.Org, Terms, s.BaseURL, l.Name, c.Token, HeldDays)}
 }
 
 // HeldDays is how long a held posting waits before it is deleted.

@@ -157,9 +157,9 @@ func (s *Service) Subscribe(ctx context.Context, list, addr string, person int64
 func (s *Service) confirmMessage(l List, sub Subscription) mail.Message {
 	return mail.Message{To: sub.Email, Subject: fmt.Sprintf("Confirm your subscription to %s", l.Address(s.Domain)),
 		Body: fmt.Sprintf("Someone, probably you, asked to subscribe %s to the discussion group %s of %s.\n\n"+
-			"To confirm, open this link and press the button on its page:\n\n%s/lists/confirm/%s\n\n"+
+			"To confirm, open this link and press the button on its page:\n\n%s/lists/%s/confirm/%s\n\n"+
 			"If you did not ask for this, ignore this message: nothing is sent to you unless you confirm, "+
-			"and the request is deleted after %d days.\n", sub.Email, l.Name, s.Org, s.BaseURL, sub.Token, PendingDays)}
+			"and the request is deleted after %d days.\n", sub.Email, l.Name, s.Org, s.BaseURL, l.Name, sub.Token, PendingDays)}
 }
 
 // Confirm ends the double opt-in: the subscription starts, with its

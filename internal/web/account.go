@@ -8,6 +8,7 @@ import (
 
 	"plenary/internal/auth"
 	"plenary/internal/inquiries"
+	"plenary/internal/lists"
 	"plenary/internal/people"
 	"plenary/internal/policy"
 	"plenary/internal/validate"
@@ -67,6 +68,9 @@ type accountData struct {
 	// Inquiries sent from the person's confirmed addresses; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
+	// Subscriptions to discussion groups of the person's addresses; on
+	// their own page only.
+	Subscriptions []lists.Subscription
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -110,6 +114,7 @@ var doneMessages = map[string]string{
 	"deactivated":  "The address is deactivated. It stays with the public record it came from, but the site no longer uses it to reach you or sign you in.",
 	"acknowledged": "Thank you: your acknowledgement is recorded.",
 	"roles":        "The roles are saved.",
+	"unsubscribed": "You are unsubscribed, and the subscription is deleted.",
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -130,6 +135,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
 	}
 	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
+	}
+	if d.Subscriptions, err = lists.SubscriptionsOf(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})
