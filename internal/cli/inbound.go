@@ -7,13 +7,14 @@ import (
 	"net"
 
 	"plenary/internal/inquiries"
+	"plenary/internal/lists"
 	"plenary/internal/mail"
 )
 
 // startInbound starts the inbound mail listener when --smtp-listen is set,
 // with every feature that takes mail registered on its router, and returns
 // a function that waits for it to stop once ctx ends.
-func startInbound(ctx context.Context, a *app, log *slog.Logger) (wait func(), err error) {
+func startInbound(ctx context.Context, a *app, mailer mail.Sender, log *slog.Logger) (wait func(), err error) {
 	cfg := a.cfg
 	if cfg.SMTPListen == "" {
 		return func() {}, nil
@@ -24,6 +25,9 @@ func startInbound(ctx context.Context, a *app, log *slog.Logger) (wait func(), e
 	}
 	router := &mail.Router{}
 	router.Handle(inquiries.Mailbox, &inquiries.MailHandler{DB: a.db, Audit: a.audit})
+	// Discussion groups own the addresses named after them: NAME@ and
+	// NAME-unsubscribe@.
+	router.HandleRest(&lists.MailHandler{Service: listService(a, mailer)})
 	l := &mail.Listener{Domain: cfg.MailDomain, MaxBytes: cfg.MaxMessageBytes, Router: router, Log: log}
 	done := make(chan struct{})
 	go func() {

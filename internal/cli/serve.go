@@ -98,13 +98,16 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	waitInbound, err := startInbound(ctx, a, log)
+	waitInbound, err := startInbound(ctx, a, mailer, log)
 	if err != nil {
 		return err
 	}
 	// The listener stops when ctx ends; stop first, or the wait never ends.
 	defer func() { stop(); waitInbound() }()
 	go maintenanceLoop(ctx, a, log)
+	listsDone := make(chan struct{})
+	go func() { defer close(listsDone); runListJobs(ctx, a, mailer, log) }()
+	defer func() { stop(); <-listsDone }()
 
 	errc := make(chan error, 1)
 	scheme := "http"
