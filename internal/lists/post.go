@@ -119,7 +119,7 @@ func (s *Service) Post(ctx context.Context, d Draft) (Result, error) {
 				res.TermsToken = c.Token
 				m := s.termsMessage(l, c)
 				notice = &m
-			} else if err := s.accept(ctx, tx, c, policy.ChannelWeb, version, transfer, now); err != nil {
+			} else if err := accept(ctx, tx, c, policy.ChannelWeb, version, transfer, now); err != nil {
 				return err
 			}
 		}
@@ -298,7 +298,7 @@ func contributor(ctx context.Context, q store.Querier, email, name string, perso
 }
 
 // accept records a contributor's acceptance of the terms in the ledger.
-func (s *Service) accept(ctx context.Context, q store.Querier, c Contributor, channel string, version int64, transfer string, now time.Time) error {
+func accept(ctx context.Context, q store.Querier, c Contributor, channel string, version int64, transfer string, now time.Time) error {
 	if _, err := q.Exec(ctx, "UPDATE list_contributors SET accepted_at = ? WHERE id = ?", now, c.ID); err != nil {
 		return fmt.Errorf("accepting the contribution terms: %w", err)
 	}
@@ -356,7 +356,7 @@ func (s *Service) AcceptTerms(ctx context.Context, token string) (int, error) {
 			return err
 		}
 		if c.AcceptedAt == nil {
-			if err := s.accept(ctx, tx, c, policy.ChannelWeb, version, transfer, now); err != nil {
+			if err := accept(ctx, tx, c, policy.ChannelWeb, version, transfer, now); err != nil {
 				return err
 			}
 		}
