@@ -175,8 +175,14 @@ func TestDiscussionGroupOnTheWeb(t *testing.T) {
 		}
 
 		// Pat is no subscriber any more: the next posting is held.
-		if res := pat.post("/lists/wg-web/post", url.Values{"subject": {"Held"}, "body": {"For the moderator."}}); res.Status != 200 || !strings.Contains(res.Body, "waits for a moderator") {
+		if res := pat.post("/lists/wg-web/post", url.Values{"subject": {"Held for review"}, "body": {"For the moderator."}}); res.Status != 200 || !strings.Contains(res.Body, "waits for a moderator") {
 			t.Fatalf("a non-subscriber's posting: %d %.300s", res.Status, res.Body)
+		}
+		if arch := visitor.get("/lists/wg-web/archive"); strings.Contains(arch.Body, "Held for review") {
+			t.Error("a held posting is in the archive")
+		}
+		if mbox := visitor.get("/lists/wg-web/archive.mbox"); strings.Contains(mbox.Body, "For the moderator.") {
+			t.Error("a held posting is in the mbox")
 		}
 		q := staff.get("/admin/lists/wg-web/queue")
 		m = regexp.MustCompile(`action="(/admin/lists/wg-web/queue/\d+/approve)"`).FindStringSubmatch(q.Body)
@@ -192,7 +198,7 @@ func TestDiscussionGroupOnTheWeb(t *testing.T) {
 		if q := staff.get("/admin/lists/wg-web/queue?done=approve"); !strings.Contains(q.Body, "No posting waits") {
 			t.Errorf("queue after approving: %.300s", q.Body)
 		}
-		if arch := visitor.get("/lists/wg-web/archive"); !strings.Contains(arch.Body, "Held") {
+		if arch := visitor.get("/lists/wg-web/archive"); !strings.Contains(arch.Body, "Held for review") {
 			t.Error("the approved posting is not in the archive")
 		}
 	})
