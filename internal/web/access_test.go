@@ -87,6 +87,7 @@ var routeAccess = map[string]string{
 	"GET /lists/{name}/archive":                    anyone,
 	"GET /lists/{name}/archive/{id}":               anyone,
 	"GET /lists/{name}/archive.mbox":               anyone,
+	"GET /lists/{name}/atom.xml":                   anyone,
 	"GET /lists/{name}/post":                       members,
 	"POST /lists/{name}/post":                      members,
 	"POST /account/lists/{id}/unsubscribe":         members,

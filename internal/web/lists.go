@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"net/http"
 	"strconv"
@@ -388,6 +389,21 @@ func (s *Server) listMbox(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/mbox")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+l.Name+`.mbox"`)
 	return lists.WriteMbox(r.Context(), s.DB, l.Name, w)
+}
+
+// listAtom is the list's Atom feed: postings republished (G1).
+func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) error {
+	l, err := s.readable(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := lists.WriteAtom(r.Context(), s.DB, l, s.base(), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	_, err = w.Write(buf.Bytes())
+	return err
 }
 
 // The staff side: creating lists and the moderation queue.

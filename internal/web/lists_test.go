@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/xml"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -132,6 +133,23 @@ func TestDiscussionGroupOnTheWeb(t *testing.T) {
 		if mbox.Status != 200 || mbox.Header.Get("Content-Type") != "application/mbox" || !strings.Contains(mbox.Body, "From: Pat Participant <pat@example.org>") ||
 			!strings.Contains(mbox.Body, "\n>From here on.") || strings.Count(mbox.Body, "\nFrom pat@example.org ") != 1 {
 			t.Fatalf("mbox: %d %q\n%s", mbox.Status, mbox.Header.Get("Content-Type"), mbox.Body)
+		}
+		feed := visitor.get("/lists/wg-web/atom.xml")
+		var atom struct {
+			Entries []struct {
+				Title  string `xml:"title"`
+				Author string `xml:"author>name"`
+				Link   struct {
+					Href string `xml:"href,attr"`
+				} `xml:"link"`
+			} `xml:"entry"`
+		}
+		if err := xml.Unmarshal([]byte(feed.Body), &atom); err != nil || feed.Header.Get("Content-Type") != "application/atom+xml; charset=utf-8" {
+			t.Fatalf("feed: %v %q\n%s", err, feed.Header.Get("Content-Type"), feed.Body)
+		}
+		if len(atom.Entries) != 2 || atom.Entries[0].Title != "Re: Proposal: a new header" || atom.Entries[1].Author != "Pat Participant" ||
+			!strings.HasSuffix(atom.Entries[1].Link.Href, msgPath) || strings.Contains(feed.Body, "pat@example.org") {
+			t.Errorf("feed entries: %+v\n%s", atom.Entries, feed.Body)
 		}
 		if home := visitor.get("/"); !strings.Contains(home.Body, `href="/lists/wg-web"`) {
 			t.Error("the home page does not show the active list")

@@ -90,6 +90,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /lists/{name}/archive", public, s.listArchive)
 	s.handle("GET /lists/{name}/archive/{id}", public, s.listMessage)
 	s.handle("GET /lists/{name}/archive.mbox", public, s.listMbox)
+	s.handle("GET /lists/{name}/atom.xml", public, s.listAtom)
 	s.handle("GET /lists/{name}/post", signedIn, s.listPostForm)
 	s.handle("POST /lists/{name}/post", signedIn, s.listPost)
 	s.handle("POST /account/lists/{id}/unsubscribe", signedIn, s.accountListUnsubscribe)
