@@ -35,6 +35,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"policy", "publish and inspect privacy statement versions", runPolicy},
 		{"user", "add an account, such as the first admin", runUser},
+		{"lists", "create discussion groups", runLists},
 		{"audit", "verify the tamper-evident audit log", runAudit},
 		{"backup", "write a consistent copy of a SQLite installation", runBackup},
 		{"logs", "report usage trends from access logs (aggregates only)", runLogs},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"plenary/internal/inquiries"
+	"plenary/internal/lists"
 	"plenary/internal/mail"
 	"plenary/internal/mailings"
 )
@@ -15,7 +16,7 @@ import (
 // startInbound starts the inbound mail listener when --smtp-listen is set,
 // with every feature that takes mail registered on its router, and returns
 // a function that waits for it to stop once ctx ends.
-func startInbound(ctx context.Context, a *app, log *slog.Logger) (wait func(), err error) {
+func startInbound(ctx context.Context, a *app, mailer mail.Sender, log *slog.Logger) (wait func(), err error) {
 	cfg := a.cfg
 	if cfg.SMTPListen == "" {
 		return func() {}, nil
@@ -34,6 +35,9 @@ func startInbound(ctx context.Context, a *app, log *slog.Logger) (wait func(), e
 	} else {
 		log.Warn("replies to announcements cannot be taken in: --mailing-address is not at --mail-domain, so unsubscribing by reply depends on that mailbox's own handling", "mailing_address", cfg.MailingAddress, "mail_domain", cfg.MailDomain)
 	}
+	// Discussion groups own the addresses named after them: NAME@ and
+	// NAME-unsubscribe@.
+	router.HandleRest(&lists.MailHandler{Service: listService(a, mailer)})
 	l := &mail.Listener{Domain: cfg.MailDomain, MaxBytes: cfg.MaxMessageBytes, Router: router, Log: log}
 	done := make(chan struct{})
 	go func() {

@@ -4,18 +4,19 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"plenary/internal/jobs"
+	"plenary/internal/lists"
 	"plenary/internal/mail"
 	"plenary/internal/mailings"
 	"plenary/internal/web"
 )
 
 // jobRunner is this instance's worker on the shared job queue: it sends
-// participant mailings (and, as they arrive, the other kinds of
-// background work). Every instance runs one; the queue hands each job to
-// one of them.
+// participant mailings and distributes discussion-group postings. Every
+// instance runs one; the queue hands each job to one of them.
 func jobRunner(a *app, mailer mail.Sender, log *slog.Logger) *jobs.Runner {
 	cfg := a.cfg
 	worker := fmt.Sprintf("%s-%d", cfg.Instance, os.Getpid())
@@ -28,9 +29,12 @@ func jobRunner(a *app, mailer mail.Sender, log *slog.Logger) *jobs.Runner {
 		Log:    log,
 	}
 	return &jobs.Runner{
-		Queue:    &jobs.Queue{DB: a.db, Worker: worker, Lease: cfg.JobLease},
-		Handlers: map[string]jobs.Handler{mailings.JobKind: sender.Handle},
-		Poll:     2 * time.Second,
-		Log:      log,
+		Queue: &jobs.Queue{DB: a.db, Worker: worker, Lease: cfg.JobLease},
+		Handlers: map[string]jobs.Handler{
+			mailings.JobKind:     sender.Handle,
+			lists.DistributeKind: (&lists.Distributor{DB: a.db, Mail: mailer, Domain: cfg.MailDomain, BaseURL: strings.TrimSuffix(cfg.BaseURL.String(), "/")}).Handle,
+		},
+		Poll: 2 * time.Second,
+		Log:  log,
 	}
 }

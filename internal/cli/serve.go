@@ -99,7 +99,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	waitInbound, err := startInbound(ctx, a, log)
+	waitInbound, err := startInbound(ctx, a, mailer, log)
 	if err != nil {
 		return err
 	}

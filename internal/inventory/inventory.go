@@ -180,6 +180,7 @@ func Default() *Inventory {
 		jobItems(),
 		inquiryItems(),
 		mailingItems(),
+		listItems(),
 	} {
 		items = append(items, part...)
 	}

@@ -20,6 +20,10 @@ var tableNames = map[string]string{
 	"mailing_subscriptions": "Your choice to receive announcements",
 	"mailing_recipients":    "Announcements sent to you",
 	"mailings":              "Announcements staff wrote and sent",
+	"list_subscriptions":    "Your discussion-group subscriptions",
+	"list_deliveries":       "Which postings were sent to you",
+	"list_contributors":     "You as an author of discussion-group postings",
+	"list_posts":            "Your discussion-group postings",
 }
 
 // TableName is how people are told about a table; the table's own name

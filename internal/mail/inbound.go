@@ -47,6 +47,19 @@ func Refuse(msg string) error { return &Refusal{Message: msg} }
 type Router struct {
 	mu    sync.RWMutex
 	boxes map[string]InboundHandler
+	rest  InboundHandler
+}
+
+// HandleRest makes h the owner of every local part no mailbox claims:
+// addresses named after data, such as a discussion group's NAME@ and
+// NAME-unsubscribe@. h's Accepts still refuses the ones it does not know.
+func (r *Router) HandleRest(h InboundHandler) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rest != nil {
+		panic("mail: HandleRest called twice")
+	}
+	r.rest = h
 }
 
 // Handle makes h the owner of mailbox (and of mailbox+anything). A
@@ -70,6 +83,9 @@ func (r *Router) owner(local string) (InboundHandler, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	h, ok := r.boxes[box]
+	if !ok && r.rest != nil {
+		return r.rest, true
+	}
 	return h, ok
 }
 

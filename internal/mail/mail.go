@@ -77,6 +77,16 @@ func ReplyCode(err error) int {
 	return 0
 }
 
+// Get returns the value of the first extra header field called name.
+func (m Message) Get(name string) string {
+	for _, h := range m.Headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
 // ErrInvalid marks a message that no sender will pass on.
 var ErrInvalid = errors.New("mail: message refused")
 
@@ -113,6 +123,11 @@ func (m Message) Check() error {
 		}
 		if !utf8.ValidString(h.Value) || hasControl(h.Value, false) {
 			return fmt.Errorf("%w: header %s holds a line break or control character", ErrInvalid, h.Name)
+		}
+	}
+	for _, h := range m.Headers {
+		if h.Name == "" || strings.ContainsAny(h.Name, ": ") || hasControl(h.Name, false) || !utf8.ValidString(h.Value) || hasControl(h.Value, false) {
+			return fmt.Errorf("%w: the header field %q cannot be sent as it is", ErrInvalid, h.Name)
 		}
 	}
 	return nil

@@ -33,6 +33,10 @@ type Inbound struct {
 	// Text is the text/plain body in UTF-8 with \n line ends.
 	Text      string
 	MessageID string
+	// InReplyTo and References name the messages this one answers, as
+	// their headers say, for threading.
+	InReplyTo  string
+	References string
 }
 
 // ErrMalformed marks a message that cannot be read as mail: the listener
@@ -88,10 +92,12 @@ func ParseMessage(raw []byte) (Inbound, error) {
 		return bad("the text %v", err)
 	}
 	return Inbound{
-		From:      from.Address,
-		Subject:   strings.TrimSpace(subject),
-		Text:      text,
-		MessageID: strings.TrimSpace(m.Header.Get("Message-Id")),
+		From:       from.Address,
+		Subject:    strings.TrimSpace(subject),
+		Text:       text,
+		MessageID:  strings.TrimSpace(m.Header.Get("Message-Id")),
+		InReplyTo:  strings.TrimSpace(m.Header.Get("In-Reply-To")),
+		References: strings.TrimSpace(m.Header.Get("References")),
 	}, nil
 }
 

@@ -48,14 +48,19 @@ type Consent struct {
 	// InquiryID names the inquiry an entry came with, for a sender who
 	// has no account (PersonID is then 0).
 	InquiryID int64
-	At        time.Time
+	// SubscriptionID and ContributorID name the discussion-group
+	// subscription or contributor an entry is about, for someone who
+	// subscribed or posted with an address alone (PersonID is then 0).
+	SubscriptionID int64
+	ContributorID  int64
+	At             time.Time
 }
 
 // Record appends an entry. Run it in the transaction of the change it
 // records, so the ledger never disagrees with the data.
 func Record(ctx context.Context, q store.Querier, c Consent) error {
 	switch {
-	case (c.PersonID == 0 && c.InquiryID == 0) || strings.TrimSpace(c.Purpose) == "":
+	case (c.PersonID == 0 && c.InquiryID == 0 && c.SubscriptionID == 0 && c.ContributorID == 0) || strings.TrimSpace(c.Purpose) == "":
 		return errors.New("consent ledger: an entry needs a person (or an inquiry) and a purpose")
 	case c.VersionID == 0:
 		return errors.New("consent ledger: an entry needs the policy version shown")
@@ -64,15 +69,15 @@ func Record(ctx context.Context, q store.Querier, c Consent) error {
 	case c.Transfer == "":
 		return errors.New("consent ledger: an entry needs the transfer statement shown (C6)")
 	}
-	var by, inquiry any
-	if c.RecordedBy != 0 {
-		by = c.RecordedBy
+	orNull := func(id int64) any {
+		if id == 0 {
+			return nil
+		}
+		return id
 	}
-	if c.InquiryID != 0 {
-		inquiry = c.InquiryID
-	}
-	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer, by, inquiry, c.At.UTC())
+	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, subscription_id, contributor_id, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer,
+		orNull(c.RecordedBy), orNull(c.InquiryID), orNull(c.SubscriptionID), orNull(c.ContributorID), c.At.UTC())
 	if err != nil {
 		return fmt.Errorf("recording consent: %w", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/inquiries"
+	"plenary/internal/lists"
 	"plenary/internal/mailings"
 	"plenary/internal/people"
 	"plenary/internal/store"
@@ -146,6 +147,18 @@ func Jobs() []Job {
 		{Name: "mailing_confirmations", Tables: []string{"mailing_subscriptions"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			n, err := mailings.SweepConfirmations(ctx, tx, now)
 			return Counts{"mailing_subscriptions": n}, err
+		}},
+		// Subscriptions never confirmed go when their link expires;
+		// their delivery records cascade.
+		{Name: "list_pending", Key: "list_pending", Tables: []string{"list_subscriptions"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := lists.SweepPending(ctx, tx, now, env.Days("list_pending"))
+			return Counts{"list_subscriptions": n}, err
+		}},
+		// Postings held for the terms or a moderator go unpublished, with
+		// contributors who never accepted the terms and have none left.
+		{Name: "list_held", Key: "list_held", Tables: []string{"list_posts", "list_contributors"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			p, c, err := lists.SweepHeld(ctx, tx, now, env.Days("list_held"))
+			return Counts{"list_posts": p, "list_contributors": c}, err
 		}},
 		{Name: "audit", Key: "audit", Tables: []string{"audit_log"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			days := env.Days("audit")

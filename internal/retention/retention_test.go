@@ -155,6 +155,8 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			"mailing_confirmations": "mailing_subscriptions=1",
 			"audit":                 "audit_log=2",
 			"access_log":            "access-log files=1",
+			"list_pending":          "list_subscriptions=1",
+			"list_held":             "list_contributors=1 list_posts=1",
 		}
 		if len(results) != len(want) {
 			t.Errorf("%d jobs ran, want %d", len(results), len(want))
@@ -182,6 +184,9 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			{"SELECT COUNT(*) FROM mailings", 2},
 			{"SELECT COUNT(*) FROM mailing_subscriptions WHERE confirm_token_hash IS NULL AND state = 'pending'", 1},
 			{"SELECT COUNT(*) FROM inquiry_messages", 1},
+			{"SELECT COUNT(*) FROM list_subscriptions", 2},
+			{"SELECT COUNT(*) FROM list_posts", 2},
+			{"SELECT COUNT(*) FROM list_contributors", 1},
 			{"SELECT COUNT(*) FROM usage_days", 2},
 		} {
 			var n int
@@ -370,6 +375,14 @@ func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
 	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (2, 'Recent', 'r@ex.org', 'general', 'Kept', 'tok-2', ?, ?, ?)", days(10), days(20), days(10))
 	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (3, 'Open', 'p@ex.org', 'general', 'Kept', 'tok-3', NULL, ?, ?)", days(400), days(400))
 	exec("INSERT INTO inquiry_messages (inquiry_id, direction, body, created_at) VALUES (1, 'sender', 'gone', ?), (2, 'sender', 'kept', ?)", days(205), days(15))
+	// Discussion groups: an unconfirmed subscription past its week goes,
+	// a recent one and an old confirmed one stay; a posting held past 30
+	// days goes with its author who never accepted the terms, a recent
+	// held one and an old published one stay.
+	exec("INSERT INTO lists (id, name, description, posting, archive, created_at) VALUES (1, 'wg', 'A group', 'open', 'public', ?)", days(400))
+	exec("INSERT INTO list_subscriptions (list_id, email, token, confirmed_at, created_at) VALUES (1, 'old@ex.org', 's-1', NULL, ?), (1, 'new@ex.org', 's-2', NULL, ?), (1, 'member@ex.org', 's-3', ?, ?)", days(8), days(6), days(300), days(300))
+	exec("INSERT INTO list_contributors (id, email, name, token, accepted_at, created_at) VALUES (1, 'never@ex.org', 'Never', 'c-1', NULL, ?), (2, 'author@ex.org', 'Author', 'c-2', ?, ?)", days(40), days(300), days(300))
+	exec("INSERT INTO list_posts (list_id, contributor_id, message_id, in_reply_to, thread_id, subject, body, status, created_at, published_at) VALUES (1, 1, '<a@x>', '', 1, 'Held', 'held', 'held-terms', ?, NULL), (1, 2, '<b@x>', '', 2, 'Held', 'recent', 'held-moderation', ?, NULL), (1, 2, '<c@x>', '', 3, 'Old', 'public', 'published', ?, ?)", days(40), days(3), days(300), days(300))
 
 	// A mailing's recipients go 90 days (the default) after it finished;
 	// an expired confirmation link for announcements is cleared, the

@@ -8,6 +8,7 @@ import (
 
 	"plenary/internal/auth"
 	"plenary/internal/inquiries"
+	"plenary/internal/lists"
 	"plenary/internal/people"
 	"plenary/internal/policy"
 	"plenary/internal/validate"
@@ -68,6 +69,9 @@ type accountData struct {
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
 	Mailing   *accountMailing // the signed-in participant's own page only
+	// Subscriptions to discussion groups of the person's addresses; on
+	// their own page only.
+	Subscriptions []lists.Subscription
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -113,6 +117,7 @@ var doneMessages = map[string]string{
 	"roles":        "The roles are saved.",
 	"mail-asked":   "We have sent a confirmation link to your primary address. Announcements start once you follow it.",
 	"mail-stopped": "You will receive no more announcements. This is recorded in what you agreed to, below.",
+	"unsubscribed": "You are unsubscribed, and the subscription is deleted.",
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -136,6 +141,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
+		return err
+	}
+	if d.Subscriptions, err = lists.SubscriptionsOf(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/demo"
 	"plenary/internal/inventory"
+	"plenary/internal/lists"
 	"plenary/internal/policy"
 )
 
@@ -22,6 +23,8 @@ type homeData struct {
 	// has the section its link leads to (demo.Link).
 	Demo    *homeDemo
 	Mailing *accountMailing // signed-in participants only
+	// Lists are the discussion groups with the most recent postings.
+	Lists []lists.List
 }
 
 type homeDemo struct {
@@ -36,6 +39,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := homeData{Announcements: ann}
+	if d.Lists, err = lists.Active(r.Context(), s.DB, 5); err != nil {
+		return err
+	}
 	for _, a := range ann {
 		if a.Link == demo.Link {
 			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}

@@ -69,11 +69,11 @@ func TestPrivacyPageStatesEachRuleOnce(t *testing.T) {
 			}
 		}
 	}
-	// The section grows with the inventory, but by the item, not by the
-	// item's rule: about 430 bytes of HTML an item when every row repeated
-	// its rule, about 230 once each rule heads its group.
+	// Measured per item, so that new declarations do not trip it: 366
+	// bytes an item when every row repeated its rule (22,700 for 62
+	// items), about 230 with one rule per group.
 	items := len(inv.Personal(inventory.LogField)) + len(inv.Personal(inventory.Column))
-	if n := len(section); n > 300*items {
-		t.Errorf("the inventory section is %d bytes of HTML for %d items (%d an item); over 300 an item, rules are being repeated", n, items, n/items)
+	if n := len(section); n > 250*items {
+		t.Errorf("the inventory section is %d bytes of HTML for %d items, over 250 an item; it was 366 an item when every row repeated its rule", n, items)
 	}
 }

@@ -91,6 +91,32 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/mailings/{id}/test", mailingStaff, s.adminMailingTest)
 	s.handle("POST /admin/mailings/{id}/send", mailingStaff, s.adminMailingSend)
 
+	// Discussion groups (G1, PUB1, D1): reading public archives and
+	// subscribing need no account; a mailed link's page acts only by its
+	// button (POST), which is also the RFC 8058 one-click target. Posting
+	// from the web needs an account; lists and moderation are staff's.
+	s.handle("GET /lists", public, s.listsIndex)
+	s.handle("GET /lists/{name}", public, s.listPage)
+	s.handle("POST /lists/{name}/subscribe", public, s.listSubscribe)
+	s.handle("GET /lists/{name}/confirm/{token}", public, s.listTokenPage)
+	s.handle("POST /lists/{name}/confirm/{token}", public, s.listTokenAct)
+	s.handle("GET /lists/{name}/unsubscribe/{token}", public, s.listTokenPage)
+	s.handle("POST /lists/{name}/unsubscribe/{token}", public, s.listTokenAct)
+	s.handle("GET /lists/{name}/terms/{token}", public, s.listTokenPage)
+	s.handle("POST /lists/{name}/terms/{token}", public, s.listTokenAct)
+	s.handle("GET /lists/{name}/archive", public, s.listArchive)
+	s.handle("GET /lists/{name}/archive/{id}", public, s.listMessage)
+	s.handle("GET /lists/{name}/archive.mbox", public, s.listMbox)
+	s.handle("GET /lists/{name}/atom.xml", public, s.listAtom)
+	s.handle("GET /lists/{name}/post", signedIn, s.listPostForm)
+	s.handle("POST /lists/{name}/post", signedIn, s.listPost)
+	s.handle("POST /account/lists/{id}/unsubscribe", signedIn, s.accountListUnsubscribe)
+	listStaff := auth.Roles(auth.Secretariat, auth.Admin)
+	s.handle("GET /admin/lists", listStaff, s.adminLists)
+	s.handle("POST /admin/lists", listStaff, s.adminListCreate)
+	s.handle("GET /admin/lists/{name}/queue", listStaff, s.adminListQueue)
+	s.handle("POST /admin/lists/{name}/queue/{id}/{action}", listStaff, s.adminListModerate)
+
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
 	s.handle("GET /admin/audit", auditors, s.auditPage)
