@@ -16,6 +16,7 @@ var tableNames = map[string]string{
 	"audit_log":        "Records of staff access to restricted data",
 	"inquiries":        "Inquiries you send through the contact form",
 	"inquiry_messages": "Answers to your inquiry and your replies",
+	"removal_requests": "Your requests to remove your data",
 }
 
 // TableName is how people are told about a table; the table's own name
