@@ -14,12 +14,13 @@ func dsrItems() []Item {
 		return Item{Kind: Column, Table: "removal_requests", Name: name, Personal: true, Category: cat,
 			Label: label, Purpose: purpose, Origin: origin, Visible: vis, Retention: removalRetention}
 	}
+	why := "to answer your request and show that it was answered"
 	return append(notPersonal("removal_requests", "id", "status"),
-		col("person_id", Identity, "the account a removal request is about", "to carry out or answer your request", "your account"),
-		col("note", Content, "the note you added to a removal request", "to understand your request", "typed by you on your account page"),
-		col("requested_at", Content, "when you asked for removal", "to answer requests in order and within the time the law allows", "set by the site"),
-		col("decided_at", Content, "when your request was decided", "to show that it was answered in time", "set by the site"),
-		col("decided_by", Content, "the staff member who decided it", "to hold staff accountable for the decision", "set by the site"),
-		col("reason", Content, "the reason given for the decision", "to tell you why, and to show it later", "typed by the staff member who decided"),
+		col("person_id", Identity, "your account, in a removal request", why, "your account"),
+		col("note", Content, "your note to a removal request", why, "typed by you"),
+		col("requested_at", Content, "when you asked for removal", why, "set by the site"),
+		col("decided_at", Content, "when it was decided", why, "set by the site"),
+		col("decided_by", Content, "who decided it", why, "set by the site"),
+		col("reason", Content, "the reason for the decision", why, "typed by staff"),
 	)
 }

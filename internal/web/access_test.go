@@ -17,8 +17,8 @@ import (
 // (S1). A new route fails TestEveryRouteEnforcesItsRule until someone
 // writes down here who may use it.
 const (
-	anyone  = "anonymous participant secretariat finance security admin"
-	members = "participant secretariat finance security admin"
+	anyone  = "anonymous participant secretariat finance security admin privacy"
+	members = "participant secretariat finance security admin privacy"
 )
 
 var routeAccess = map[string]string{
@@ -54,6 +54,8 @@ var routeAccess = map[string]string{
 	"POST /account/emails/{email}/{action}": members,
 	"GET /account/acknowledge":              members,
 	"POST /account/acknowledge":             members,
+	"GET /account/export":                   members,
+	"POST /account/removal":                 members,
 
 	"GET /admin/analytics": "secretariat admin",
 
@@ -75,6 +77,9 @@ var routeAccess = map[string]string{
 	"POST /admin/inquiries/{id}/reply": "secretariat admin",
 	"POST /admin/inquiries/{id}/close": "secretariat admin",
 
+	"GET /admin/removals":       "admin privacy",
+	"POST /admin/removals/{id}": "admin privacy",
+
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",
 }
@@ -92,6 +97,7 @@ var callers = []struct {
 	{"finance", auth.Finance},
 	{"security", auth.Security},
 	{"admin", auth.Admin},
+	{"privacy", auth.Privacy},
 }
 
 // TestEveryRouteEnforcesItsRule walks every route the application

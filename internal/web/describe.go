@@ -29,6 +29,8 @@ var pageDescriptions = map[string]string{
 	"admin_inquiry":   "One inquiry sent to ORG, with its thread of answers.",
 	"contact":         "Write to ORG: a question, a comment or a privacy request, without an account and without cookies.",
 	"logout":          "Sign out of your participant account with ORG.",
+	"export":          "A copy of everything ORG holds about you, from every place the site keeps data.",
+	"admin_removals":  "Staff page of ORG for deciding requests to remove a participant's data.",
 	"signin_token":    "Sign in to your account with ORG through the link mailed to you.",
 }
 

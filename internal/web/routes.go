@@ -51,6 +51,10 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /account/emails/{email}/{action}", signedIn, s.accountEmailAction)
 	s.handle("GET /account/acknowledge", signedIn, s.acknowledgeForm)
 	s.handle("POST /account/acknowledge", signedIn, s.acknowledge)
+	// Data-subject rights from the inventory: a copy of everything held
+	// (R2) and a request for removal (R4).
+	s.handle("GET /account/export", signedIn, s.accountExport)
+	s.handle("POST /account/removal", signedIn, s.accountRemoval)
 
 	// The participant database: staff who keep it correct on request;
 	// roles are an admin's alone. Every view is audited.
@@ -73,6 +77,12 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/inquiries/{id}", inquiryStaff, s.adminInquiry)
 	s.handle("POST /admin/inquiries/{id}/reply", inquiryStaff, s.adminInquiryReply)
 	s.handle("POST /admin/inquiries/{id}/close", inquiryStaff, s.adminInquiryClose)
+
+	// Removal requests, decided by admins and privacy staff, each decision
+	// with a reason, mailed to the requester and audited (R4).
+	privacyStaff := auth.Roles(auth.Admin, auth.Privacy)
+	s.handle("GET /admin/removals", privacyStaff, s.adminRemovals)
+	s.handle("POST /admin/removals/{id}", privacyStaff, s.adminRemovalDecide)
 
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
