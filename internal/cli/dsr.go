@@ -2,20 +2,27 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"plenary/internal/audit"
 	"plenary/internal/dsr"
+	"plenary/internal/people"
 )
 
 // runDSR handles data-subject requests from the command line. Its one
 // subcommand, scan, searches every store for a person's identifiers: the
 // check after a removal that nothing is left outside the kept records (R4).
 func runDSR(ctx context.Context, env Env, args []string) error {
-	const usage = "usage: plenary dsr scan --email ADDRESS [--email ADDRESS]... [--name NAME] [flags]"
+	const usage = "usage: plenary dsr scan --email ADDRESS [--email ADDRESS]... [--name NAME] [flags], or plenary dsr export --email ADDRESS [flags]"
+	if len(args) > 0 && args[0] == "export" {
+		return runDSRExport(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "scan" {
 		return usageError{usage}
 	}
@@ -68,4 +75,35 @@ func runDSR(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%s: %s\n", h.Identifier, h.Place())
 	}
 	return fmt.Errorf("found %d places (%d of them kept records or access logs); see the list above", len(hits), kept)
+}
+
+// runDSRExport writes, as JSON on standard output, the same copy a
+// participant downloads from /account/export, for a request made by mail
+// whose sender staff have verified (R2). It is audited as the command
+// line's access to the person's data.
+func runDSRExport(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "dsr export")
+	addr := fs.String("email", "", "an `address` of the account, confirmed or not")
+	a, err := openApp(ctx, env, fs, args, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *addr == "" {
+		return usageError{"--email is required; usage: plenary dsr export --email ADDRESS [flags]"}
+	}
+	p, _, err := people.FindByEmail(ctx, a.db, *addr)
+	if errors.Is(err, people.ErrNotFound) {
+		return fmt.Errorf("no account has the address %s", *addr)
+	}
+	if err != nil {
+		return err
+	}
+	e, err := dsr.MakeExport(ctx, a.db, a.audit, a.inv, dsr.Actor{Label: "cli"}, p.ID, "json (command line)", time.Now())
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(e)
 }

@@ -25,6 +25,7 @@ var (
 	ErrOwnRequest = errors.New("You cannot decide your own removal request; another member of staff must. Nothing was changed.")
 	ErrNoReason   = errors.New("Say why you decide this way; the reason is sent to the person.")
 	ErrNoteLong   = errors.New("The note is too long: keep it under 2,000 characters.")
+	ErrNoPerson   = errors.New("There is no such participant.")
 )
 
 // Actor is who acts: the person themselves or a member of staff. Label is
@@ -275,4 +276,47 @@ func DecisionMail(d Decision, org string) mail.Message {
 		subject = "Your data has been removed"
 	}
 	return mail.Message{To: d.To, Subject: subject, Body: b.String()}
+}
+
+// PurgeChild removes, at staff's initiative, everything about a person
+// found to be a child under 13 (CH2): every table's removal action runs
+// at once, as for an approved removal, without waiting for a request. The
+// audit entry names the account by number and carries the reason and the
+// counts, nothing the purge removed. Tables kept for accountability (the
+// audit log) stay; a public-record table added later must declare a
+// removal action that deletes, so that a child's postings go too.
+func PurgeChild(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, staff Actor, person int64, reason string) (Outcome, error) {
+	if log == nil {
+		return Outcome{}, ErrNoAudit
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return Outcome{}, ErrNoReason
+	}
+	if utf8.RuneCountInString(reason) > maxNote {
+		return Outcome{}, ErrNoteLong
+	}
+	if person == staff.ID {
+		return Outcome{}, ErrOwnRequest
+	}
+	var o Outcome
+	err := db.Tx(ctx, func(tx *store.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM people WHERE id = ?`, person).Scan(&n); err != nil {
+			return fmt.Errorf("looking up the person to purge: %w", err)
+		}
+		if n == 0 {
+			return ErrNoPerson
+		}
+		s, err := LoadSubject(ctx, tx, person)
+		if err != nil {
+			return err
+		}
+		if o, err = remove(ctx, tx, inv, s); err != nil {
+			return err
+		}
+		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.child.purge",
+			Subject: fmt.Sprintf("person:%d", person), Detail: "reason: " + reason + "; " + o.Summary()})
+	})
+	return o, err
 }

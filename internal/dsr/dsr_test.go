@@ -357,3 +357,44 @@ func writeGzip(t *testing.T, path, content string) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestChildPurgeLeavesNothing: staff purge a child's data at once, without
+// a request; nothing about them is left in the database, the bystander is
+// untouched, and the audit entry holds the reason and counts but not the
+// child's name or addresses (CH2).
+func TestChildPurgeLeavesNothing(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := setup(t, db)
+		kid := f.participant(t, "Kim Young", "kim@example.org", "kim@school.example")
+		bob := f.participant(t, "Bob Bystander", "bob@example.org", "bob@other.example")
+		staff := dsr.Actor{ID: 9001, Label: "Ada Admin"}
+		if _, err := dsr.PurgeChild(ctx, db, f.log, f.inv, staff, kid, ""); !errors.Is(err, dsr.ErrNoReason) {
+			t.Fatalf("a purge without a reason: %v", err)
+		}
+		if _, err := dsr.PurgeChild(ctx, db, f.log, f.inv, staff, 424242, "told by a parent"); !errors.Is(err, dsr.ErrNoPerson) {
+			t.Fatalf("a purge of nobody: %v", err)
+		}
+		o, err := dsr.PurgeChild(ctx, db, f.log, f.inv, staff, kid, "told by a parent on 2 May")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Deleted["people"] != 1 || o.Deleted["inquiries"] != 1 || o.Deleted["sessions"] != 2 {
+			t.Errorf("purge outcome %+v", o)
+		}
+		s := &dsr.Scanner{DB: db, Inv: f.inv}
+		hits, err := s.Scan(ctx, []string{"kim@example.org", "kim@school.example", "Kim Young"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hits {
+			t.Errorf("left after the purge: %s", h.Place())
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM people WHERE id = ?", bob); n != 1 {
+			t.Error("the bystander went too")
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'dsr.child.purge' AND subject = ? AND detail LIKE 'reason: told by a parent on 2 May; deleted: %'", "person:"+itoa(kid)); n != 1 {
+			t.Error("the purge is not in the audit log with its reason and counts")
+		}
+	})
+}

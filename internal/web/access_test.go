@@ -69,6 +69,7 @@ var routeAccess = map[string]string{
 	"POST /admin/people/{id}/emails":                  "secretariat admin",
 	"POST /admin/people/{id}/emails/{email}/{action}": "secretariat admin",
 	"POST /admin/people/{id}/roles":                   "admin",
+	"POST /admin/people/{id}/purge":                   "admin",
 
 	// Privacy questions among them are for admins alone; the handler
 	// answers 404 to the secretariat (TestInquiryInbox).

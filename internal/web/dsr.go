@@ -149,3 +149,31 @@ func (s *Server) adminRemovalDecide(w http.ResponseWriter, r *http.Request) erro
 	http.Redirect(w, r, "/admin/removals?done="+done, http.StatusSeeOther)
 	return nil
 }
+
+// adminPersonPurge removes everything about a person found to be a child
+// under 13 (CH2), from an admin's view of the record.
+func (s *Server) adminPersonPurge(w http.ResponseWriter, r *http.Request) error {
+	pid, err := pathID(r, "id")
+	if err != nil {
+		return notFound(dsr.ErrNoPerson.Error())
+	}
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	if r.PostForm.Get("confirm") != "child" {
+		return badRequest("Tick the box to confirm that the person is a child under 13. Nothing was removed.")
+	}
+	o, err := dsr.PurgeChild(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), pid, r.PostForm.Get("reason"))
+	if errors.Is(err, dsr.ErrNoPerson) {
+		return notFound(err.Error())
+	}
+	if err != nil {
+		return dsrError(err)
+	}
+	s.render(w, r, http.StatusOK, "message", pageData{Title: "Data removed", Data: messageData{
+		Heading: "The child's data is removed",
+		Text:    "Everything tied to the account is removed (" + o.Summary() + "). The audit log records the purge by account number, with your reason.",
+		Link:    "/admin/people", LinkText: "Back to the participants",
+	}})
+	return nil
+}

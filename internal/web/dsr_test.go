@@ -120,3 +120,41 @@ func TestExportAndRemovalThroughTheSite(t *testing.T) {
 		}
 	})
 }
+
+// TestAdminPurgesAChild: an admin's view of a record offers the purge of
+// a child's data; without the confirmation nothing happens; with it the
+// account and what is tied to it are gone and the page says so (CH2).
+func TestAdminPurgesAChild(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := newAccountSite(t, siteOptions{DB: db})
+		kid := a.signUp(t, "Kim Young", "kim@example.org")
+		kb := a.signIn(t, "kim@example.org")
+		a.makeStaff(t, "Ada Admin", "ada@org.example", auth.Admin)
+		admin := a.signIn(t, "ada@org.example")
+		if res := admin.get("/account/acknowledge"); res.Status == 200 {
+			v, _ := a.Policy.Current(ctx)
+			admin.post("/account/acknowledge", url.Values{"version": {itoa(v.ID)}})
+		}
+		page := admin.get("/admin/people/" + itoa(kid))
+		if !strings.Contains(page.Body, `action="/admin/people/`+itoa(kid)+`/purge"`) {
+			t.Fatalf("the admin's view has no purge form: %d", page.Status)
+		}
+		if res := admin.post("/admin/people/"+itoa(kid)+"/purge", url.Values{"reason": {"a parent wrote"}}); res.Status != http.StatusBadRequest {
+			t.Errorf("a purge without the confirmation: %d", res.Status)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM people WHERE id = ?", kid); n != 1 {
+			t.Fatal("an unconfirmed purge removed the person")
+		}
+		res := admin.post("/admin/people/"+itoa(kid)+"/purge", url.Values{"reason": {"a parent wrote"}, "confirm": {"child"}})
+		if res.Status != 200 || !strings.Contains(res.Body, "The child&#39;s data is removed") {
+			t.Fatalf("purge: %d %.500s", res.Status, res.Body)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM person_emails WHERE address_key = 'kim@example.org'"); n != 0 {
+			t.Error("the child's address is still there")
+		}
+		if res := kb.get("/account"); res.Status != http.StatusSeeOther {
+			t.Errorf("the child is still signed in: %d", res.Status)
+		}
+	})
+}

@@ -66,6 +66,8 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/people/{id}/emails", peopleStaff, s.adminPersonAddEmail)
 	s.handle("POST /admin/people/{id}/emails/{email}/{action}", peopleStaff, s.adminPersonEmailAction)
 	s.handle("POST /admin/people/{id}/roles", auth.Roles(auth.Admin), s.adminPersonRoles)
+	// A child's data is purged from every store at once (CH2).
+	s.handle("POST /admin/people/{id}/purge", auth.Roles(auth.Admin), s.adminPersonPurge)
 
 	// Inquiries (R1, U5): the contact form is for anyone and needs no
 	// cookie (K3); the inbox is for the staff who answer, privacy
