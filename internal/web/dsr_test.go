@@ -81,6 +81,9 @@ func TestExportAndRemovalThroughTheSite(t *testing.T) {
 			v, _ := a.Policy.Current(ctx)
 			staff.post("/account/acknowledge", url.Values{"version": {itoa(v.ID)}})
 		}
+		if home := staff.get("/"); !strings.Contains(home.Body, `href="/admin/removals"`) {
+			t.Error("the privacy officer's navigation does not lead to the removal queue")
+		}
 		queue := staff.get("/admin/removals")
 		if queue.Status != 200 || !strings.Contains(queue.Body, "Rosalind Franklin &lt;ros@example.org&gt;") || !strings.Contains(queue.Body, "Please delete all of it.") {
 			t.Fatalf("queue: %d %.2000s", queue.Status, queue.Body)
