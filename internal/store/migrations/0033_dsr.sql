@@ -15,3 +15,12 @@ CREATE TABLE removal_requests (
 );
 CREATE INDEX removal_requests_status ON removal_requests (status, id);
 CREATE INDEX removal_requests_person ON removal_requests (person_id);
+
+-- Export and removal find a person's rows by each table's declared subject
+-- link (internal/inventory/rights.go); these indexes make every link a
+-- look-up rather than a scan of the whole table, the audit log included.
+CREATE INDEX audit_log_subject ON audit_log (subject);
+CREATE INDEX audit_log_actor ON audit_log (actor_id);
+CREATE INDEX auth_tokens_person ON auth_tokens (person_id);
+CREATE INDEX inquiries_email ON inquiries (LOWER(email));
+CREATE INDEX consent_ledger_inquiry ON consent_ledger (inquiry_id);
