@@ -19,6 +19,7 @@ const (
 	Finance     = roles.Finance
 	Security    = roles.Security
 	Admin       = roles.Admin
+	Privacy     = roles.Privacy
 )
 
 // AllRoles lists every role, for forms and for the route-walking test.

@@ -40,6 +40,7 @@ func commands() []command {
 		{"backup", "write a consistent copy of a SQLite installation", runBackup},
 		{"logs", "report usage trends from access logs (aggregates only)", runLogs},
 		{"sweep", "remove what has outlived its retention rule, from every store", runSweep},
+		{"dsr", "a person's data: search every store (scan), or a copy as JSON (export)", runDSR},
 		{"version", "print the version", runVersion},
 	}
 }

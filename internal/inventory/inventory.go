@@ -50,6 +50,7 @@ const (
 	Finance              = Audience(roles.Finance)
 	Security             = Audience(roles.Security)
 	Admin                = Audience(roles.Admin)
+	Privacy              = Audience(roles.Privacy)
 )
 
 // StaffAudience is the audience made of the holders of a staff role.
@@ -133,6 +134,7 @@ type Inventory struct {
 	items      []Item
 	byKey      map[string]Item
 	Processors []Processor
+	rights     []Rights
 }
 
 // New builds an inventory from items and checks it: every personal item
@@ -181,10 +183,14 @@ func Default() *Inventory {
 		inquiryItems(),
 		mailingItems(),
 		listItems(),
+		dsrItems(),
 	} {
 		items = append(items, part...)
 	}
 	inv, err := New(items, defaultProcessors())
+	if err == nil {
+		err = inv.SetRights(rightsDecls())
+	}
 	if err != nil {
 		// The declarations are code; a mistake in them is a programming
 		// error that the package tests catch before anything ships.

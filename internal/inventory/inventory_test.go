@@ -105,3 +105,47 @@ func TestAudiencesAreRoles(t *testing.T) {
 		t.Error("the admin role and the admin audience differ")
 	}
 }
+
+// TestPersonalTablesDeclareRights: a table holding personal data must say
+// how its rows are tied to a person and what removal does to them (R2,
+// R4); the data-subject walker has no other way to find them.
+func TestPersonalTablesDeclareRights(t *testing.T) {
+	personal := inventory.Item{Kind: inventory.Column, Table: "t", Name: "c", Personal: true, Category: inventory.Contact,
+		Label: "l", Purpose: "p", Visible: []inventory.Audience{inventory.Self}, Retention: inventory.Retention{Rule: "r"}}
+	del := inventory.Removal{Action: inventory.Delete, Why: "deleted"}
+	tests := []struct {
+		name   string
+		rights []inventory.Rights
+		want   string
+	}{
+		{"none", nil, "personal table t declares no subject link"},
+		{"no link", []inventory.Rights{{Table: "t", Removal: del}}, "t declares no subject link"},
+		{"no action", []inventory.Rights{{Table: "t", Links: []inventory.Link{{Column: "person_id"}}, Removal: inventory.Removal{Why: "w"}}}, "t declares no removal action"},
+		{"two kinds in a link", []inventory.Rights{{Table: "t", Links: []inventory.Link{{Column: "person_id", Address: "email"}}, Removal: del}}, "not exactly one kind"},
+		{"parent after child", []inventory.Rights{{Table: "t", Links: []inventory.Link{{Parent: "p", Through: "p_id"}}, Removal: del}, {Table: "p", Links: []inventory.Link{{Column: "person_id"}}, Removal: del}}, "must be declared before it"},
+		{"no why", []inventory.Rights{{Table: "t", Links: []inventory.Link{{Column: "person_id"}}, Removal: inventory.Removal{Action: inventory.Keep}}}, "does not say why"},
+		{"ok", []inventory.Rights{{Table: "t", Links: []inventory.Link{{Column: "person_id"}}, Removal: del}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			inv, err := inventory.New([]inventory.Item{personal}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = inv.SetRights(tt.rights)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("SetRights = %v, want success", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("SetRights = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	// Every table of the live schema with a personal column is covered.
+	inv := inventory.Default()
+	for _, table := range inv.PersonalTables() {
+		if _, ok := inv.RightsFor(table); !ok {
+			t.Errorf("personal table %s declares no rights", table)
+		}
+	}
+}

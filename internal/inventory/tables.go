@@ -24,6 +24,7 @@ var tableNames = map[string]string{
 	"list_deliveries":       "Which postings were sent to you",
 	"list_contributors":     "You as an author of discussion-group postings",
 	"list_posts":            "Your discussion-group postings",
+	"removal_requests":      "Your requests to remove your data",
 }
 
 // TableName is how people are told about a table; the table's own name

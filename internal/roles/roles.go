@@ -13,16 +13,17 @@ const (
 	Finance     Role = "finance"     // sees payment records
 	Security    Role = "security"    // may look up raw access-log lines (C3)
 	Admin       Role = "admin"       // configures the site and assigns roles
+	Privacy     Role = "privacy"     // decides data-subject requests such as removal (R4)
 )
 
 // All lists every role, for forms and for the route-walking test.
-func All() []Role { return []Role{Participant, Secretariat, Finance, Security, Admin} }
+func All() []Role { return []Role{Participant, Secretariat, Finance, Security, Admin, Privacy} }
 
 // Staff reports whether r is a staff role, one that reaches other people's
 // data.
 func (r Role) Staff() bool {
 	switch r {
-	case Secretariat, Finance, Security, Admin:
+	case Secretariat, Finance, Security, Admin, Privacy:
 		return true
 	}
 	return false

@@ -17,8 +17,8 @@ import (
 // (S1). A new route fails TestEveryRouteEnforcesItsRule until someone
 // writes down here who may use it.
 const (
-	anyone  = "anonymous participant secretariat finance security admin"
-	members = "participant secretariat finance security admin"
+	anyone  = "anonymous participant secretariat finance security admin privacy"
+	members = "participant secretariat finance security admin privacy"
 )
 
 var routeAccess = map[string]string{
@@ -61,6 +61,8 @@ var routeAccess = map[string]string{
 	"GET /account/acknowledge":              members,
 	"POST /account/acknowledge":             members,
 	"POST /account/mailings":                members,
+	"GET /account/export":                   members,
+	"POST /account/removal":                 members,
 
 	"GET /admin/analytics": "secretariat admin",
 
@@ -74,6 +76,7 @@ var routeAccess = map[string]string{
 	"POST /admin/people/{id}/emails":                  "secretariat admin",
 	"POST /admin/people/{id}/emails/{email}/{action}": "secretariat admin",
 	"POST /admin/people/{id}/roles":                   "admin",
+	"POST /admin/people/{id}/purge":                   "admin",
 
 	// Privacy questions among them are for admins alone; the handler
 	// answers 404 to the secretariat (TestInquiryInbox).
@@ -108,6 +111,8 @@ var routeAccess = map[string]string{
 	"POST /admin/lists":                            "secretariat admin",
 	"GET /admin/lists/{name}/queue":                "secretariat admin",
 	"POST /admin/lists/{name}/queue/{id}/{action}": "secretariat admin",
+	"GET /admin/removals":                          "admin privacy",
+	"POST /admin/removals/{id}":                    "admin privacy",
 
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",
@@ -126,6 +131,7 @@ var callers = []struct {
 	{"finance", auth.Finance},
 	{"security", auth.Security},
 	{"admin", auth.Admin},
+	{"privacy", auth.Privacy},
 }
 
 // TestEveryRouteEnforcesItsRule walks every route the application

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"plenary/internal/auth"
+	"plenary/internal/dsr"
 	"plenary/internal/inquiries"
 	"plenary/internal/lists"
 	"plenary/internal/people"
@@ -72,6 +73,9 @@ type accountData struct {
 	// Subscriptions to discussion groups of the person's addresses; on
 	// their own page only.
 	Subscriptions []lists.Subscription
+	// RemovalPending says the person has asked for removal and staff have
+	// not decided yet (R4).
+	RemovalPending bool
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -104,20 +108,21 @@ func (d accountData) Visible() []people.Email {
 // doneMessages are the confirmations a redirect after a change can show;
 // the query names one by key, so no cookie is needed to carry it.
 var doneMessages = map[string]string{
-	"saved":        "Your changes are saved.",
-	"unchanged":    "Nothing was changed.",
-	"email-added":  "We have sent a confirmation link to the address. It is listed here once you follow the link.",
-	"staff-added":  "The address is added. We have mailed the person a link, at their primary address, to confirm it is theirs; until then it cannot be used to sign in or to reset the password.",
-	"staff-held":   "The address is added. The person's primary address is not confirmed, so no link could be sent; the address cannot be used to sign in or to reset the password until the person confirms it.",
-	"email-sent":   "We have sent a new confirmation link.",
-	"primary":      "The primary address is changed.",
-	"removed":      "The address is removed.",
-	"deactivated":  "The address is deactivated. It stays with the public record it came from, but the site no longer uses it to reach you or sign you in.",
-	"acknowledged": "Thank you: your acknowledgement is recorded.",
-	"roles":        "The roles are saved.",
-	"mail-asked":   "We have sent a confirmation link to your primary address. Announcements start once you follow it.",
-	"mail-stopped": "You will receive no more announcements. This is recorded in what you agreed to, below.",
-	"unsubscribed": "You are unsubscribed, and the subscription is deleted.",
+	"saved":             "Your changes are saved.",
+	"unchanged":         "Nothing was changed.",
+	"email-added":       "We have sent a confirmation link to the address. It is listed here once you follow the link.",
+	"staff-added":       "The address is added. We have mailed the person a link, at their primary address, to confirm it is theirs; until then it cannot be used to sign in or to reset the password.",
+	"staff-held":        "The address is added. The person's primary address is not confirmed, so no link could be sent; the address cannot be used to sign in or to reset the password until the person confirms it.",
+	"email-sent":        "We have sent a new confirmation link.",
+	"primary":           "The primary address is changed.",
+	"removed":           "The address is removed.",
+	"deactivated":       "The address is deactivated. It stays with the public record it came from, but the site no longer uses it to reach you or sign you in.",
+	"acknowledged":      "Thank you: your acknowledgement is recorded.",
+	"roles":             "The roles are saved.",
+	"mail-asked":        "We have sent a confirmation link to your primary address. Announcements start once you follow it.",
+	"mail-stopped":      "You will receive no more announcements. This is recorded in what you agreed to, below.",
+	"unsubscribed":      "You are unsubscribed, and the subscription is deleted.",
+	"removal-requested": "Your request for removal is recorded. Staff will decide it and write to your primary address.",
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -144,6 +149,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if d.Subscriptions, err = lists.SubscriptionsOf(r.Context(), s.DB, id.PersonID); err != nil {
+		return err
+	}
+	if _, d.RemovalPending, err = dsr.PendingFor(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

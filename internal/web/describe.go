@@ -42,6 +42,8 @@ var pageDescriptions = map[string]string{
 	"list_message":     "A posting to a discussion group of ORG.",
 	"admin_lists":      "Staff page of ORG for creating discussion groups.",
 	"admin_list_queue": "Staff moderation queue of a discussion group of ORG.",
+	"export":           "A copy of everything ORG holds about you, from every place the site keeps data.",
+	"admin_removals":   "Staff page of ORG for deciding requests to remove a participant's data.",
 }
 
 // describe returns the meta description of the page rendered from the

@@ -51,6 +51,10 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /account/emails/{email}/{action}", signedIn, s.accountEmailAction)
 	s.handle("GET /account/acknowledge", signedIn, s.acknowledgeForm)
 	s.handle("POST /account/acknowledge", signedIn, s.acknowledge)
+	// Data-subject rights from the inventory: a copy of everything held
+	// (R2) and a request for removal (R4).
+	s.handle("GET /account/export", signedIn, s.accountExport)
+	s.handle("POST /account/removal", signedIn, s.accountRemoval)
 
 	// The participant database: staff who keep it correct on request;
 	// roles are an admin's alone. Every view is audited.
@@ -62,6 +66,8 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/people/{id}/emails", peopleStaff, s.adminPersonAddEmail)
 	s.handle("POST /admin/people/{id}/emails/{email}/{action}", peopleStaff, s.adminPersonEmailAction)
 	s.handle("POST /admin/people/{id}/roles", auth.Roles(auth.Admin), s.adminPersonRoles)
+	// A child's data is purged from every store at once (CH2).
+	s.handle("POST /admin/people/{id}/purge", auth.Roles(auth.Admin), s.adminPersonPurge)
 
 	// Inquiries (R1, U5): the contact form is for anyone and needs no
 	// cookie (K3); the inbox is for the staff who answer, privacy
@@ -116,6 +122,12 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/lists", listStaff, s.adminListCreate)
 	s.handle("GET /admin/lists/{name}/queue", listStaff, s.adminListQueue)
 	s.handle("POST /admin/lists/{name}/queue/{id}/{action}", listStaff, s.adminListModerate)
+
+	// Removal requests, decided by admins and privacy staff, each decision
+	// with a reason, mailed to the requester and audited (R4).
+	privacyStaff := auth.Roles(auth.Admin, auth.Privacy)
+	s.handle("GET /admin/removals", privacyStaff, s.adminRemovals)
+	s.handle("POST /admin/removals/{id}", privacyStaff, s.adminRemovalDecide)
 
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)

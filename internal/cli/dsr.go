@@ -1,0 +1,109 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"plenary/internal/audit"
+	"plenary/internal/dsr"
+	"plenary/internal/people"
+)
+
+// runDSR handles data-subject requests from the command line. Its one
+// subcommand, scan, searches every store for a person's identifiers: the
+// check after a removal that nothing is left outside the kept records (R4).
+func runDSR(ctx context.Context, env Env, args []string) error {
+	const usage = "usage: plenary dsr scan --email ADDRESS [--email ADDRESS]... [--name NAME] [flags], or plenary dsr export --email ADDRESS [flags]"
+	if len(args) > 0 && args[0] == "export" {
+		return runDSRExport(ctx, env, args[1:])
+	}
+	if len(args) == 0 || args[0] != "scan" {
+		return usageError{usage}
+	}
+	fs := newFlags(env, "dsr scan")
+	var ids []string
+	fs.Func("email", "an e-mail `address` of the person (repeat for each)", func(v string) error {
+		ids = append(ids, v)
+		return nil
+	})
+	name := fs.String("name", "", "the person's `name`, searched too")
+	a, err := openApp(ctx, env, fs, args[1:], slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if len(ids) == 0 {
+		return usageError{"--email is required; " + usage}
+	}
+	if *name != "" {
+		ids = append(ids, *name)
+	}
+	s := &dsr.Scanner{DB: a.db, Inv: a.inv, DataDir: a.cfg.DataDir, LogDir: filepath.Join(a.cfg.DataDir, "logs")}
+	if isTerminal(env.Stderr) {
+		s.Progress = func(what string) { fmt.Fprintf(env.Stderr, "\r\033[Ksearching %s", what) }
+	}
+	hits, err := s.Scan(ctx, ids)
+	if s.Progress != nil {
+		fmt.Fprint(env.Stderr, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	// A scan reads every store for a person's identifiers: staff access to
+	// personal data, recorded by counts only (S3).
+	kept := 0
+	for _, h := range hits {
+		if h.Kept != "" {
+			kept++
+		}
+	}
+	if err := a.audit.Record(ctx, a.db, audit.Entry{Label: "cli", Action: "dsr.scan",
+		Detail: fmt.Sprintf("%d identifiers, %d hits, %d of them kept records", len(ids), len(hits), kept)}); err != nil {
+		return err
+	}
+	if len(hits) == 0 {
+		fmt.Fprintln(env.Stdout, "nothing found")
+		return nil
+	}
+	for _, h := range hits {
+		fmt.Fprintf(env.Stdout, "%s: %s\n", h.Identifier, h.Place())
+	}
+	return fmt.Errorf("found %d places (%d of them kept records or access logs); see the list above", len(hits), kept)
+}
+
+// runDSRExport writes, as JSON on standard output, the same copy a
+// participant downloads from /account/export, for a request made by mail
+// whose sender staff have verified (R2). It is audited as the command
+// line's access to the person's data.
+func runDSRExport(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "dsr export")
+	addr := fs.String("email", "", "an `address` of the account, confirmed or not")
+	a, err := openApp(ctx, env, fs, args, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if *addr == "" {
+		return usageError{"--email is required; usage: plenary dsr export --email ADDRESS [flags]"}
+	}
+	p, _, err := people.FindByEmail(ctx, a.db, *addr)
+	if errors.Is(err, people.ErrNotFound) {
+		return fmt.Errorf("no account has the address %s", *addr)
+	}
+	if err != nil {
+		return err
+	}
+	e, err := dsr.MakeExport(ctx, a.db, a.audit, a.inv, dsr.Actor{Label: "cli"}, p.ID, "json (command line)", time.Now())
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(e)
+}
