@@ -179,6 +179,7 @@ func Default() *Inventory {
 		auditItems(),
 		jobItems(),
 		inquiryItems(),
+		documentItems(),
 	} {
 		items = append(items, part...)
 	}

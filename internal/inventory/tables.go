@@ -16,6 +16,9 @@ var tableNames = map[string]string{
 	"audit_log":        "Records of staff access to restricted data",
 	"inquiries":        "Inquiries you send through the contact form",
 	"inquiry_messages": "Answers to your inquiry and your replies",
+	"drafts":           "The list of Internet-Drafts",
+	"draft_revisions":  "Internet-Drafts you post",
+	"draft_authors":    "The authors named in Internet-Drafts",
 }
 
 // TableName is how people are told about a table; the table's own name
