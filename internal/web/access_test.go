@@ -75,6 +75,12 @@ var routeAccess = map[string]string{
 	"POST /admin/inquiries/{id}/reply": "secretariat admin",
 	"POST /admin/inquiries/{id}/close": "secretariat admin",
 
+	"GET /drafts":              anyone,
+	"GET /drafts/submit":       members,
+	"POST /drafts/submit":      members,
+	"GET /drafts/{name}":       anyone,
+	"GET /drafts/{name}/{rev}": anyone,
+
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",
 }

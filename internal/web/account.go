@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"plenary/internal/documents"
 	"strconv"
 	"strings"
 
@@ -67,6 +68,8 @@ type accountData struct {
 	// Inquiries sent from the person's confirmed addresses; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
+	// Drafts the person posted (PUB1); on their own page.
+	Submissions []documents.Summary
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -130,6 +133,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
 	}
 	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
+	}
+	if d.Submissions, err = documents.SubmittedBy(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

@@ -29,6 +29,9 @@ var pageDescriptions = map[string]string{
 	"admin_inquiry":   "One inquiry sent to ORG, with its thread of answers.",
 	"contact":         "Write to ORG: a question, a comment or a privacy request, without an account and without cookies.",
 	"logout":          "Sign out of your participant account with ORG.",
+	"drafts":          "The Internet-Drafts posted to ORG, newest first, searchable by name, title, group and author.",
+	"draft":           "An Internet-Draft posted to ORG, with its authors, every revision and when it expires.",
+	"draft_submit":    "Submit an Internet-Draft to ORG as xml2rfc v3 XML or plain text; it becomes a public record.",
 	"signin_token":    "Sign in to your account with ORG through the link mailed to you.",
 }
 

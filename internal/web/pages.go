@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"plenary/internal/demo"
+	"plenary/internal/documents"
 	"plenary/internal/inventory"
 	"plenary/internal/policy"
 )
@@ -21,6 +22,8 @@ type homeData struct {
 	// Demo is set while the demo's announcement shows; the home page then
 	// has the section its link leads to (demo.Link).
 	Demo *homeDemo
+	// Drafts are the latest posted Internet-Drafts.
+	Drafts []documents.Summary
 }
 
 type homeDemo struct {
@@ -35,6 +38,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := homeData{Announcements: ann}
+	if d.Drafts, err = documents.List(r.Context(), s.DB, "", 5); err != nil {
+		return err
+	}
 	for _, a := range ann {
 		if a.Link == demo.Link {
 			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}

@@ -69,7 +69,9 @@ func TestPrivacyPageStatesEachRuleOnce(t *testing.T) {
 			}
 		}
 	}
-	if n := len(section); n > 15000 {
+	// 14,300 bytes before drafts; the drafts' one rule and eight items
+	// add 1,340.
+	if n := len(section); n > 16000 {
 		t.Errorf("the inventory section is %d bytes of HTML; it was 22,700 when every row repeated its rule", n)
 	}
 }

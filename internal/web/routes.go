@@ -74,6 +74,13 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/inquiries/{id}/reply", inquiryStaff, s.adminInquiryReply)
 	s.handle("POST /admin/inquiries/{id}/close", inquiryStaff, s.adminInquiryClose)
 
+	// Internet-Drafts (PUB1): public records; submitting needs an account.
+	s.handle("GET /drafts", public, s.drafts)
+	s.handle("GET /drafts/submit", signedIn, s.draftSubmitForm)
+	s.handle("POST /drafts/submit", signedIn, s.draftSubmit)
+	s.handle("GET /drafts/{name}", public, s.draft)
+	s.handle("GET /drafts/{name}/{rev}", public, s.draftRevision)
+
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
 	s.handle("GET /admin/audit", auditors, s.auditPage)

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"plenary/internal/documents"
+	"plenary/internal/validate"
+)
+
+// Internet-Drafts (PUB1): the list and each draft's page are public; only
+// a signed-in participant submits, after being told that the draft and
+// the personal data in it become a public record kept forever.
+
+// maxUpload is the largest submission body: both files at their limits
+// and room for the multipart framing.
+const maxUpload = documents.MaxXML + documents.MaxTxt + 64<<10
+
+// draftsListLimit bounds one page of the list.
+const draftsListLimit = 200
+
+type draftsData struct {
+	Query  string
+	Drafts []documents.Summary
+	Now    time.Time
+}
+
+func (s *Server) drafts(w http.ResponseWriter, r *http.Request) error {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	list, err := documents.List(r.Context(), s.DB, q, draftsListLimit)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "drafts", pageData{Title: "Internet-Drafts", Data: draftsData{Query: q, Drafts: list, Now: s.Now()}})
+	return nil
+}
+
+type draftSubmitData struct {
+	Problems   *validate.Errors
+	Accepted   bool
+	Disclosure []disclosureGroup
+	Transfer   string
+	Org        string
+	MaxXML     int
+	MaxTxt     int
+}
+
+func (s *Server) draftSubmitData() draftSubmitData {
+	return draftSubmitData{
+		Disclosure: groupCollected(s.collected("draft_authors.name", "draft_authors.email", "draft_authors.affiliation", "draft_revisions.xml_source", "draft_revisions.submitter_id")),
+		Transfer:   s.Policy.TransferStatement(),
+		Org:        s.Config.OrgName,
+		MaxXML:     documents.MaxXML >> 20,
+		MaxTxt:     documents.MaxTxt >> 20,
+	}
+}
+
+func (s *Server) draftSubmitForm(w http.ResponseWriter, r *http.Request) error {
+	s.render(w, r, http.StatusOK, "draft_submit", pageData{Title: "Submit an Internet-Draft", Data: s.draftSubmitData()})
+	return nil
+}
+
+// readUpload reads the multipart body into memory, field by field, within
+// the limits: nothing is written to disk, not even a temporary file, so a
+// refused upload leaves nothing behind. The two files are checked for NUL
+// bytes and invalid UTF-8 by documents.Check, with their lines; any other
+// field must be text here.
+func readUpload(r *http.Request) (documents.Upload, error) {
+	var up documents.Upload
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || ct != "multipart/form-data" {
+		return up, badRequest("The draft must be sent with the submission form (as multipart/form-data).")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return up, badRequest("The submission could not be read; please send the form again.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return up, formError(err)
+		}
+		var max int64
+		switch part.FormName() {
+		case "xml":
+			max = documents.MaxXML
+		case "txt":
+			max = documents.MaxTxt
+		default:
+			max = 1024
+		}
+		// One byte over the limit is read, so Check can say the file is
+		// too large rather than cut it silently.
+		b, err := io.ReadAll(io.LimitReader(part, max+1))
+		part.Close()
+		if err != nil {
+			return up, formError(err)
+		}
+		switch part.FormName() {
+		case "xml":
+			up.XML = b
+		case "txt":
+			up.Txt = b
+		case "accept_terms":
+			if !isText(string(b)) {
+				return up, badRequest("The form holds bytes that are not valid text (a NUL byte or invalid UTF-8), so it was refused. Nothing was saved.")
+			}
+			up.AcceptTerms = len(bytes.TrimSpace(b)) > 0
+		default:
+			if !isText(part.FormName()) || !isText(string(b)) {
+				return up, badRequest("The form holds bytes that are not valid text (a NUL byte or invalid UTF-8), so it was refused. Nothing was saved.")
+			}
+		}
+	}
+	return up, nil
+}
+
+func (s *Server) draftSubmit(w http.ResponseWriter, r *http.Request) error {
+	up, err := readUpload(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	cur, err := s.Policy.Current(ctx)
+	if err != nil {
+		return err
+	}
+	d := s.draftSubmitData()
+	id := identityOf(r)
+	rev, err := documents.Submit(ctx, s.DB, s.Audit, documents.Submitter{ID: id.PersonID, Name: id.Name},
+		documents.Submission{Upload: up, VersionID: cur.ID, Transfer: d.Transfer}, s.Now())
+	if probs, ok := validate.From(err); ok {
+		d.Problems, d.Accepted = probs, up.AcceptTerms
+		s.render(w, r, http.StatusBadRequest, "draft_submit", pageData{Title: "Submit an Internet-Draft", Data: d})
+		return nil
+	}
+	if errors.Is(err, documents.ErrNoAudit) {
+		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/drafts/"+rev.Name+"/"+rev.Rev, http.StatusSeeOther)
+	return nil
+}
+
+type draftData struct {
+	Draft    documents.Draft
+	Rendered *documents.Rendered
+	Status   string
+	Now      time.Time
+}
+
+// draft shows a draft's latest revision at /drafts/{name}, a given one at
+// /drafts/{name}-{rev}, and serves the sources at
+// /drafts/{name}-{rev}.txt and .xml.
+func (s *Server) draft(w http.ResponseWriter, r *http.Request) error {
+	full := r.PathValue("name")
+	for _, ext := range []string{".txt", ".xml"} {
+		if base, ok := strings.CutSuffix(full, ext); ok {
+			name, rev, ok := documents.SplitName(base)
+			if !ok {
+				return notFound("There is no such draft or revision.")
+			}
+			return s.draftSource(w, r, name, rev, ext)
+		}
+	}
+	name, rev := full, ""
+	if n, v, ok := documents.SplitName(full); ok {
+		// draft-x-y-01 names revision 01 of draft-x-y, unless a draft is
+		// itself called that.
+		if latest, err := documents.LatestRev(r.Context(), s.DB, full); err != nil {
+			return err
+		} else if latest == "" {
+			name, rev = n, v
+		}
+	}
+	return s.showDraft(w, r, name, rev)
+}
+
+func (s *Server) draftRevision(w http.ResponseWriter, r *http.Request) error {
+	return s.showDraft(w, r, r.PathValue("name"), r.PathValue("rev"))
+}
+
+func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, name, rev string) error {
+	d, err := documents.Get(r.Context(), s.DB, name, rev)
+	if errors.Is(err, documents.ErrNotFound) {
+		return notFound("There is no such draft or revision.")
+	}
+	if err != nil {
+		return err
+	}
+	data := draftData{Draft: d, Status: d.Status(s.Now()), Now: s.Now()}
+	if d.Latest.Txt == "" && d.Latest.XML != "" {
+		out, err := documents.RenderXML(d.Latest.XML)
+		if err != nil {
+			return fmt.Errorf("rendering %s: %w", d.Latest.FullName(), err)
+		}
+		data.Rendered = &out
+	}
+	s.render(w, r, http.StatusOK, "draft", pageData{Title: d.Latest.FullName() + ": " + d.Latest.Title, Data: data,
+		Summary: "The Internet-Draft " + d.Latest.FullName() + ", " + d.Latest.Title + ", with its authors and every revision."})
+	return nil
+}
+
+func (s *Server) draftSource(w http.ResponseWriter, r *http.Request, name, rev, ext string) error {
+	d, err := documents.Get(r.Context(), s.DB, name, rev)
+	if errors.Is(err, documents.ErrNotFound) {
+		return notFound("There is no such draft or revision.")
+	}
+	if err != nil {
+		return err
+	}
+	body, ctype := d.Latest.Txt, "text/plain; charset=utf-8"
+	if ext == ".xml" {
+		body, ctype = d.Latest.XML, "application/xml; charset=utf-8"
+	}
+	if body == "" {
+		return notFound(fmt.Sprintf("%s was not submitted in this form.", d.Latest.FullName()))
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	_, err = io.WriteString(w, body)
+	return err
+}
