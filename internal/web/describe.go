@@ -31,6 +31,7 @@ var pageDescriptions = map[string]string{
 	"logout":          "Sign out of your participant account with ORG.",
 	"drafts":          "The Internet-Drafts posted to ORG, newest first, searchable by name, title, group and author.",
 	"draft":           "An Internet-Draft posted to ORG, with its authors, every revision and when it expires.",
+	"draft_diff":      "What changed between two revisions of an Internet-Draft posted to ORG.",
 	"draft_submit":    "Submit an Internet-Draft to ORG as xml2rfc v3 XML or plain text; it becomes a public record.",
 	"signin_token":    "Sign in to your account with ORG through the link mailed to you.",
 }

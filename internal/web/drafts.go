@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"plenary/internal/documents"
+	"plenary/internal/policy"
 	"plenary/internal/validate"
 )
 
@@ -231,4 +233,138 @@ func (s *Server) draftSource(w http.ResponseWriter, r *http.Request, name, rev, 
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, err = io.WriteString(w, body)
 	return err
+}
+
+type draftDiffData struct {
+	Name     string
+	From, To documents.Revision
+	Diff     []policy.DiffLine
+}
+
+// draftDiff compares two revisions of a draft line by line: their text
+// renderings, or their XML sources when a revision has no text.
+func (s *Server) draftDiff(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("name")
+	q := r.URL.Query()
+	from, to := q.Get("from"), q.Get("to")
+	ctx := r.Context()
+	if to == "" {
+		latest, err := documents.LatestRev(ctx, s.DB, name)
+		if err != nil {
+			return err
+		}
+		to = latest
+	}
+	a, errA := documents.Get(ctx, s.DB, name, from)
+	b, errB := documents.Get(ctx, s.DB, name, to)
+	if errors.Is(errA, documents.ErrNotFound) || errors.Is(errB, documents.ErrNotFound) || from == "" {
+		return notFound("There is no such pair of revisions to compare; give them as ?from=NN&to=MM.")
+	}
+	if errA != nil {
+		return errA
+	}
+	if errB != nil {
+		return errB
+	}
+	source := func(r documents.Revision) string {
+		if r.Txt != "" {
+			return r.Txt
+		}
+		return r.XML
+	}
+	s.render(w, r, http.StatusOK, "draft_diff", pageData{Title: fmt.Sprintf("%s: -%s to -%s", name, from, to), Data: draftDiffData{
+		Name: name, From: a.Latest, To: b.Latest, Diff: policy.Diff(source(a.Latest), source(b.Latest)),
+	}, Summary: "What changed in the Internet-Draft " + name + " from revision " + from + " to " + to + "."})
+	return nil
+}
+
+// The read-only JSON API. Its field names are stable: they are the
+// json tags below, documented in the README.
+
+type apiDraftSummary struct {
+	Name     string    `json:"name"`
+	Rev      string    `json:"rev"`
+	Title    string    `json:"title"`
+	Group    string    `json:"group"`
+	Authors  string    `json:"authors"`
+	Posted   time.Time `json:"posted"`
+	Expires  time.Time `json:"expires"`
+	Location string    `json:"url"`
+}
+
+type apiAuthor struct {
+	Name        string `json:"name"`
+	Email       string `json:"email,omitempty"`
+	Affiliation string `json:"affiliation,omitempty"`
+}
+
+type apiRevision struct {
+	Rev    string    `json:"rev"`
+	Posted time.Time `json:"posted"`
+}
+
+type apiDraft struct {
+	Name       string        `json:"name"`
+	Rev        string        `json:"rev"`
+	Title      string        `json:"title"`
+	Abstract   string        `json:"abstract"`
+	Group      string        `json:"group"`
+	Date       string        `json:"date"`
+	Status     string        `json:"status"`
+	Posted     time.Time     `json:"posted"`
+	Expires    time.Time     `json:"expires"`
+	Authors    []apiAuthor   `json:"authors"`
+	References []string      `json:"references"`
+	Revisions  []apiRevision `json:"revisions"`
+	Text       string        `json:"text_url,omitempty"`
+	XML        string        `json:"xml_url,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (s *Server) apiDrafts(w http.ResponseWriter, r *http.Request) error {
+	list, err := documents.List(r.Context(), s.DB, r.URL.Query().Get("q"), draftsListLimit)
+	if err != nil {
+		return err
+	}
+	out := make([]apiDraftSummary, 0, len(list))
+	for _, d := range list {
+		out = append(out, apiDraftSummary{Name: d.Name, Rev: d.Rev, Title: d.Title, Group: d.Group, Authors: d.Authors,
+			Posted: d.PostedAt.UTC(), Expires: d.Expires().UTC(), Location: s.base() + "/drafts/" + d.Name})
+	}
+	return writeJSON(w, map[string]any{"drafts": out})
+}
+
+func (s *Server) apiDraft(w http.ResponseWriter, r *http.Request) error {
+	d, err := documents.Get(r.Context(), s.DB, r.PathValue("name"), "")
+	if errors.Is(err, documents.ErrNotFound) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		return json.NewEncoder(w).Encode(map[string]string{"error": "no such draft"})
+	}
+	if err != nil {
+		return err
+	}
+	l := d.Latest
+	out := apiDraft{Name: l.Name, Rev: l.Rev, Title: l.Title, Abstract: l.Abstract, Group: l.Group, Date: l.Date,
+		Status: d.Status(s.Now()), Posted: l.PostedAt.UTC(), Expires: l.Expires().UTC(),
+		Authors: []apiAuthor{}, References: append([]string{}, l.References...), Revisions: []apiRevision{}}
+	for _, a := range l.Authors {
+		out.Authors = append(out.Authors, apiAuthor{Name: a.Name, Email: a.Email, Affiliation: a.Affiliation})
+	}
+	for _, v := range d.Revisions {
+		out.Revisions = append(out.Revisions, apiRevision{Rev: v.Rev, Posted: v.PostedAt.UTC()})
+	}
+	if l.Txt != "" {
+		out.Text = s.base() + "/drafts/" + l.FullName() + ".txt"
+	}
+	if l.XML != "" {
+		out.XML = s.base() + "/drafts/" + l.FullName() + ".xml"
+	}
+	return writeJSON(w, out)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"mime/multipart"
 	"os"
 	"path/filepath"
@@ -116,6 +117,47 @@ func TestDraftSubmissionPages(t *testing.T) {
 		if home := a.get(t, "/"); !strings.Contains(home.Body, `<a href="/drafts/draft-ietf-quic-tls">draft-ietf-quic-tls-34</a>`) {
 			t.Error("the home page does not show the latest drafts")
 		}
+		// Revision -01 of the text draft, with one paragraph changed, and
+		// the diff between the two.
+		next := strings.ReplaceAll(string(txt), "draft-ietf-idr-rt-derived-community-00", "draft-ietf-idr-rt-derived-community-01")
+		next = strings.Replace(next, "   Route Target and describes some example use cases.", "   Route Target and describes three example use cases.", 1)
+		body, ct = upload(t, nil, []byte(next), "1")
+		if res := b.do("POST", "/drafts/submit", body, ct); res.Status != 303 || res.Header.Get("Location") != "/drafts/draft-ietf-idr-rt-derived-community/01" {
+			t.Fatalf("revision -01: %d\n%.3000s", res.Status, res.Body)
+		}
+		diff := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community/diff?from=00&to=01")
+		for _, want := range []string{"<del>-    Route Target and describes some example use cases.</del>", "<ins>+    Route Target and describes three example use cases.</ins>", "unchanged lines"} {
+			if !strings.Contains(diff.Body, want) {
+				t.Errorf("the diff lacks %q\n%.3000s", want, diff.Body)
+			}
+		}
+		if a.get(t, "/drafts/draft-ietf-idr-rt-derived-community/diff?from=07&to=01").Status != 404 {
+			t.Error("a diff with a revision that does not exist is not a 404")
+		}
+		if old := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community-00"); !strings.Contains(old.Body, "Replaced by a newer revision") {
+			t.Error("the replaced revision does not say so")
+		}
+
+		// The JSON API, with its stable field names.
+		api := a.get(t, "/api/drafts/draft-ietf-idr-rt-derived-community")
+		var got struct {
+			Name, Rev, Title, Status string
+			Authors                  []struct{ Name, Email, Affiliation string }
+			Revisions                []struct{ Rev string }
+			References               []string
+			TextURL                  string `json:"text_url"`
+		}
+		if err := json.Unmarshal([]byte(api.Body), &got); err != nil || api.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("API answer %v: %s", err, api.Body)
+		}
+		if got.Name != "draft-ietf-idr-rt-derived-community" || got.Rev != "01" || got.Status != "Active" || len(got.Revisions) != 2 ||
+			len(got.Authors) != 3 || got.Authors[2].Email != "keyur@arrcus.com" || !strings.HasSuffix(got.TextURL, "/drafts/draft-ietf-idr-rt-derived-community-01.txt") {
+			t.Errorf("API draft %+v", got)
+		}
+		if !strings.Contains(a.get(t, "/api/drafts?q=quic").Body, `"name": "draft-ietf-quic-tls"`) || a.get(t, "/api/drafts/draft-none").Status != 404 {
+			t.Error("the API list or its 404 is wrong")
+		}
+
 		if acct := b.get("/account"); !strings.Contains(acct.Body, `<a href="/drafts/draft-ietf-quic-tls/34">draft-ietf-quic-tls-34</a>`) {
 			t.Error("the account page does not list the person's submissions")
 		}

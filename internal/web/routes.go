@@ -80,6 +80,9 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /drafts/submit", signedIn, s.draftSubmit)
 	s.handle("GET /drafts/{name}", public, s.draft)
 	s.handle("GET /drafts/{name}/{rev}", public, s.draftRevision)
+	s.handle("GET /drafts/{name}/diff", public, s.draftDiff)
+	s.handle("GET /api/drafts", public, s.apiDrafts)
+	s.handle("GET /api/drafts/{name}", public, s.apiDraft)
 
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
