@@ -80,6 +80,9 @@ var routeAccess = map[string]string{
 	"POST /drafts/submit":      members,
 	"GET /drafts/{name}":       anyone,
 	"GET /drafts/{name}/{rev}": anyone,
+	"GET /drafts/{name}/diff":  anyone,
+	"GET /api/drafts":          anyone,
+	"GET /api/drafts/{name}":   anyone,
 
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",
