@@ -81,6 +81,7 @@ var routeAccess = map[string]string{
 	"GET /drafts/{name}":       anyone,
 	"GET /drafts/{name}/{rev}": anyone,
 	"GET /drafts/{name}/diff":  anyone,
+	"GET /drafts/atom.xml":     anyone,
 	"GET /api/drafts":          anyone,
 	"GET /api/drafts/{name}":   anyone,
 

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -367,4 +368,58 @@ func (s *Server) apiDraft(w http.ResponseWriter, r *http.Request) error {
 		out.XML = s.base() + "/drafts/" + l.FullName() + ".xml"
 	}
 	return writeJSON(w, out)
+}
+
+// Atom feed of new revisions: the newest posted drafts, one entry each.
+
+type atomLink struct {
+	Href string `xml:"href,attr"`
+	Rel  string `xml:"rel,attr,omitempty"`
+}
+
+type atomEntry struct {
+	Title   string   `xml:"title"`
+	ID      string   `xml:"id"`
+	Link    atomLink `xml:"link"`
+	Updated string   `xml:"updated"`
+	Author  []string `xml:"author>name"`
+	Summary string   `xml:"summary,omitempty"`
+}
+
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	Title   string      `xml:"title"`
+	ID      string      `xml:"id"`
+	Link    []atomLink  `xml:"link"`
+	Updated string      `xml:"updated"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+func (s *Server) draftsAtom(w http.ResponseWriter, r *http.Request) error {
+	list, err := documents.List(r.Context(), s.DB, "", 50)
+	if err != nil {
+		return err
+	}
+	base := s.base()
+	f := atomFeed{Title: "New Internet-Drafts of " + s.Config.OrgName, ID: base + "/drafts/atom.xml",
+		Link:    []atomLink{{Href: base + "/drafts/atom.xml", Rel: "self"}, {Href: base + "/drafts"}},
+		Updated: s.Now().UTC().Format(time.RFC3339)}
+	if len(list) > 0 {
+		f.Updated = list[0].PostedAt.UTC().Format(time.RFC3339)
+	}
+	for _, d := range list {
+		e := atomEntry{Title: d.Name + "-" + d.Rev + ": " + d.Title, ID: base + "/drafts/" + d.Name + "/" + d.Rev,
+			Link: atomLink{Href: base + "/drafts/" + d.Name + "/" + d.Rev}, Updated: d.PostedAt.UTC().Format(time.RFC3339)}
+		for _, a := range strings.Split(d.Authors, ", ") {
+			if a != "" {
+				e.Author = append(e.Author, a)
+			}
+		}
+		f.Entries = append(f.Entries, e)
+	}
+	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	return xml.NewEncoder(w).Encode(f)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"mime/multipart"
 	"os"
 	"path/filepath"
@@ -82,8 +83,8 @@ func TestDraftSubmissionPages(t *testing.T) {
 		if res.Status != 303 || res.Header.Get("Location") != "/drafts/draft-ietf-idr-rt-derived-community/00" {
 			t.Fatalf("submission: %d %s\n%.3000s", res.Status, res.Header.Get("Location"), res.Body)
 		}
-		xml := draftFile(t, "rfc9001.canonical.xml")
-		body, ct = upload(t, xml, nil, "1")
+		quicXML := draftFile(t, "rfc9001.canonical.xml")
+		body, ct = upload(t, quicXML, nil, "1")
 		if res := b.do("POST", "/drafts/submit", body, ct); res.Status != 303 {
 			t.Fatalf("XML submission: %d\n%.3000s", res.Status, res.Body)
 		}
@@ -156,6 +157,20 @@ func TestDraftSubmissionPages(t *testing.T) {
 		}
 		if !strings.Contains(a.get(t, "/api/drafts?q=quic").Body, `"name": "draft-ietf-quic-tls"`) || a.get(t, "/api/drafts/draft-none").Status != 404 {
 			t.Error("the API list or its 404 is wrong")
+		}
+
+		feed := a.get(t, "/drafts/atom.xml")
+		var atom struct {
+			Entries []struct {
+				Title   string   `xml:"title"`
+				Authors []string `xml:"author>name"`
+			} `xml:"entry"`
+		}
+		if err := xml.Unmarshal([]byte(feed.Body), &atom); err != nil || !strings.HasPrefix(feed.Header.Get("Content-Type"), "application/atom+xml") {
+			t.Fatalf("feed %v: %.500s", err, feed.Body)
+		}
+		if len(atom.Entries) != 2 || atom.Entries[0].Title != "draft-ietf-idr-rt-derived-community-01: Extended Communities Derived from Route Targets" || len(atom.Entries[0].Authors) != 3 {
+			t.Errorf("feed entries %+v", atom.Entries)
 		}
 
 		if acct := b.get("/account"); !strings.Contains(acct.Body, `<a href="/drafts/draft-ietf-quic-tls/34">draft-ietf-quic-tls-34</a>`) {

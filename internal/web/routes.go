@@ -81,6 +81,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /drafts/{name}", public, s.draft)
 	s.handle("GET /drafts/{name}/{rev}", public, s.draftRevision)
 	s.handle("GET /drafts/{name}/diff", public, s.draftDiff)
+	s.handle("GET /drafts/atom.xml", public, s.draftsAtom)
 	s.handle("GET /api/drafts", public, s.apiDrafts)
 	s.handle("GET /api/drafts/{name}", public, s.apiDraft)
 
