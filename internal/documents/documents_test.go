@@ -176,6 +176,8 @@ func TestBrokenUploads(t *testing.T) {
 			[]string{"XML source, line 3: the file is not valid UTF-8"}},
 		{"too big", documents.Upload{Txt: []byte(strings.Repeat("a", documents.MaxTxt+1)), AcceptTerms: true}, "",
 			[]string{"Text rendering: the file is 2097153 bytes; at most 2097152 are taken"}},
+		{"hostile nesting", documents.Upload{XML: []byte("<?xml version=\"1.0\"?>\n<rfc version=\"3\">\n" + strings.Repeat("<t>", 500) + strings.Repeat("</t>", 500) + "</rfc>"), AcceptTerms: true}, "",
+			[]string{"XML source, line 3: the XML nests deeper than 100 elements"}},
 		{"other encoding", documents.Upload{XML: []byte("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rfc version=\"3\"/>"), AcceptTerms: true}, "",
 			[]string{"only UTF-8 is taken"}},
 		{"no title, no author, no abstract, terms not accepted", documents.Upload{XML: []byte("<?xml version=\"1.0\"?>\n<rfc version=\"3\" docName=\"draft-x-y-00\">\n<front>\n</front>\n</rfc>")}, "",
