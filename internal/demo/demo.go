@@ -54,7 +54,10 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		if err := seedMailing(ctx, tx, d.Out, d.Now); err != nil {
 			return err
 		}
-		return seedLists(ctx, tx, d.Now)
+		if err := seedLists(ctx, tx, d.Now); err != nil {
+			return err
+		}
+		return seedDrafts(ctx, tx, d.Now)
 	})
 	if err != nil {
 		return false, fmt.Errorf("seeding demo content: %w", err)

@@ -184,6 +184,7 @@ func Default() *Inventory {
 		mailingItems(),
 		listItems(),
 		dsrItems(),
+		documentItems(),
 	} {
 		items = append(items, part...)
 	}

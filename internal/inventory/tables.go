@@ -25,6 +25,9 @@ var tableNames = map[string]string{
 	"list_contributors":     "You as an author of discussion-group postings",
 	"list_posts":            "Your discussion-group postings",
 	"removal_requests":      "Your requests to remove your data",
+	"drafts":                "The list of Internet-Drafts",
+	"draft_revisions":       "Internet-Drafts you post",
+	"draft_authors":         "The authors named in Internet-Drafts",
 }
 
 // TableName is how people are told about a table; the table's own name

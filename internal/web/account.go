@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"plenary/internal/documents"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,8 @@ type accountData struct {
 	// RemovalPending says the person has asked for removal and staff have
 	// not decided yet (R4).
 	RemovalPending bool
+	// Drafts the person posted (PUB1); on their own page.
+	Submissions []documents.Summary
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -152,6 +155,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if _, d.RemovalPending, err = dsr.PendingFor(r.Context(), s.DB, id.PersonID); err != nil {
+		return err
+	}
+	if d.Submissions, err = documents.SubmittedBy(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

@@ -44,6 +44,10 @@ var pageDescriptions = map[string]string{
 	"admin_list_queue": "Staff moderation queue of a discussion group of ORG.",
 	"export":           "A copy of everything ORG holds about you, from every place the site keeps data.",
 	"admin_removals":   "Staff page of ORG for deciding requests to remove a participant's data.",
+	"drafts":           "The Internet-Drafts posted to ORG, newest first, searchable by name, title, group and author.",
+	"draft":            "An Internet-Draft posted to ORG, with its authors, every revision and when it expires.",
+	"draft_diff":       "What changed between two revisions of an Internet-Draft posted to ORG.",
+	"draft_submit":     "Submit an Internet-Draft to ORG as xml2rfc v3 XML or plain text; it becomes a public record.",
 }
 
 // describe returns the meta description of the page rendered from the

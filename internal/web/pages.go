@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"plenary/internal/demo"
+	"plenary/internal/documents"
 	"plenary/internal/inventory"
 	"plenary/internal/lists"
 	"plenary/internal/policy"
@@ -25,6 +26,8 @@ type homeData struct {
 	Mailing *accountMailing // signed-in participants only
 	// Lists are the discussion groups with the most recent postings.
 	Lists []lists.List
+	// Drafts are the latest posted Internet-Drafts.
+	Drafts []documents.Summary
 }
 
 type homeDemo struct {
@@ -40,6 +43,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := homeData{Announcements: ann}
 	if d.Lists, err = lists.Active(r.Context(), s.DB, 5); err != nil {
+		return err
+	}
+	if d.Drafts, err = documents.List(r.Context(), s.DB, "", 5); err != nil {
 		return err
 	}
 	for _, a := range ann {

@@ -129,6 +129,17 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/removals", privacyStaff, s.adminRemovals)
 	s.handle("POST /admin/removals/{id}", privacyStaff, s.adminRemovalDecide)
 
+	// Internet-Drafts (PUB1): public records; submitting needs an account.
+	s.handle("GET /drafts", public, s.drafts)
+	s.handle("GET /drafts/submit", signedIn, s.draftSubmitForm)
+	s.handle("POST /drafts/submit", signedIn, s.draftSubmit)
+	s.handle("GET /drafts/{name}", public, s.draft)
+	s.handle("GET /drafts/{name}/{rev}", public, s.draftRevision)
+	s.handle("GET /drafts/{name}/diff", public, s.draftDiff)
+	s.handle("GET /drafts/atom.xml", public, s.draftsAtom)
+	s.handle("GET /api/drafts", public, s.apiDrafts)
+	s.handle("GET /api/drafts/{name}", public, s.apiDraft)
+
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
 	s.handle("GET /admin/audit", auditors, s.auditPage)

@@ -272,12 +272,18 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 // serveError then answers with 413.
 func (s *Server) limitBodies(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > s.Config.MaxBodyBytes {
-			s.serveError(w, r, &http.MaxBytesError{Limit: s.Config.MaxBodyBytes})
+		limit := s.Config.MaxBodyBytes
+		// A draft's upload is larger than any form; it is read into
+		// memory within its own limits (readUpload).
+		if r.Method == http.MethodPost && r.URL.Path == "/drafts/submit" {
+			limit = max(limit, maxUpload)
+		}
+		if r.ContentLength > limit {
+			s.serveError(w, r, &http.MaxBytesError{Limit: limit})
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, s.Config.MaxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -1,0 +1,232 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"mime/multipart"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"plenary/internal/documents"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// testDrafts is the real test data.
+const testDrafts = "../../../shared/testdata/drafts"
+
+func draftFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testDrafts, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// upload builds the submission form's multipart body.
+func upload(t *testing.T, xml, txt []byte, accept string) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, f := range []struct {
+		field string
+		b     []byte
+	}{{"xml", xml}, {"txt", txt}} {
+		if f.b == nil {
+			continue
+		}
+		w, err := mw.CreateFormFile(f.field, "draft."+f.field)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(f.b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if accept != "" {
+		if err := mw.WriteField("accept_terms", accept); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return &buf, mw.FormDataContentType()
+}
+
+// TestDraftSubmissionPages submits the real drafts through the form as a
+// signed-in participant and reads them back on the public pages (PUB1):
+// the form says the draft and its personal data become public before
+// anything is posted; the text is shown as submitted and the XML is
+// rendered; the list searches; the account page lists the person's
+// submissions; the home page shows the latest.
+func TestDraftSubmissionPages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		a.signUp(t, "Sue Submitter", "sue@example.net")
+		b := a.signIn(t, "sue@example.net")
+
+		form := b.get("/drafts/submit")
+		for _, want := range []string{"A posted draft is public, forever", "will be public and kept forever", `name="accept_terms"`, `enctype="multipart/form-data"`} {
+			if !strings.Contains(form.Body, want) {
+				t.Errorf("the submission form lacks %q", want)
+			}
+		}
+
+		txt := draftFile(t, "draft-ietf-idr-rt-derived-community-00.txt")
+		body, ct := upload(t, nil, txt, "1")
+		res := b.do("POST", "/drafts/submit", body, ct)
+		if res.Status != 303 || res.Header.Get("Location") != "/drafts/draft-ietf-idr-rt-derived-community/00" {
+			t.Fatalf("submission: %d %s\n%.3000s", res.Status, res.Header.Get("Location"), res.Body)
+		}
+		quicXML := draftFile(t, "rfc9001.canonical.xml")
+		body, ct = upload(t, quicXML, nil, "1")
+		if res := b.do("POST", "/drafts/submit", body, ct); res.Status != 303 {
+			t.Fatalf("XML submission: %d\n%.3000s", res.Status, res.Body)
+		}
+
+		page := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community")
+		for _, want := range []string{"Extended Communities Derived from Route Targets", "Keyur Patel (Arrcus)", "draft-ietf-idr-rt-derived-community-00",
+			"Expires</dt><dd>", "This document specifies a way to derive an Extended Community", "[RFC4360]  Sangli, S., Tappan, D., and Y. Rekhter", `href="/drafts/draft-ietf-idr-rt-derived-community-00.txt"`} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("the draft page lacks %q", want)
+			}
+		}
+		if src := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community-00.txt"); src.Body != string(txt) || !strings.HasPrefix(src.Header.Get("Content-Type"), "text/plain") {
+			t.Errorf("the text download differs from what was submitted (%s)", src.Header.Get("Content-Type"))
+		}
+		quic := a.get(t, "/drafts/draft-ietf-quic-tls-34")
+		for _, want := range []string{`<section id="section-4.1.1">`, `<a href="#section-1">1. Introduction</a>`, `<dt id="TLS13">[TLS13]</dt>`, "Martin Thomson<br>Mozilla"} {
+			if !strings.Contains(quic.Body, want) {
+				t.Errorf("the rendered XML draft lacks %q", want)
+			}
+		}
+		if a.get(t, "/drafts/draft-ietf-quic-tls/34").Status != 200 || a.get(t, "/drafts/draft-ietf-quic-tls/33").Status != 404 || a.get(t, "/drafts/draft-nothing-00.xml").Status != 404 {
+			t.Error("revision addresses do not answer as they should")
+		}
+		list := a.get(t, "/drafts")
+		if i, j := strings.Index(list.Body, "draft-ietf-quic-tls-34"), strings.Index(list.Body, "draft-ietf-idr-rt-derived-community-00"); i < 0 || j < 0 || i > j {
+			t.Errorf("the list is not newest first")
+		}
+		if s := a.get(t, "/drafts?q=thomson"); !strings.Contains(s.Body, "draft-ietf-quic-tls") || strings.Contains(s.Body, "draft-ietf-idr-rt") {
+			t.Error("searching by author does not find the right draft")
+		}
+		if home := a.get(t, "/"); !strings.Contains(home.Body, `<a href="/drafts/draft-ietf-quic-tls">draft-ietf-quic-tls-34</a>`) {
+			t.Error("the home page does not show the latest drafts")
+		}
+		// Revision -01 of the text draft, with one paragraph changed, and
+		// the diff between the two.
+		next := strings.ReplaceAll(string(txt), "draft-ietf-idr-rt-derived-community-00", "draft-ietf-idr-rt-derived-community-01")
+		next = strings.Replace(next, "   Route Target and describes some example use cases.", "   Route Target and describes three example use cases.", 1)
+		body, ct = upload(t, nil, []byte(next), "1")
+		if res := b.do("POST", "/drafts/submit", body, ct); res.Status != 303 || res.Header.Get("Location") != "/drafts/draft-ietf-idr-rt-derived-community/01" {
+			t.Fatalf("revision -01: %d\n%.3000s", res.Status, res.Body)
+		}
+		diff := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community/diff?from=00&to=01")
+		for _, want := range []string{"<del>-    Route Target and describes some example use cases.</del>", "<ins>+    Route Target and describes three example use cases.</ins>", "unchanged lines"} {
+			if !strings.Contains(diff.Body, want) {
+				t.Errorf("the diff lacks %q\n%.3000s", want, diff.Body)
+			}
+		}
+		if a.get(t, "/drafts/draft-ietf-idr-rt-derived-community/diff?from=07&to=01").Status != 404 {
+			t.Error("a diff with a revision that does not exist is not a 404")
+		}
+		if old := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community-00"); !strings.Contains(old.Body, "Replaced by a newer revision") {
+			t.Error("the replaced revision does not say so")
+		}
+
+		// The JSON API, with its stable field names.
+		api := a.get(t, "/api/drafts/draft-ietf-idr-rt-derived-community")
+		var got struct {
+			Name, Rev, Title, Status string
+			Authors                  []struct{ Name, Email, Affiliation string }
+			Revisions                []struct{ Rev string }
+			References               []string
+			TextURL                  string `json:"text_url"`
+		}
+		if err := json.Unmarshal([]byte(api.Body), &got); err != nil || api.Header.Get("Content-Type") != "application/json" {
+			t.Fatalf("API answer %v: %s", err, api.Body)
+		}
+		if got.Name != "draft-ietf-idr-rt-derived-community" || got.Rev != "01" || got.Status != "Active" || len(got.Revisions) != 2 ||
+			len(got.Authors) != 3 || got.Authors[2].Email != "keyur@arrcus.com" || !strings.HasSuffix(got.TextURL, "/drafts/draft-ietf-idr-rt-derived-community-01.txt") {
+			t.Errorf("API draft %+v", got)
+		}
+		if !strings.Contains(a.get(t, "/api/drafts?q=quic").Body, `"name": "draft-ietf-quic-tls"`) || a.get(t, "/api/drafts/draft-none").Status != 404 {
+			t.Error("the API list or its 404 is wrong")
+		}
+
+		feed := a.get(t, "/drafts/atom.xml")
+		var atom struct {
+			Entries []struct {
+				Title   string   `xml:"title"`
+				Authors []string `xml:"author>name"`
+			} `xml:"entry"`
+		}
+		if err := xml.Unmarshal([]byte(feed.Body), &atom); err != nil || !strings.HasPrefix(feed.Header.Get("Content-Type"), "application/atom+xml") {
+			t.Fatalf("feed %v: %.500s", err, feed.Body)
+		}
+		if len(atom.Entries) != 2 || atom.Entries[0].Title != "draft-ietf-idr-rt-derived-community-01: Extended Communities Derived from Route Targets" || len(atom.Entries[0].Authors) != 3 {
+			t.Errorf("feed entries %+v", atom.Entries)
+		}
+
+		if acct := b.get("/account"); !strings.Contains(acct.Body, `<a href="/drafts/draft-ietf-quic-tls/34">draft-ietf-quic-tls-34</a>`) {
+			t.Error("the account page does not list the person's submissions")
+		}
+	})
+}
+
+// TestDraftSubmissionRefusals sends broken uploads: each answer lists
+// every problem with its file and line, and nothing is stored.
+func TestDraftSubmissionRefusals(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		a.signUp(t, "Sue Submitter", "sue@example.net")
+		b := a.signIn(t, "sue@example.net")
+		txt := draftFile(t, "draft-ietf-idr-rt-derived-community-00.txt")
+		xml := draftFile(t, "draft-ietf-uuidrev-rfc4122bis-11.xml")
+		people0 := count(t, db, "SELECT COUNT(*) FROM people")
+		for _, c := range []struct {
+			name     string
+			xml, txt []byte
+			accept   string
+			status   int
+			want     []string
+		}{
+			{"disagreeing files, terms not accepted", xml, txt, "", 400, []string{
+				"Text rendering, line 14: the text is draft-ietf-idr-rt-derived-community-00 but the XML source (line 11) is draft-ietf-uuidrev-rfc4122bis-11",
+				"accept the contribution terms"}},
+			{"NUL byte", nil, append([]byte("abc\n\x00"), txt...), "1", 400, []string{"Text rendering, line 2: the file holds a NUL byte"}},
+			{"invalid UTF-8", []byte("<?xml version=\"1.0\"?>\n<rfc>\xc3\x28</rfc>"), nil, "1", 400, []string{"XML source, line 2: the file is not valid UTF-8"}},
+			{"hostile entity", []byte("<?xml version=\"1.0\"?>\n<!DOCTYPE rfc [<!ENTITY x SYSTEM \"http://169.254.169.254/\">]>\n<rfc version=\"3\">&x;</rfc>"), nil, "1", 400,
+				[]string{"XML source, line 2: external entity &amp;x; is not read"}},
+			{"too large", bytes.Repeat([]byte("a"), documents.MaxXML+1), nil, "1", 400, []string{"XML source: the file is 4194305 bytes"}},
+			{"bad bytes in the terms field", nil, txt, "\xff", 400, []string{"not valid text"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				body, ct := upload(t, c.xml, c.txt, c.accept)
+				res := b.do("POST", "/drafts/submit", body, ct)
+				if res.Status != c.status {
+					t.Fatalf("status %d, want %d\n%.2000s", res.Status, c.status, res.Body)
+				}
+				for _, w := range c.want {
+					if !strings.Contains(res.Body, w) {
+						t.Errorf("the answer lacks %q\n%.3000s", w, res.Body)
+					}
+				}
+			})
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM draft_revisions") + count(t, db, "SELECT COUNT(*) FROM drafts"); n != 0 {
+			t.Errorf("refused uploads stored %d rows", n)
+		}
+		if count(t, db, "SELECT COUNT(*) FROM people") != people0 {
+			t.Error("refused uploads added participant records")
+		}
+		if res := a.do(t, "POST", "/drafts/submit", strings.NewReader("x"), nil); res.Status == 200 || res.Status == 303 {
+			t.Errorf("an anonymous submission answered %d", res.Status)
+		}
+	})
+}
