@@ -179,6 +179,7 @@ func Default() *Inventory {
 		auditItems(),
 		jobItems(),
 		inquiryItems(),
+		meetingItems(),
 	} {
 		items = append(items, part...)
 	}

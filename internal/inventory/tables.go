@@ -16,6 +16,8 @@ var tableNames = map[string]string{
 	"audit_log":        "Records of staff access to restricted data",
 	"inquiries":        "Inquiries you send through the contact form",
 	"inquiry_messages": "Answers to your inquiry and your replies",
+	"registrations":    "Your meeting registrations",
+	"payments":         "Your payments for meeting registrations",
 }
 
 // TableName is how people are told about a table; the table's own name

@@ -48,15 +48,18 @@ type Consent struct {
 	// InquiryID names the inquiry an entry came with, for a sender who
 	// has no account (PersonID is then 0).
 	InquiryID int64
-	At        time.Time
+	// RegistrationID names the meeting registration an entry came with,
+	// for a registrant without an account.
+	RegistrationID int64
+	At             time.Time
 }
 
 // Record appends an entry. Run it in the transaction of the change it
 // records, so the ledger never disagrees with the data.
 func Record(ctx context.Context, q store.Querier, c Consent) error {
 	switch {
-	case (c.PersonID == 0 && c.InquiryID == 0) || strings.TrimSpace(c.Purpose) == "":
-		return errors.New("consent ledger: an entry needs a person (or an inquiry) and a purpose")
+	case (c.PersonID == 0 && c.InquiryID == 0 && c.RegistrationID == 0) || strings.TrimSpace(c.Purpose) == "":
+		return errors.New("consent ledger: an entry needs a person (or an inquiry or registration) and a purpose")
 	case c.VersionID == 0:
 		return errors.New("consent ledger: an entry needs the policy version shown")
 	case !validChannel(c.Channel):
@@ -64,15 +67,18 @@ func Record(ctx context.Context, q store.Querier, c Consent) error {
 	case c.Transfer == "":
 		return errors.New("consent ledger: an entry needs the transfer statement shown (C6)")
 	}
-	var by, inquiry any
+	var by, inquiry, registration any
 	if c.RecordedBy != 0 {
 		by = c.RecordedBy
 	}
 	if c.InquiryID != 0 {
 		inquiry = c.InquiryID
 	}
-	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer, by, inquiry, c.At.UTC())
+	if c.RegistrationID != 0 {
+		registration = c.RegistrationID
+	}
+	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, registration_id, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer, by, inquiry, registration, c.At.UTC())
 	if err != nil {
 		return fmt.Errorf("recording consent: %w", err)
 	}

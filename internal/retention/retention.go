@@ -22,6 +22,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/inquiries"
+	"plenary/internal/meetings"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/usage"
@@ -132,6 +133,12 @@ func Jobs() []Job {
 		{Name: "inquiry", Key: "inquiry", Tables: []string{"inquiries", "inquiry_messages"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			n, err := inquiries.SweepInquiries(ctx, tx, now, env.Days("inquiry"))
 			return Counts{"inquiries": n}, err
+		}},
+		// A registration's non-public details are shredded a configured
+		// time after its meeting ends; what the books need stays.
+		{Name: "registration", Key: "registration", Tables: []string{"registrations"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := meetings.Shred(ctx, tx, now, env.Days("registration"))
+			return Counts{"registrations": n}, err
 		}},
 		{Name: "audit", Key: "audit", Tables: []string{"audit_log"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			days := env.Days("audit")

@@ -134,6 +134,7 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			"person_changes":      "person_changes=1",
 			"unconfirmed_signups": "people=1",
 			"inquiry":             "inquiries=1",
+			"registration":        "registrations=2",
 			"audit":               "audit_log=2",
 			"access_log":          "access-log files=1",
 		}
@@ -161,6 +162,9 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			{"SELECT COUNT(*) FROM inquiries", 2},
 			{"SELECT COUNT(*) FROM inquiry_messages", 1},
 			{"SELECT COUNT(*) FROM usage_days", 2},
+			{"SELECT COUNT(*) FROM registrations WHERE postal_address = '' AND email = ''", 2},
+			{"SELECT COUNT(*) FROM registrations WHERE affiliation IN ('Listed Corp', 'New Corp') AND name <> ''", 2},
+			{"SELECT COUNT(*) FROM registrations WHERE postal_address = '3 New Street'", 1},
 		} {
 			var n int
 			if err := db.QueryRow(ctx, q.sql).Scan(&n); err != nil {
@@ -348,6 +352,19 @@ func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
 	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (2, 'Recent', 'r@ex.org', 'general', 'Kept', 'tok-2', ?, ?, ?)", days(10), days(20), days(10))
 	exec("INSERT INTO inquiries (id, name, email, category, message, reply_token, closed_at, created_at, updated_at) VALUES (3, 'Open', 'p@ex.org', 'general', 'Kept', 'tok-3', NULL, ?, ?)", days(400), days(400))
 	exec("INSERT INTO inquiry_messages (inquiry_id, direction, body, created_at) VALUES (1, 'sender', 'gone', ?), (2, 'sender', 'kept', ?)", days(205), days(15))
+
+	// Registrations lose their non-public details 90 days (the default)
+	// after their meeting ends: meeting 1 ended 100 days ago, meeting 2
+	// ten days ago. Listed registrants keep their affiliation.
+	exec(`INSERT INTO meetings (id, name, starts_on, ends_on, place, time_zone, registration_opens, registration_closes, capacity, created_at)
+		VALUES (1, 'Old', ?, ?, 'Here', 'UTC', ?, ?, 10, ?), (2, 'Recent', ?, ?, 'Here', 'UTC', ?, ?, 10, ?)`,
+		days(102).Format("2006-01-02"), days(100).Format("2006-01-02"), days(200), days(103), days(200),
+		days(12).Format("2006-01-02"), days(10).Format("2006-01-02"), days(50), days(13), days(50))
+	exec("INSERT INTO meeting_tickets (id, meeting_id, name, fee, currency) VALUES (1, 1, 'Full', 100, 'EUR'), (2, 2, 'Full', 100, 'EUR')")
+	exec(`INSERT INTO registrations (meeting_id, ticket_id, name, email, postal_address, affiliation, list_me, status, token, created_at)
+		VALUES (1, 1, 'Old One', 'old@ex.org', '1 Old Street', 'Old Corp', FALSE, 'paid', 'rt-1', ?),
+		(1, 1, 'Old Listed', 'ol@ex.org', '2 Old Street', 'Listed Corp', TRUE, 'paid', 'rt-2', ?),
+		(2, 2, 'New One', 'new@ex.org', '3 New Street', 'New Corp', FALSE, 'paid', 'rt-3', ?)`, days(150), days(150), days(30))
 
 	old := &audit.Log{DB: db, Key: env.Audit.Key, Now: func() time.Time { return days(2200) }}
 	for range 2 {
