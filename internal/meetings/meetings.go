@@ -101,7 +101,7 @@ func (m Meeting) Ticket(id int64) (Ticket, bool) {
 // ticket type a line: "name | fee | currency", fee like 350.00.
 type Form struct {
 	Name, StartsOn, EndsOn, Place, TimeZone, Opens, Closes, Capacity, Tickets string
-	Online, PublishAttendees                                                    bool
+	Online, PublishAttendees                                                  bool
 }
 
 // Clean checks every field of f and returns the meeting it describes, or

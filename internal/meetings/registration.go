@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"plenary/internal/audit"
+	"plenary/internal/mail"
 	"plenary/internal/payments"
 	"plenary/internal/people"
 	"plenary/internal/policy"
@@ -450,4 +451,15 @@ func Shred(ctx context.Context, q store.Querier, now time.Time, days int) (int64
 		return 0, fmt.Errorf("shredding registrations: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// Confirmation is the mail that confirms a registration; it carries the
+// link to the registrant's own page and no detail beyond the name.
+func Confirmation(r Registration, baseURL, org string) mail.Message {
+	body := fmt.Sprintf("Dear %s,\n\nyou are registered for %s with the ticket %s (%s).\n\n", r.Name, r.MeetingName, r.Ticket.Name, r.Ticket.Price())
+	if r.Due() {
+		body += "Your registration is complete once it is paid. "
+	}
+	body += fmt.Sprintf("Your registration, its payment and its receipt are at\n%s/registrations/%s\n\nKeep this link to yourself: it opens your registration.\n", strings.TrimSuffix(baseURL, "/"), r.Token)
+	return mail.Message{To: r.Email, Subject: fmt.Sprintf("Your registration for %s (%s)", r.MeetingName, org), Body: body}
 }

@@ -75,6 +75,20 @@ var routeAccess = map[string]string{
 	"POST /admin/inquiries/{id}/reply": "secretariat admin",
 	"POST /admin/inquiries/{id}/close": "secretariat admin",
 
+	// Meetings: public pages and the registration form; a
+	// registration's page is behind its unguessable token, the webhook
+	// behind its signature (TestPaymentWebhookRefusesForgedStaleReplayed).
+	"GET /meetings":                      anyone,
+	"GET /meetings/{id}":                 anyone,
+	"GET /meetings/{id}/register":        anyone,
+	"POST /meetings/{id}/register":       anyone,
+	"GET /registrations/{token}":         anyone,
+	"POST /registrations/{token}/pay":    anyone,
+	"POST /payments/webhook/{processor}": anyone,
+	"GET /admin/meetings":                "secretariat admin",
+	"POST /admin/meetings":               "secretariat admin",
+	"GET /admin/payments":                "finance",
+
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"plenary/internal/meetings"
 	"strconv"
 	"strings"
 
@@ -51,19 +52,22 @@ func peopleError(err error) error {
 
 type accountData struct {
 	people.Record
-	Done     string
-	Error    string           // a refusal that concerns the whole page
-	Errors   *validate.Errors // every problem of the form sent
-	Failed   string           // which form they belong to: "details", "email" or an address action
-	Form     people.Details
-	NewEmail string // the address typed in the add form
-	Origin   people.Origin
-	Reason   string // the request typed in the failed form
-	Action   string // form target prefix: "/account" or "/admin/people/ID"
-	Staff    bool
-	Admin    bool
-	AllRoles []auth.Role
-	Origins  []people.Origin
+	// Registrations made while signed in, with their payments; on the
+	// person's own page only.
+	Registrations []meetings.Registration
+	Done          string
+	Error         string           // a refusal that concerns the whole page
+	Errors        *validate.Errors // every problem of the form sent
+	Failed        string           // which form they belong to: "details", "email" or an address action
+	Form          people.Details
+	NewEmail      string // the address typed in the add form
+	Origin        people.Origin
+	Reason        string // the request typed in the failed form
+	Action        string // form target prefix: "/account" or "/admin/people/ID"
+	Staff         bool
+	Admin         bool
+	AllRoles      []auth.Role
+	Origins       []people.Origin
 	// Inquiries sent from the person's confirmed addresses; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
@@ -130,6 +134,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
 	}
 	if d.Inquiries, err = s.ownInquiries(r, v); err != nil {
+		return err
+	}
+	if d.Registrations, err = meetings.OfPerson(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

@@ -28,6 +28,12 @@ var pageDescriptions = map[string]string{
 	"admin_inquiries": "Staff inbox of ORG for the inquiries sent through the contact form.",
 	"admin_inquiry":   "One inquiry sent to ORG, with its thread of answers.",
 	"contact":         "Write to ORG: a question, a comment or a privacy request, without an account and without cookies.",
+	"meetings":        "The meetings of ORG, upcoming and past, and how to register for them.",
+	"meeting":         "A meeting of ORG: dates, place, tickets, registration and the attendees who asked to be listed.",
+	"register":        "Register for a meeting of ORG, and see what registering keeps about you before you do.",
+	"registration":    "Your registration for a meeting of ORG, its payment and its receipt.",
+	"admin_meetings":  "Staff page of ORG for announcing meetings and their tickets.",
+	"admin_payments":  "Finance page of ORG with the payments for meeting registrations, audited.",
 	"logout":          "Sign out of your participant account with ORG.",
 	"signin_token":    "Sign in to your account with ORG through the link mailed to you.",
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"plenary/internal/meetings"
 	"strconv"
 	"time"
 
@@ -21,6 +22,8 @@ type homeData struct {
 	// Demo is set while the demo's announcement shows; the home page then
 	// has the section its link leads to (demo.Link).
 	Demo *homeDemo
+	// Next is the next meeting that has not ended, if any.
+	Next *meetings.Meeting
 }
 
 type homeDemo struct {
@@ -35,6 +38,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	d := homeData{Announcements: ann}
+	if next, ok, err := meetings.Next(r.Context(), s.DB, s.Now()); err != nil {
+		return err
+	} else if ok {
+		d.Next = &next
+	}
 	for _, a := range ann {
 		if a.Link == demo.Link {
 			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}

@@ -69,7 +69,9 @@ func TestPrivacyPageStatesEachRuleOnce(t *testing.T) {
 			}
 		}
 	}
-	if n := len(section); n > 15000 {
+	// Meetings, registrations and payments added some 5,000 bytes of
+	// their own rows (issue 10).
+	if n := len(section); n > 20000 {
 		t.Errorf("the inventory section is %d bytes of HTML; it was 22,700 when every row repeated its rule", n)
 	}
 }
