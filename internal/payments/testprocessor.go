@@ -241,12 +241,12 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 	p.mu.Unlock()
 	// The webhook goes before the browser is sent back, so the page it
 	// returns to already knows. Like a real processor's, it says more than
-	// plenary keeps: the brand and the name on the card, which plenary's
-	// allow-list drops.
+	// plenary keeps: the card's brand and funding, which plenary's
+	// allow-list drops. The name on the card stays here.
 	body, err := json.Marshal(map[string]any{
 		"id": randomID("evt_"), "checkout_id": o.CheckoutID, "status": o.Status, "amount": o.Amount, "currency": o.Currency,
 		"transaction_id": o.TransactionID, "auth_code": o.AuthCode, "last4": o.Last4,
-		"brand": "visa", "cardholder": r.PostForm.Get("name"),
+		"brand": "visa", "funding": "credit",
 	})
 	if err == nil {
 		p.notify(r.Context(), body)
