@@ -48,7 +48,10 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		if err := seedPeople(ctx, tx, d.Out, d.Now); err != nil {
 			return err
 		}
-		return seedInquiries(ctx, tx, d.Now)
+		if err := seedInquiries(ctx, tx, d.Now); err != nil {
+			return err
+		}
+		return seedMeetings(ctx, tx, d.Now)
 	})
 	if err != nil {
 		return false, fmt.Errorf("seeding demo content: %w", err)
