@@ -146,3 +146,38 @@ func TestUnder13IsRefusedBeforeAnythingElse(t *testing.T) {
 		t.Errorf("got %+v, %v; want ErrTooYoung and an empty form", f, err)
 	}
 }
+
+// TestSignedInRegistrationShowsOnTheAccount: a registration made signed
+// in is listed for its person, with its payment, and its consent entry is
+// the person's; one made without an account names the registration.
+func TestSignedInRegistrationShowsOnTheAccount(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		log := &audit.Log{DB: db, Key: []byte("meetings test audit key, 32 byte")}
+		m := openMeeting(t, db, log, "5")
+		v := version(t, db)
+		f := meetings.RegForm{Name: "Signed In", Email: "si@example.net", AgeOK: true, Consent: true}
+		for _, person := range []int64{77, 0} {
+			if _, err := meetings.Register(ctx, db, log, meetings.SignUp{Form: f, Ticket: m.Tickets[0], MeetingID: m.ID, PersonID: person, VersionID: v, Transfer: "Here."}, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		regs, err := meetings.OfPerson(ctx, db, 77)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(regs) != 1 || regs[0].MeetingName != "IETF 200" || regs[0].Status != meetings.Unpaid || regs[0].Ticket.Price() != "USD 350.00" {
+			t.Errorf("person 77's registrations: %+v", regs)
+		}
+		var mine, anonymous int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM consent_ledger WHERE person_id = 77 AND registration_id IS NULL").Scan(&mine); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM consent_ledger WHERE person_id = 0 AND registration_id IS NOT NULL").Scan(&anonymous); err != nil {
+			t.Fatal(err)
+		}
+		if mine != 1 || anonymous != 1 {
+			t.Errorf("consent entries: %d for the person, %d for the anonymous registration; want 1 and 1", mine, anonymous)
+		}
+	})
+}
