@@ -163,7 +163,9 @@ func (p *TestProcessor) Handler() http.Handler {
 	return mux
 }
 
-func amount(c Checkout) string { return fmt.Sprintf("%s %d.%02d", c.Currency, c.Amount/100, c.Amount%100) }
+func amount(c Checkout) string {
+	return fmt.Sprintf("%s %d.%02d", c.Currency, c.Amount/100, c.Amount%100)
+}
 
 func (p *TestProcessor) page(w http.ResponseWriter, status int, v checkoutView) {
 	v.Good, v.Bad = CardSucceeds, CardDeclined
