@@ -463,3 +463,44 @@ func Confirmation(r Registration, baseURL, org string) mail.Message {
 	body += fmt.Sprintf("Your registration, its payment and its receipt are at\n%s/registrations/%s\n\nKeep this link to yourself: it opens your registration.\n", strings.TrimSuffix(baseURL, "/"), r.Token)
 	return mail.Message{To: r.Email, Subject: fmt.Sprintf("Your registration for %s (%s)", r.MeetingName, org), Body: body}
 }
+
+// ErrNotRefundable refuses a refund of a payment that is not paid.
+var ErrNotRefundable = errors.New("Only a paid payment can be refunded.")
+
+// Refund gives a paid payment back through its processor, marks it
+// refunded and the registration cancelled (its place is free again), with
+// an audit entry, in one transaction. Finance staff only (the route).
+func Refund(ctx context.Context, db *store.DB, log *audit.Log, proc payments.Processor, staff Staff, paymentID int64, now time.Time) error {
+	if log == nil {
+		return ErrNoAudit
+	}
+	now = now.UTC()
+	return db.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.Lock(ctx, fmt.Sprintf("payment:%d", paymentID)); err != nil {
+			return err
+		}
+		var processor, checkout, status string
+		var regID int64
+		err := tx.QueryRow(ctx, "SELECT processor, checkout_id, status, registration_id FROM payments WHERE id = ?", paymentID).Scan(&processor, &checkout, &status, &regID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("finding a payment: %w", err)
+		}
+		if status != payments.Paid || proc == nil || processor != proc.Name() {
+			return ErrNotRefundable
+		}
+		if err := proc.Refund(ctx, checkout); err != nil {
+			return fmt.Errorf("refunding payment %d: %w", paymentID, err)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE payments SET status = ?, updated_at = ? WHERE id = ?", payments.Refunded, now, paymentID); err != nil {
+			return fmt.Errorf("recording a refund: %w", err)
+		}
+		if _, err := tx.Exec(ctx, "UPDATE registrations SET status = ? WHERE id = ?", Cancelled, regID); err != nil {
+			return fmt.Errorf("cancelling a refunded registration: %w", err)
+		}
+		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Name, Action: "payments.refund",
+			Subject: fmt.Sprintf("payment:%d", paymentID), Detail: fmt.Sprintf("registration %d", regID)})
+	})
+}

@@ -88,6 +88,7 @@ var routeAccess = map[string]string{
 	"GET /admin/meetings":                "secretariat admin",
 	"POST /admin/meetings":               "secretariat admin",
 	"GET /admin/payments":                "finance",
+	"POST /admin/payments/{id}/refund":   "finance",
 
 	"GET /admin/audit":         "security admin",
 	"POST /admin/audit/verify": "security admin",

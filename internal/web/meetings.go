@@ -24,7 +24,8 @@ func meetingError(err error) error {
 	switch {
 	case errors.Is(err, meetings.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Message: err.Error()}
-	case errors.Is(err, meetings.ErrFull), errors.Is(err, meetings.ErrClosed), errors.Is(err, meetings.ErrPaid), errors.Is(err, meetings.ErrNoFee):
+	case errors.Is(err, meetings.ErrFull), errors.Is(err, meetings.ErrClosed), errors.Is(err, meetings.ErrPaid), errors.Is(err, meetings.ErrNoFee),
+		errors.Is(err, meetings.ErrNotRefundable):
 		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	case errors.Is(err, meetings.ErrNoAudit):
 		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
@@ -313,5 +314,19 @@ func (s *Server) adminPayments(w http.ResponseWriter, r *http.Request) error {
 		return meetingError(err)
 	}
 	s.render(w, r, http.StatusOK, "admin_payments", pageData{Title: "Payments", Data: list})
+	return nil
+}
+
+// adminPaymentRefund gives a paid payment back through the processor.
+func (s *Server) adminPaymentRefund(w http.ResponseWriter, r *http.Request) error {
+	pid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return meetingError(meetings.ErrNotFound)
+	}
+	id := identityOf(r)
+	if err := meetings.Refund(r.Context(), s.DB, s.Audit, s.Payments, meetings.Staff{ID: id.PersonID, Name: id.Name}, pid, s.Now()); err != nil {
+		return meetingError(err)
+	}
+	http.Redirect(w, r, "/admin/payments", http.StatusSeeOther)
 	return nil
 }

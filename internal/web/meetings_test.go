@@ -312,6 +312,32 @@ func TestMeetingRegistrationAndPayment(t *testing.T) {
 		if err != nil || len(entries) != 1 {
 			t.Errorf("audit entries for finance's view: %d, %v", len(entries), err)
 		}
+		if !strings.Contains(fin.Body, "/refund") {
+			t.Error("finance's page offers no refund of the paid payment")
+		}
+
+		// Finance refunds it through the processor: the payment is
+		// refunded, the registration cancelled, the refund audited; a
+		// second refund is refused.
+		var paymentID string
+		if err := db.QueryRow(context.Background(), "SELECT CAST(id AS TEXT) FROM payments WHERE status = 'paid'").Scan(&paymentID); err != nil {
+			t.Fatal(err)
+		}
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusSeeOther {
+			t.Errorf("refund: %d\n%s", res.Status, res.Body)
+		}
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusConflict {
+			t.Errorf("second refund: %d", res.Status)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM payments p JOIN registrations r ON r.id = p.registration_id WHERE p.status = 'refunded' AND r.status = 'cancelled'"); n != 1 {
+			t.Errorf("%d refunded payments with a cancelled registration, want 1", n)
+		}
+		if o, err := ms.proc.LookUp(context.Background(), regCheckout(t, db, paymentID)); err != nil || o.Status != payments.Refunded {
+			t.Errorf("the processor's view after the refund: %+v, %v", o, err)
+		}
+		if entries, err := ms.Audit.List(context.Background(), audit.Filter{Action: "payments.refund"}); err != nil || len(entries) != 1 {
+			t.Errorf("audit entries for the refund: %d, %v", len(entries), err)
+		}
 
 		// P1: the card's number, security code and holder's name are
 		// nowhere plenary keeps or sees.
@@ -397,4 +423,13 @@ func TestPaymentWebhookRefusesForgedStaleReplayed(t *testing.T) {
 			t.Errorf("%d audit entries for the payment, want 1 (%v)", len(entries), err)
 		}
 	})
+}
+
+func regCheckout(t *testing.T, db *store.DB, paymentID string) string {
+	t.Helper()
+	var id string
+	if err := db.QueryRow(context.Background(), "SELECT checkout_id FROM payments WHERE CAST(id AS TEXT) = ?", paymentID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -89,7 +89,9 @@ func (s *Server) registerRoutes() {
 	meetingStaff := auth.Roles(auth.Secretariat, auth.Admin)
 	s.handle("GET /admin/meetings", meetingStaff, s.adminMeetings)
 	s.handle("POST /admin/meetings", meetingStaff, s.adminMeetingCreate)
-	s.handle("GET /admin/payments", auth.Roles(auth.Finance), s.adminPayments)
+	finance := auth.Roles(auth.Finance)
+	s.handle("GET /admin/payments", finance, s.adminPayments)
+	s.handle("POST /admin/payments/{id}/refund", finance, s.adminPaymentRefund)
 
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
