@@ -74,6 +74,10 @@ func loadConfig(fs *flag.FlagSet, args []string, register func(*flag.FlagSet) fu
 // migrates the database.
 func openConfigured(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
 	inv := inventory.Default()
+	if cfg.TestProcessorAddr != "" {
+		// The privacy statement names the processor only while it is on.
+		inv.Enable(inventory.TestProcessorName)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("--data: cannot create data directory: %w", err)
 	}

@@ -43,7 +43,9 @@ func TestBackupRestores(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "audit log intact") || strings.Contains(out, "intact: 0 entries") {
 		t.Fatalf("audit verify on the backup: %d %q %q", code, out, stderr)
 	}
-	restored := serve(t, "--data", backup)
+	// The same configuration as the live site: --demo turns the test card
+	// processor on, which the statement names.
+	restored := serve(t, "--data", backup, "--demo")
 	if status, body := get(t, restored.URL+"/privacy/versions"); status != 200 || !strings.Contains(body, "First version") {
 		t.Errorf("restored site: %d\n%.500s", status, body)
 	}

@@ -318,3 +318,27 @@ func TestServeInProcess(t *testing.T) {
 		t.Errorf("today's access log files %v", logs)
 	}
 }
+
+// TestTestProcessorServesOnItsOwnOrigin: --test-processor-addr starts the
+// test card processor on its own listener, and the privacy statement
+// names it; without the flag it is named nowhere.
+func TestTestProcessorServesOnItsOwnOrigin(t *testing.T) {
+	clearEnv(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	on := serve(t, "--data", t.TempDir(), "--test-processor-addr", addr)
+	if status, body := get(t, "http://"+addr+"/checkout/none"); status != http.StatusNotFound || !strings.Contains(body, "no open checkout") {
+		t.Errorf("the processor's listener: %d %q", status, body)
+	}
+	if _, body := get(t, on.URL+"/privacy"); !strings.Contains(body, "the built-in test card processor") {
+		t.Error("the privacy statement does not name the enabled test processor")
+	}
+	off := serve(t, "--data", t.TempDir())
+	if _, body := get(t, off.URL+"/privacy"); strings.Contains(body, "the built-in test card processor") {
+		t.Error("the privacy statement names the test processor while it is off")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
+	"plenary/internal/payments"
 	"plenary/internal/retention"
 	"plenary/internal/web"
 )
@@ -46,6 +48,13 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("--addr: %w", err)
 	}
 	defer ln.Close()
+	var procLn net.Listener
+	if cfg.TestProcessorAddr != "" {
+		if procLn, err = net.Listen("tcp", cfg.TestProcessorAddr); err != nil {
+			return fmt.Errorf("--test-processor-addr: %w", err)
+		}
+		defer procLn.Close()
+	}
 	a, err := openConfigured(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -76,12 +85,30 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--smtp: %w", err)
 	}
-	srv, err := web.New(web.Deps{
+	deps := web.Deps{
 		Config: cfg, DB: a.db, Inventory: a.inv, Policy: a.policy,
 		AccessLog: logs, Audit: a.audit,
 		LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: a.audit}, Keys: a.keys, Log: log, Version: Version(),
 		Mail: mailer,
-	})
+	}
+	var procSrv *http.Server
+	if procLn != nil {
+		// The test processor is another origin on its own listener, with
+		// no access log: it sees card fields, and logs none of them.
+		proc := &payments.TestProcessor{
+			Origin:     "http://" + procLn.Addr().String(),
+			WebhookURL: strings.TrimSuffix(cfg.BaseURL.String(), "/") + "/payments/webhook/test",
+			Secret:     a.keys.Derive("test-processor-webhook"),
+			Client:     &http.Client{Timeout: 10 * time.Second},
+		}
+		deps.Payments = proc
+		procSrv = &http.Server{Handler: proc.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second, ErrorLog: stdlog.New(newServerErrorLog(log), "", 0)}
+		go procSrv.Serve(procLn)
+		defer procSrv.Close()
+		log.Info("the test card processor is serving", "url", proc.Origin)
+	}
+	srv, err := web.New(deps)
 	if err != nil {
 		return err
 	}

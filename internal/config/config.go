@@ -37,7 +37,11 @@ type Config struct {
 	PrivacyContact  string
 	Instance        string
 	Demo            bool
-	Dev             bool
+	// TestProcessorAddr is where the built-in test card processor
+	// listens, on its own origin; empty means off. --demo turns it on at a
+	// free port of 127.0.0.1 when not given.
+	TestProcessorAddr string
+	Dev               bool
 	// AnnounceFor is how long a new privacy statement version stays
 	// announced on the home page.
 	AnnounceFor time.Duration
@@ -179,6 +183,7 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		smtpListen = own.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
 		mailDomain = own.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url)")
 		maxMessage = own.String("max-message-size", "10485760", "largest inbound message in `bytes`")
+		testProc   = own.String("test-processor-addr", "", "`host:port` of the built-in test card processor, on its own origin, for demos and tests (default: off; --demo turns it on)")
 	)
 	for _, name := range only {
 		f := own.Lookup(name)
@@ -226,7 +231,15 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 			PrivacyContact: strings.TrimSpace(*contact), Instance: *instance, Demo: *demo, Dev: *dev,
 			SecretKey: *secretKey,
 			SMTP:      strings.TrimSpace(*smtpURL), ThirdPartyCookies: splitList(*thirdParty),
-			Retention: map[string]int{},
+			Retention: map[string]int{}, TestProcessorAddr: strings.TrimSpace(*testProc),
+		}
+		if c.TestProcessorAddr == "" && c.Demo {
+			c.TestProcessorAddr = "127.0.0.1:0"
+		}
+		if c.TestProcessorAddr != "" {
+			if _, _, err := splitAddr(c.TestProcessorAddr); err != nil {
+				bad("test-processor-addr", "%v", err)
+			}
 		}
 		if _, port, err := splitAddr(c.Addr); err != nil {
 			bad("addr", "%v", err)

@@ -57,7 +57,10 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		if err := seedLists(ctx, tx, d.Now); err != nil {
 			return err
 		}
-		return seedDrafts(ctx, tx, d.Now)
+		if err := seedDrafts(ctx, tx, d.Now); err != nil {
+			return err
+		}
+		return seedMeetings(ctx, tx, d.Now)
 	})
 	if err != nil {
 		return false, fmt.Errorf("seeding demo content: %w", err)

@@ -15,5 +15,5 @@ func foundationItems() []Item {
 // configuration turns them on; with none configured, data stays on the
 // organization's own servers.
 func defaultProcessors() []Processor {
-	return nil
+	return meetingProcessors()
 }

@@ -185,6 +185,7 @@ func Default() *Inventory {
 		listItems(),
 		dsrItems(),
 		documentItems(),
+		meetingItems(),
 	} {
 		items = append(items, part...)
 	}

@@ -28,6 +28,8 @@ var tableNames = map[string]string{
 	"drafts":                "The list of Internet-Drafts",
 	"draft_revisions":       "Internet-Drafts you post",
 	"draft_authors":         "The authors named in Internet-Drafts",
+	"registrations":         "Your meeting registrations",
+	"payments":              "Your payments for meeting registrations",
 }
 
 // TableName is how people are told about a table; the table's own name

@@ -53,6 +53,9 @@ type Consent struct {
 	// subscribed or posted with an address alone (PersonID is then 0).
 	SubscriptionID int64
 	ContributorID  int64
+	// RegistrationID names the meeting registration an entry came with,
+	// for a registrant without an account.
+	RegistrationID int64
 	At             time.Time
 }
 
@@ -60,8 +63,8 @@ type Consent struct {
 // records, so the ledger never disagrees with the data.
 func Record(ctx context.Context, q store.Querier, c Consent) error {
 	switch {
-	case (c.PersonID == 0 && c.InquiryID == 0 && c.SubscriptionID == 0 && c.ContributorID == 0) || strings.TrimSpace(c.Purpose) == "":
-		return errors.New("consent ledger: an entry needs a person (or an inquiry) and a purpose")
+	case (c.PersonID == 0 && c.InquiryID == 0 && c.SubscriptionID == 0 && c.ContributorID == 0 && c.RegistrationID == 0) || strings.TrimSpace(c.Purpose) == "":
+		return errors.New("consent ledger: an entry needs a person (or an inquiry, subscription, contributor or registration) and a purpose")
 	case c.VersionID == 0:
 		return errors.New("consent ledger: an entry needs the policy version shown")
 	case !validChannel(c.Channel):
@@ -75,9 +78,9 @@ func Record(ctx context.Context, q store.Querier, c Consent) error {
 		}
 		return id
 	}
-	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, subscription_id, contributor_id, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer,
-		orNull(c.RecordedBy), orNull(c.InquiryID), orNull(c.SubscriptionID), orNull(c.ContributorID), c.At.UTC())
+	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, subscription_id, contributor_id, registration_id, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer,
+		orNull(c.RecordedBy), orNull(c.InquiryID), orNull(c.SubscriptionID), orNull(c.ContributorID), orNull(c.RegistrationID), c.At.UTC())
 	if err != nil {
 		return fmt.Errorf("recording consent: %w", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"plenary/internal/inquiries"
 	"plenary/internal/lists"
 	"plenary/internal/mailings"
+	"plenary/internal/meetings"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/usage"
@@ -159,6 +160,12 @@ func Jobs() []Job {
 		{Name: "list_held", Key: "list_held", Tables: []string{"list_posts", "list_contributors"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			p, c, err := lists.SweepHeld(ctx, tx, now, env.Days("list_held"))
 			return Counts{"list_posts": p, "list_contributors": c}, err
+		}},
+		// A registration's non-public details are shredded a configured
+		// time after its meeting ends; what the books need stays.
+		{Name: "registration", Key: "registration", Tables: []string{"registrations"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := meetings.Shred(ctx, tx, now, env.Days("registration"))
+			return Counts{"registrations": n}, err
 		}},
 		{Name: "audit", Key: "audit", Tables: []string{"audit_log"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
 			days := env.Days("audit")

@@ -157,6 +157,7 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			"access_log":            "access-log files=1",
 			"list_pending":          "list_subscriptions=1",
 			"list_held":             "list_contributors=1 list_posts=1",
+			"registration":          "registrations=2",
 		}
 		if len(results) != len(want) {
 			t.Errorf("%d jobs ran, want %d", len(results), len(want))
@@ -188,6 +189,9 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			{"SELECT COUNT(*) FROM list_posts", 2},
 			{"SELECT COUNT(*) FROM list_contributors", 1},
 			{"SELECT COUNT(*) FROM usage_days", 2},
+			{"SELECT COUNT(*) FROM registrations WHERE postal_address = '' AND email = ''", 2},
+			{"SELECT COUNT(*) FROM registrations WHERE affiliation IN ('Listed Corp', 'New Corp') AND name <> ''", 2},
+			{"SELECT COUNT(*) FROM registrations WHERE postal_address = '3 New Street'", 1},
 		} {
 			var n int
 			if err := db.QueryRow(ctx, q.sql).Scan(&n); err != nil {
@@ -391,6 +395,19 @@ func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
 		days(101), days(100), days(100), days(11), days(10), days(10))
 	exec("INSERT INTO mailing_recipients (mailing_id, person_id, address, state, sent_at) VALUES (1, 1, 'k@ex.org', 'sent', ?), (2, 1, 'k@ex.org', 'sent', ?)", days(100), days(10))
 	exec("INSERT INTO mailing_subscriptions (person_id, state, requested_at, confirm_token_hash, confirm_expires_at) VALUES (1, 'pending', ?, 'c-old', ?)", days(3), days(1))
+
+	// Registrations lose their non-public details 90 days (the default)
+	// after their meeting ends: meeting 1 ended 100 days ago, meeting 2
+	// ten days ago. Listed registrants keep their affiliation.
+	exec(`INSERT INTO meetings (id, name, starts_on, ends_on, place, time_zone, registration_opens, registration_closes, capacity, created_at)
+		VALUES (1, 'Old', ?, ?, 'Here', 'UTC', ?, ?, 10, ?), (2, 'Recent', ?, ?, 'Here', 'UTC', ?, ?, 10, ?)`,
+		days(102).Format("2006-01-02"), days(100).Format("2006-01-02"), days(200), days(103), days(200),
+		days(12).Format("2006-01-02"), days(10).Format("2006-01-02"), days(50), days(13), days(50))
+	exec("INSERT INTO meeting_tickets (id, meeting_id, name, fee, currency) VALUES (1, 1, 'Full', 100, 'EUR'), (2, 2, 'Full', 100, 'EUR')")
+	exec(`INSERT INTO registrations (meeting_id, ticket_id, name, email, postal_address, affiliation, list_me, status, token, created_at)
+		VALUES (1, 1, 'Old One', 'old@ex.org', '1 Old Street', 'Old Corp', FALSE, 'paid', 'rt-1', ?),
+		(1, 1, 'Old Listed', 'ol@ex.org', '2 Old Street', 'Listed Corp', TRUE, 'paid', 'rt-2', ?),
+		(2, 2, 'New One', 'new@ex.org', '3 New Street', 'New Corp', FALSE, 'paid', 'rt-3', ?)`, days(150), days(150), days(30))
 
 	old := &audit.Log{DB: db, Key: env.Audit.Key, Now: func() time.Time { return days(2200) }}
 	for range 2 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"plenary/internal/documents"
+	"plenary/internal/meetings"
 	"strconv"
 	"strings"
 
@@ -54,19 +55,22 @@ func peopleError(err error) error {
 
 type accountData struct {
 	people.Record
-	Done     string
-	Error    string           // a refusal that concerns the whole page
-	Errors   *validate.Errors // every problem of the form sent
-	Failed   string           // which form they belong to: "details", "email" or an address action
-	Form     people.Details
-	NewEmail string // the address typed in the add form
-	Origin   people.Origin
-	Reason   string // the request typed in the failed form
-	Action   string // form target prefix: "/account" or "/admin/people/ID"
-	Staff    bool
-	Admin    bool
-	AllRoles []auth.Role
-	Origins  []people.Origin
+	// Registrations made while signed in, with their payments; on the
+	// person's own page only.
+	Registrations []meetings.Registration
+	Done          string
+	Error         string           // a refusal that concerns the whole page
+	Errors        *validate.Errors // every problem of the form sent
+	Failed        string           // which form they belong to: "details", "email" or an address action
+	Form          people.Details
+	NewEmail      string // the address typed in the add form
+	Origin        people.Origin
+	Reason        string // the request typed in the failed form
+	Action        string // form target prefix: "/account" or "/admin/people/ID"
+	Staff         bool
+	Admin         bool
+	AllRoles      []auth.Role
+	Origins       []people.Origin
 	// Inquiries sent from addresses whose mailbox the person proved; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
@@ -158,6 +162,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	if d.Submissions, err = documents.SubmittedBy(r.Context(), s.DB, id.PersonID); err != nil {
+		return err
+	}
+	if d.Registrations, err = meetings.OfPerson(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})

@@ -48,6 +48,12 @@ var pageDescriptions = map[string]string{
 	"draft":            "An Internet-Draft posted to ORG, with its authors, every revision and when it expires.",
 	"draft_diff":       "What changed between two revisions of an Internet-Draft posted to ORG.",
 	"draft_submit":     "Submit an Internet-Draft to ORG as xml2rfc v3 XML or plain text; it becomes a public record.",
+	"meetings":         "The meetings of ORG, upcoming and past, and how to register for them.",
+	"meeting":          "A meeting of ORG: dates, place, tickets, registration and the attendees who asked to be listed.",
+	"register":         "Register for a meeting of ORG, and see what registering keeps about you before you do.",
+	"registration":     "Your registration for a meeting of ORG, its payment and its receipt.",
+	"admin_meetings":   "Staff page of ORG for announcing meetings and their tickets.",
+	"admin_payments":   "Finance page of ORG with the payments for meeting registrations, audited.",
 }
 
 // describe returns the meta description of the page rendered from the

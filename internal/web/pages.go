@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"plenary/internal/meetings"
 	"strconv"
 	"time"
 
@@ -28,6 +29,8 @@ type homeData struct {
 	Lists []lists.List
 	// Drafts are the latest posted Internet-Drafts.
 	Drafts []documents.Summary
+	// Next is the next meeting that has not ended, if any.
+	Next *meetings.Meeting
 }
 
 type homeDemo struct {
@@ -47,6 +50,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d.Drafts, err = documents.List(r.Context(), s.DB, "", 5); err != nil {
 		return err
+	}
+	if next, ok, err := meetings.Next(r.Context(), s.DB, s.Now()); err != nil {
+		return err
+	} else if ok {
+		d.Next = &next
 	}
 	for _, a := range ann {
 		if a.Link == demo.Link {

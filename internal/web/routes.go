@@ -140,6 +140,25 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /api/drafts", public, s.apiDrafts)
 	s.handle("GET /api/drafts/{name}", public, s.apiDraft)
 
+	// Meetings (issue 10): registration works signed in or not, without
+	// cookies; a registration's page is behind its unguessable link; card
+	// details are typed only on the processor's page (P1); the processor's
+	// webhook is verified by its signature. Card details of payments are
+	// for finance alone, every view audited (P2).
+	s.handle("GET /meetings", public, s.meetingsPage)
+	s.handle("GET /meetings/{id}", public, s.meetingPage)
+	s.handle("GET /meetings/{id}/register", public, s.registerForm)
+	s.handle("POST /meetings/{id}/register", public, s.register)
+	s.handle("GET /registrations/{token}", public, s.registration)
+	s.handle("POST /registrations/{token}/pay", public, s.pay)
+	s.handle("POST /payments/webhook/{processor}", public, s.paymentWebhook)
+	meetingStaff := auth.Roles(auth.Secretariat, auth.Admin)
+	s.handle("GET /admin/meetings", meetingStaff, s.adminMeetings)
+	s.handle("POST /admin/meetings", meetingStaff, s.adminMeetingCreate)
+	finance := auth.Roles(auth.Finance)
+	s.handle("GET /admin/payments", finance, s.adminPayments)
+	s.handle("POST /admin/payments/{id}/refund", finance, s.adminPaymentRefund)
+
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
 	s.handle("GET /admin/audit", auditors, s.auditPage)

@@ -19,6 +19,7 @@ import (
 	"plenary/internal/inventory"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
+	"plenary/internal/payments"
 	"plenary/internal/policy"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
@@ -46,6 +47,9 @@ type Deps struct {
 	// Hasher hashes passwords; default auth.DefaultHasher (tests pass a
 	// fast one).
 	Hasher *auth.Hasher
+	// Payments is the card processor for meeting registrations; nil when
+	// none is configured.
+	Payments payments.Processor
 }
 
 // Server is plenary's HTTP application.
@@ -203,7 +207,7 @@ func (s *Server) Handler() http.Handler {
 
 // secretPrefixes are route prefixes whose next path segment is a one-time
 // token; the access log records "[token]" instead.
-var secretPrefixes = []string{"/verify/", "/reset/", "/signin/", "/unsubscribe/", "/invite/", "/mailings/confirm/"}
+var secretPrefixes = []string{"/verify/", "/reset/", "/signin/", "/unsubscribe/", "/invite/", "/mailings/confirm/", "/registrations/"}
 
 func redactURI(uri string) string {
 	for _, p := range secretPrefixes {

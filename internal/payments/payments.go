@@ -1,0 +1,173 @@
+// Package payments talks to card processors. Card details are typed only
+// on the processor's own page (P1): plenary starts a hosted checkout,
+// sends the browser there, and learns the outcome from the processor's
+// signed webhook. What it keeps of an outcome is filtered by an
+// allow-list when it arrives (P2). The package knows nothing of plenary's
+// HTTP handlers; the web layer hands it a webhook's header and body.
+package payments
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Checkout is what plenary asks a processor to collect.
+type Checkout struct {
+	Amount    int64  // in the currency's minor unit
+	Currency  string // ISO 4217, upper case
+	Reference string // plenary's own reference, e.g. "registration:42"
+	// ReturnURL is where the processor sends the browser back when the
+	// card was charged or declined.
+	ReturnURL string
+}
+
+// Session is a started hosted checkout.
+type Session struct {
+	ID  string // the processor's checkout id
+	URL string // the processor's page where the card is typed
+}
+
+// Statuses of a payment.
+const (
+	Open     = "open"
+	Paid     = "paid"
+	Declined = "declined"
+	Refunded = "refunded"
+)
+
+// Outcome is everything plenary keeps of a payment's result (P2): the
+// allow-list. Anything else a processor sends is dropped by Allow.
+type Outcome struct {
+	CheckoutID    string
+	Status        string
+	Amount        int64
+	Currency      string
+	TransactionID string
+	AuthCode      string
+	Last4         string
+}
+
+// Event is a verified webhook delivery.
+type Event struct {
+	ID      string // the processor's event id, for idempotency
+	Outcome Outcome
+}
+
+// Processor is a card processor with a hosted checkout page.
+type Processor interface {
+	// Name is how the payment record and the privacy page name it.
+	Name() string
+	// Start opens a hosted checkout for c.
+	Start(ctx context.Context, c Checkout) (Session, error)
+	// Webhook verifies a delivery's signature and freshness and parses
+	// it. A forged or stale delivery is ErrBadSignature.
+	Webhook(header http.Header, body []byte, now time.Time) (Event, error)
+	// LookUp asks the processor for a checkout's state, for a webhook that
+	// is late.
+	LookUp(ctx context.Context, checkoutID string) (Outcome, error)
+	// Refund gives a paid checkout's amount back.
+	Refund(ctx context.Context, checkoutID string) error
+}
+
+// Errors of webhook handling.
+var (
+	ErrBadSignature = errors.New("payments: the webhook's signature is missing, wrong or too old")
+	ErrReplayed     = errors.New("payments: this webhook event was already applied")
+)
+
+// Tolerance is how old a webhook's signed timestamp may be.
+const Tolerance = 5 * time.Minute
+
+// Allow builds an Outcome from a processor's fields, taking only the
+// allow-listed ones and only when each has the shape it should: a last
+// four that is not four digits is not kept at all.
+func Allow(fields map[string]any) Outcome {
+	str := func(k string, max int) string {
+		s, _ := fields[k].(string)
+		if len(s) > max {
+			return ""
+		}
+		return s
+	}
+	o := Outcome{
+		CheckoutID:    str("checkout_id", 200),
+		Status:        str("status", 20),
+		Currency:      strings.ToUpper(str("currency", 3)),
+		TransactionID: str("transaction_id", 200),
+		AuthCode:      str("auth_code", 40),
+		Last4:         str("last4", 4),
+	}
+	switch v := fields["amount"].(type) {
+	case float64:
+		o.Amount = int64(v)
+	case int64:
+		o.Amount = v
+	}
+	if len(o.Last4) != 4 || strings.Trim(o.Last4, "0123456789") != "" {
+		o.Last4 = ""
+	}
+	switch o.Status {
+	case Paid, Declined, Open, Refunded:
+	default:
+		o.Status = ""
+	}
+	return o
+}
+
+// Sign returns the signature header value for body at t, with secret:
+// "t=UNIX,v1=HEX" where HEX is HMAC-SHA256 of "UNIX.body".
+func Sign(secret, body []byte, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
+}
+
+func mac(secret []byte, ts string, body []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(ts))
+	m.Write([]byte("."))
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// Verify checks a signature header made by Sign with any of secrets (more
+// than one while a secret is rotated) and that its timestamp is within
+// Tolerance of now.
+func Verify(header string, body []byte, secrets [][]byte, now time.Time) error {
+	var ts string
+	var sigs [][]byte
+	for part := range strings.SplitSeq(header, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			if b, err := hex.DecodeString(v); err == nil {
+				sigs = append(sigs, b)
+			}
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || len(sigs) == 0 {
+		return ErrBadSignature
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > Tolerance || d < -Tolerance {
+		return fmt.Errorf("%w (signed %s ago)", ErrBadSignature, d.Round(time.Second))
+	}
+	for _, secret := range secrets {
+		want := mac(secret, ts, body)
+		for _, s := range sigs {
+			if hmac.Equal(s, want) {
+				return nil
+			}
+		}
+	}
+	return ErrBadSignature
+}

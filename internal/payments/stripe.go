@@ -1,0 +1,146 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/stripe/stripe-go/v84"
+	"github.com/stripe/stripe-go/v84/webhook"
+)
+
+// StripeName is how payment records name Stripe.
+const StripeName = "Stripe"
+
+// Stripe is Stripe Checkout: plenary creates a Checkout Session and sends
+// the browser to Stripe's page, where the card is typed (P1).
+type Stripe struct {
+	client *stripe.Client
+	// secrets verify webhooks: the current endpoint secret, and the old
+	// one while it is rotated.
+	secrets []string
+}
+
+// NewStripe returns the Stripe processor for the secret API key and the
+// webhook endpoint secrets. apiURL, when not empty, replaces Stripe's API
+// address (stripe-mock in tests).
+func NewStripe(key string, webhookSecrets []string, apiURL string, hc *http.Client) *Stripe {
+	if hc == nil {
+		hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	cfg := &stripe.BackendConfig{HTTPClient: hc, LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull}}
+	if apiURL != "" {
+		cfg.URL = stripe.String(apiURL)
+	}
+	return &Stripe{client: stripe.NewClient(key, stripe.WithBackends(stripe.NewBackendsWithConfig(cfg))), secrets: webhookSecrets}
+}
+
+// Name implements Processor.
+func (s *Stripe) Name() string { return StripeName }
+
+// Start implements Processor: a Checkout Session in payment mode for one
+// line, whose reference is plenary's own.
+func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
+	params := &stripe.CheckoutSessionCreateParams{
+		Mode:              stripe.String(string(stripe.CheckoutSessionModePayment)),
+		ClientReferenceID: stripe.String(c.Reference),
+		SuccessURL:        stripe.String(c.ReturnURL),
+		CancelURL:         stripe.String(c.ReturnURL),
+		LineItems: []*stripe.CheckoutSessionCreateLineItemParams{{
+			Quantity: stripe.Int64(1),
+			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
+				Currency:    stripe.String(strings.ToLower(c.Currency)),
+				UnitAmount:  stripe.Int64(c.Amount),
+				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(c.Reference)},
+			},
+		}},
+	}
+	sess, err := s.client.V1CheckoutSessions.Create(ctx, params)
+	if err != nil {
+		return Session{}, fmt.Errorf("creating a Stripe Checkout Session: %w", err)
+	}
+	return Session{ID: sess.ID, URL: sess.URL}, nil
+}
+
+// outcome turns a session into the allow-listed Outcome; the card's last
+// four and authorization code come from the charge when it is expanded.
+func outcome(sess *stripe.CheckoutSession) Outcome {
+	fields := map[string]any{"checkout_id": sess.ID, "amount": sess.AmountTotal, "currency": string(sess.Currency)}
+	switch {
+	case sess.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid:
+		fields["status"] = Paid
+	case sess.Status == stripe.CheckoutSessionStatusExpired:
+		fields["status"] = Declined
+	default:
+		fields["status"] = Open
+	}
+	if pi := sess.PaymentIntent; pi != nil {
+		fields["transaction_id"] = pi.ID
+		if ch := pi.LatestCharge; ch != nil && ch.PaymentMethodDetails != nil && ch.PaymentMethodDetails.Card != nil {
+			fields["last4"] = ch.PaymentMethodDetails.Card.Last4
+			if ch.PaymentMethodDetails.Card.AuthorizationCode != "" {
+				fields["auth_code"] = ch.PaymentMethodDetails.Card.AuthorizationCode
+			}
+		}
+	}
+	return Allow(fields)
+}
+
+// LookUp implements Processor.
+func (s *Stripe) LookUp(ctx context.Context, id string) (Outcome, error) {
+	params := &stripe.CheckoutSessionRetrieveParams{}
+	params.AddExpand("payment_intent.latest_charge")
+	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, id, params)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("looking up a Stripe Checkout Session: %w", err)
+	}
+	return outcome(sess), nil
+}
+
+// Refund implements Processor: the whole amount of the session's payment.
+func (s *Stripe) Refund(ctx context.Context, id string) error {
+	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, id, nil)
+	if err != nil {
+		return fmt.Errorf("looking up a Stripe Checkout Session: %w", err)
+	}
+	if sess.PaymentIntent == nil {
+		return errors.New("stripe: the checkout has no payment to refund")
+	}
+	if _, err := s.client.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(sess.PaymentIntent.ID)}); err != nil {
+		return fmt.Errorf("refunding at Stripe: %w", err)
+	}
+	return nil
+}
+
+// SignatureHeaderStripe carries Stripe's webhook signature.
+const SignatureHeaderStripe = "Stripe-Signature"
+
+// Webhook implements Processor with stripe-go's verification: any of
+// the endpoint secrets, within Tolerance of the clock (stripe-go reads
+// the clock itself, so now is not used). Checkout events carry the
+// session; others are answered without an outcome.
+func (s *Stripe) Webhook(h http.Header, body []byte, now time.Time) (Event, error) {
+	var ev stripe.Event
+	var err error = ErrBadSignature
+	for _, secret := range s.secrets {
+		ev, err = webhook.ConstructEventWithOptions(body, h.Get(SignatureHeaderStripe), secret,
+			webhook.ConstructEventOptions{Tolerance: Tolerance, IgnoreAPIVersionMismatch: true})
+		if err == nil {
+			break
+		}
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
+	}
+	if !strings.HasPrefix(string(ev.Type), "checkout.session.") || ev.Data == nil {
+		return Event{ID: ev.ID}, nil
+	}
+	var sess stripe.CheckoutSession
+	if err := sess.UnmarshalJSON(ev.Data.Raw); err != nil {
+		return Event{}, fmt.Errorf("stripe webhook: reading the session: %w", err)
+	}
+	return Event{ID: ev.ID, Outcome: outcome(&sess)}, nil
+}

@@ -1,0 +1,332 @@
+package web
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"plenary/internal/inventory"
+	"plenary/internal/meetings"
+	"plenary/internal/payments"
+	"plenary/internal/secrets"
+	"plenary/internal/validate"
+)
+
+// Meetings (issue 10): public pages, the registration form that works
+// signed in or not and without cookies, the registrant's own page behind
+// its unguessable link, the card processor's webhook, and the staff pages.
+// Card details are never typed here (P1): paying sends the browser to the
+// processor's own page.
+
+func meetingError(err error) error {
+	switch {
+	case errors.Is(err, meetings.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Message: err.Error()}
+	case errors.Is(err, meetings.ErrFull), errors.Is(err, meetings.ErrClosed), errors.Is(err, meetings.ErrPaid), errors.Is(err, meetings.ErrNoFee),
+		errors.Is(err, meetings.ErrNotRefundable):
+		return &Error{Status: http.StatusConflict, Message: err.Error()}
+	case errors.Is(err, meetings.ErrNoAudit):
+		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
+	}
+	return err
+}
+
+func (s *Server) meetingOf(r *http.Request) (meetings.Meeting, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return meetings.Meeting{}, meetingError(meetings.ErrNotFound)
+	}
+	m, err := meetings.Get(r.Context(), s.DB, id)
+	return m, meetingError(err)
+}
+
+type meetingsData struct {
+	Upcoming, Past []meetings.Meeting
+	Now            time.Time
+}
+
+func (s *Server) meetingsPage(w http.ResponseWriter, r *http.Request) error {
+	up, past, err := meetings.List(r.Context(), s.DB, s.Now())
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "meetings", pageData{Title: "Meetings", Data: meetingsData{Upcoming: up, Past: past, Now: s.Now()}})
+	return nil
+}
+
+type meetingData struct {
+	Meeting   meetings.Meeting
+	Open      bool
+	Attendees []meetings.Attendee
+}
+
+func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.meetingOf(r)
+	if err != nil {
+		return err
+	}
+	att, err := meetings.Attendees(r.Context(), s.DB, m)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "meeting", pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), Attendees: att}})
+	return nil
+}
+
+type registerData struct {
+	Meeting    meetings.Meeting
+	Form       meetings.RegForm
+	Problems   *validate.Errors
+	Disclosure []disclosureGroup
+	Processors []inventory.Processor
+	Transfer   string
+	Country    string
+	Org        string
+}
+
+func (s *Server) registerData(m meetings.Meeting) registerData {
+	return registerData{
+		Meeting: m,
+		Disclosure: groupCollected(s.collected("registrations.name", "registrations.email", "registrations.postal_address",
+			"registrations.affiliation", "registrations.list_me", "payments.amount", "payments.last4", "payments.auth_code")),
+		Processors: s.Inventory.EnabledProcessors(),
+		Transfer:   s.Policy.TransferStatement(),
+		Country:    s.Config.OrgCountry,
+		Org:        s.Config.OrgName,
+	}
+}
+
+func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.meetingOf(r)
+	if err != nil {
+		return err
+	}
+	if !m.OpenAt(s.Now()) {
+		return meetingError(meetings.ErrClosed)
+	}
+	d := s.registerData(m)
+	if id := identityOf(r); id != nil {
+		d.Form.Name = id.Name
+	}
+	s.render(w, r, http.StatusOK, "register", pageData{Title: "Register for " + m.Name, Data: d})
+	return nil
+}
+
+// register takes a registration. Nothing is kept when the form has a
+// problem, and nothing at all, not even on the page, from someone under
+// 13 (CH1).
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	m, err := s.meetingOf(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	p := r.PostForm
+	typed := meetings.RegForm{Name: p.Get("name"), Email: p.Get("email"), PostalAddress: p.Get("postal_address"),
+		Affiliation: p.Get("affiliation"), Ticket: p.Get("ticket"),
+		AgeOK: p.Get("age_ok") != "", Consent: p.Get("consent") != "", ListMe: p.Get("list_me") != ""}
+	form, ticket, err := typed.Clean(m)
+	if errors.Is(err, meetings.ErrTooYoung) {
+		s.render(w, r, http.StatusForbidden, "message", pageData{Title: "Registration not possible", Data: messageData{
+			Heading: "We cannot register you", Text: err.Error(), Link: "/meetings", LinkText: "Back to the meetings"}})
+		return nil
+	}
+	if problems, ok := validate.From(err); ok {
+		for _, v := range []*string{&typed.Name, &typed.Email, &typed.PostalAddress, &typed.Affiliation, &typed.Ticket} {
+			if !validUTF8(*v) {
+				*v = ""
+			}
+		}
+		d := s.registerData(m)
+		d.Form, d.Problems = typed, problems
+		s.render(w, r, http.StatusBadRequest, "register", pageData{Title: "Register for " + m.Name, Data: d})
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	cur, err := s.Policy.Current(ctx)
+	if err != nil {
+		return err
+	}
+	var person int64
+	if id := identityOf(r); id != nil {
+		person = id.PersonID
+	}
+	reg, err := meetings.Register(ctx, s.DB, s.Audit, meetings.SignUp{Form: form, Ticket: ticket, MeetingID: m.ID, PersonID: person,
+		VersionID: cur.ID, Transfer: s.Policy.TransferStatement()}, s.Now())
+	if err != nil {
+		return meetingError(err)
+	}
+	s.sendInBackground(r, meetings.Confirmation(reg, s.base(), s.Config.OrgName), "a registration confirmation")
+	http.Redirect(w, r, "/registrations/"+reg.Token, http.StatusSeeOther)
+	return nil
+}
+
+type registrationData struct {
+	Registration meetings.Registration
+	CanPay       bool
+	Declined     bool
+}
+
+// registration is the registrant's own page, at the link only they were
+// given. A checkout still open is looked up at the processor first, so a
+// late webhook does not leave the page saying "unpaid".
+func (s *Server) registration(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	token := r.PathValue("token")
+	reg, err := meetings.ByToken(ctx, s.DB, token)
+	if err != nil {
+		return meetingError(err)
+	}
+	if s.Payments != nil && reg.Due() {
+		for _, p := range reg.Payments {
+			if p.Status != payments.Open || p.Processor != s.Payments.Name() {
+				continue
+			}
+			o, err := s.Payments.LookUp(ctx, p.CheckoutID)
+			if err != nil || o.Status != payments.Paid {
+				continue
+			}
+			if err := meetings.Apply(ctx, s.DB, s.Audit, s.paymentSealer(), s.Payments.Name(), payments.Event{Outcome: o}, s.Now()); err != nil {
+				return err
+			}
+			if reg, err = meetings.ByToken(ctx, s.DB, token); err != nil {
+				return err
+			}
+		}
+	}
+	d := registrationData{Registration: reg, CanPay: s.Payments != nil && reg.Due()}
+	if n := len(reg.Payments); n > 0 && reg.Due() {
+		d.Declined = reg.Payments[n-1].Status == payments.Declined
+	}
+	s.render(w, r, http.StatusOK, "registration", pageData{Title: "Your registration", Data: d})
+	return nil
+}
+
+// pay sends the browser to the processor's page for the registration.
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	if _, err := meetings.ByToken(r.Context(), s.DB, token); err != nil {
+		return meetingError(err)
+	}
+	if s.Payments == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Message: "Card payment is not set up on this site; please contact the secretariat."}
+	}
+	url, err := meetings.StartPayment(r.Context(), s.DB, s.Audit, s.Payments, token, s.base()+"/registrations/"+token, s.Now())
+	if err != nil {
+		return meetingError(err)
+	}
+	http.Redirect(w, r, url, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) paymentSealer() *secrets.Sealer {
+	if s.Keys == nil {
+		return nil
+	}
+	return s.Keys.Sealer("payments")
+}
+
+// paymentWebhook takes the processor's signed notice. A forged or stale
+// one is refused; a replayed one is acknowledged and changes nothing.
+func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) error {
+	if s.Payments == nil || r.PathValue("processor") != "test" {
+		return &Error{Status: http.StatusNotFound, Message: "There is no such payment processor here."}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return formError(err)
+	}
+	ev, err := s.Payments.Webhook(r.Header, body, s.Now())
+	if err != nil {
+		return &Error{Status: http.StatusBadRequest, Message: "The webhook could not be verified."}
+	}
+	err = meetings.Apply(r.Context(), s.DB, s.Audit, s.paymentSealer(), s.Payments.Name(), ev, s.Now())
+	switch {
+	case errors.Is(err, payments.ErrReplayed):
+		w.WriteHeader(http.StatusOK)
+		_, err = io.WriteString(w, "already applied\n")
+		return err
+	case err != nil:
+		return meetingError(err)
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err = io.WriteString(w, "ok\n")
+	return err
+}
+
+type adminMeetingsData struct {
+	Upcoming, Past []meetings.Meeting
+	Form           meetings.Form
+	Problems       *validate.Errors
+}
+
+func (s *Server) adminMeetings(w http.ResponseWriter, r *http.Request) error {
+	return s.adminMeetingsPage(w, r, http.StatusOK, adminMeetingsData{Form: meetings.Form{TimeZone: "UTC", Capacity: "100", Tickets: "Full | 350.00 | USD\nStudent | 50.00 | USD"}})
+}
+
+func (s *Server) adminMeetingsPage(w http.ResponseWriter, r *http.Request, status int, d adminMeetingsData) error {
+	up, past, err := meetings.List(r.Context(), s.DB, s.Now())
+	if err != nil {
+		return err
+	}
+	d.Upcoming, d.Past = up, past
+	s.render(w, r, status, "admin_meetings", pageData{Title: "Meetings", Data: d})
+	return nil
+}
+
+func (s *Server) adminMeetingCreate(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	p := r.PostForm
+	f := meetings.Form{Name: p.Get("name"), StartsOn: p.Get("starts_on"), EndsOn: p.Get("ends_on"), Place: p.Get("place"),
+		TimeZone: p.Get("time_zone"), Opens: p.Get("opens"), Closes: p.Get("closes"), Capacity: p.Get("capacity"),
+		Tickets: p.Get("tickets"), Online: p.Get("online") != "", PublishAttendees: p.Get("publish_attendees") != ""}
+	m, err := f.Clean()
+	if problems, ok := validate.From(err); ok {
+		return s.adminMeetingsPage(w, r, http.StatusBadRequest, adminMeetingsData{Form: f, Problems: problems})
+	}
+	if err != nil {
+		return err
+	}
+	id := identityOf(r)
+	mid, err := meetings.Create(r.Context(), s.DB, s.Audit, meetings.Staff{ID: id.PersonID, Name: id.Name}, m, s.Now())
+	if err != nil {
+		return meetingError(err)
+	}
+	http.Redirect(w, r, "/meetings/"+strconv.FormatInt(mid, 10), http.StatusSeeOther)
+	return nil
+}
+
+// adminPayments is finance's view of payments with their sealed details
+// opened; each view is audited (P2).
+func (s *Server) adminPayments(w http.ResponseWriter, r *http.Request) error {
+	id := identityOf(r)
+	list, err := meetings.FinanceList(r.Context(), s.DB, s.Audit, s.paymentSealer(), meetings.Staff{ID: id.PersonID, Name: id.Name})
+	if err != nil {
+		return meetingError(err)
+	}
+	s.render(w, r, http.StatusOK, "admin_payments", pageData{Title: "Payments", Data: list})
+	return nil
+}
+
+// adminPaymentRefund gives a paid payment back through the processor.
+func (s *Server) adminPaymentRefund(w http.ResponseWriter, r *http.Request) error {
+	pid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return meetingError(meetings.ErrNotFound)
+	}
+	id := identityOf(r)
+	if err := meetings.Refund(r.Context(), s.DB, s.Audit, s.Payments, meetings.Staff{ID: id.PersonID, Name: id.Name}, pid, s.Now()); err != nil {
+		return meetingError(err)
+	}
+	http.Redirect(w, r, "/admin/payments", http.StatusSeeOther)
+	return nil
+}
