@@ -26,6 +26,8 @@ var demoPeople = []demoPerson{
 	{"Sol Security", "security@demo.example", "Example Standards Organization", []auth.Role{auth.Security}},
 	{"Grace Hopper", "grace@demo.example", "Compiler Working Group", nil},
 	{"Tim Participant", "tim@demo.example", "", nil},
+	{"Fay Finance", "finance@demo.example", "Example Standards Organization", []auth.Role{auth.Finance}},
+	{"Pia Privacy", "privacy@demo.example", "Example Standards Organization", []auth.Role{auth.Privacy}},
 }
 
 // Account is a demo account as the home page lists it.
@@ -37,6 +39,8 @@ func Accounts() []Account {
 		auth.Admin:       "everything, and grants roles",
 		auth.Secretariat: "participants, usage trends, the audit log",
 		auth.Security:    "raw access-log look-ups, with a reason",
+		auth.Finance:     "payment records, each view audited, and refunds",
+		auth.Privacy:     "removal requests, to approve or decline",
 	}
 	out := make([]Account, 0, len(demoPeople))
 	for _, p := range demoPeople {
@@ -49,9 +53,9 @@ func Accounts() []Account {
 	return out
 }
 
-// seedPeople creates an admin, a secretariat member, a security officer and
-// two participants,
-// all confirmed, and says how to sign in.
+// seedPeople creates an admin, a secretariat member, a security officer,
+// two participants, a finance officer and a privacy officer, all
+// confirmed, and says how to sign in.
 func seedPeople(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time) error {
 	hash, err := auth.DefaultHasher().Hash(Password)
 	if err != nil {
