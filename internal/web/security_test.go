@@ -500,3 +500,24 @@ func TestSignedInPagesAreNotCached(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchTermsStayOutOfTheAccessLog: a public search by someone's name
+// or address leaves neither in the access log, in the request or in the
+// next page's referrer (C2); other parameters are kept.
+func TestSearchTermsStayOutOfTheAccessLog(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	s.get(t, "/drafts?q=ada.lovelace%40example.org&page=2")
+	s.do(t, "GET", "/privacy", nil, http.Header{"Referer": {s.URL + "/drafts?q=Ada+Lovelace"}})
+	lines := s.waitForLines(t, 2)
+	all := strings.Join(lines, "\n")
+	for _, secret := range []string{"ada.lovelace", "Lovelace", "%40example"} {
+		if strings.Contains(all, secret) {
+			t.Errorf("the access log holds the search term %q:\n%s", secret, all)
+		}
+	}
+	for _, want := range []string{"/drafts?q=[search]&page=2", "/drafts?q=[search]"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the access log lacks %q:\n%s", want, all)
+		}
+	}
+}

@@ -214,12 +214,38 @@ func redactURI(uri string) string {
 		if strings.HasPrefix(uri, p) {
 			rest := uri[len(p):]
 			if i := strings.IndexAny(rest, "/?"); i >= 0 {
-				return p + "[token]" + rest[i:]
+				return redactSearch(p + "[token]" + rest[i:])
 			}
 			return p + "[token]"
 		}
 	}
-	return uri
+	return redactSearch(uri)
+}
+
+// searchPaths are the site's public searches, by GET so that results can
+// be linked to.
+var searchPaths = map[string]bool{"/drafts": true, "/api/drafts": true}
+
+// redactSearch replaces the terms of the site's public searches (the q
+// parameter of /drafts) with "[search]": what people search for is often a
+// person's name or address, and the access log keeps no such thing (C2).
+// Searches that carry personal data by design are forms sent by POST.
+func redactSearch(uri string) string {
+	path, query, ok := strings.Cut(uri, "?")
+	if !ok || !searchPaths[path] {
+		return uri
+	}
+	params := strings.Split(query, "&")
+	changed := false
+	for i, p := range params {
+		if p == "q" || strings.HasPrefix(p, "q=") {
+			params[i], changed = "q=[search]", true
+		}
+	}
+	if !changed {
+		return uri
+	}
+	return path + "?" + strings.Join(params, "&")
 }
 
 // permissionsPolicy turns off every powerful browser feature: the site
