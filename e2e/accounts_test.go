@@ -3,11 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
 	"mime"
-	"mime/quotedprintable"
-	"net"
-	"net/mail"
 	"regexp"
 	"strings"
 	"sync"
@@ -16,7 +12,6 @@ import (
 
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
-	"github.com/emersion/go-smtp"
 
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
@@ -37,54 +32,16 @@ type received struct {
 
 func startMailbox(t testing.TB) *mailbox {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb := &mailbox{Addr: ln.Addr().String(), got: make(chan struct{}, 100)}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &mailSession{mb: mb}, nil }))
-	s.Domain = "mail.test"
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
+	mb := &mailbox{got: make(chan struct{}, 100)}
+	mb.Addr = startSMTPSink(t, func(d delivery) error {
+		subject, _ := new(mime.WordDecoder).DecodeHeader(d.Header.Get("Subject"))
+		mb.mu.Lock()
+		mb.msgs = append(mb.msgs, received{From: d.From, To: d.To, Subject: subject, Body: d.Body})
+		mb.mu.Unlock()
+		mb.got <- struct{}{}
+		return nil
+	})
 	return mb
-}
-
-type mailSession struct {
-	mb       *mailbox
-	from, to string
-}
-
-func (s *mailSession) Reset()        {}
-func (s *mailSession) Logout() error { return nil }
-func (s *mailSession) Mail(from string, _ *smtp.MailOptions) error {
-	s.from = from
-	return nil
-}
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = to
-	return nil
-}
-
-func (s *mailSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	var body io.Reader = m.Body
-	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		body = quotedprintable.NewReader(m.Body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return err
-	}
-	subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	s.mb.mu.Lock()
-	s.mb.msgs = append(s.mb.msgs, received{From: s.from, To: s.to, Subject: subject, Body: string(b)})
-	s.mb.mu.Unlock()
-	s.mb.got <- struct{}{}
-	return nil
 }
 
 // wait returns the next message to addr, failing after ten seconds.

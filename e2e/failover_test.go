@@ -4,15 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"net"
-	"net/mail"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"plenary/internal/audit"
 	"plenary/internal/mailings"
@@ -25,7 +20,6 @@ import (
 // busy relay does, and records who got which Message-ID.
 type slowSink struct {
 	Addr  string
-	delay time.Duration
 	mu    sync.Mutex
 	got   map[string][]string // recipient -> Message-IDs, in arrival order
 	total int
@@ -33,43 +27,17 @@ type slowSink struct {
 
 func startSlowSink(t *testing.T, delay time.Duration) *slowSink {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sink := &slowSink{Addr: ln.Addr().String(), delay: delay, got: map[string][]string{}}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &slowSession{sink: sink}, nil }))
-	srv.Domain = "sink.test"
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	sink := &slowSink{got: map[string][]string{}}
+	sink.Addr = startSMTPSink(t, func(d delivery) error {
+		time.Sleep(delay)
+		to := strings.ToLower(d.To)
+		sink.mu.Lock()
+		sink.got[to] = append(sink.got[to], d.Header.Get("Message-Id"))
+		sink.total++
+		sink.mu.Unlock()
+		return nil
+	})
 	return sink
-}
-
-type slowSession struct {
-	sink *slowSink
-	to   string
-}
-
-func (s *slowSession) Reset()                                    {}
-func (s *slowSession) Logout() error                             { return nil }
-func (s *slowSession) Mail(string, *smtp.MailOptions) error      { return nil }
-func (s *slowSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = to; return nil }
-
-func (s *slowSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(io.Discard, m.Body); err != nil {
-		return err
-	}
-	time.Sleep(s.sink.delay)
-	s.sink.mu.Lock()
-	s.sink.got[strings.ToLower(s.to)] = append(s.sink.got[strings.ToLower(s.to)], m.Header.Get("Message-Id"))
-	s.sink.total++
-	s.sink.mu.Unlock()
-	return nil
 }
 
 func (s *slowSink) count() int {

@@ -1,9 +1,6 @@
 package e2e
 
 import (
-	"io"
-	"mime/quotedprintable"
-	"net"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -13,7 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/emersion/go-smtp"
 )
 
 // headerMailbox is a real SMTP server that keeps each message with its
@@ -33,47 +29,15 @@ type mailed struct {
 
 func startHeaderMailbox(t testing.TB) *headerMailbox {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb := &headerMailbox{Addr: ln.Addr().String(), got: make(chan struct{}, 100)}
-	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &headerSession{mb: mb}, nil }))
-	s.Domain = "mail.test"
-	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
-	go s.Serve(ln)
-	t.Cleanup(func() { s.Close() })
+	mb := &headerMailbox{got: make(chan struct{}, 100)}
+	mb.Addr = startSMTPSink(t, func(d delivery) error {
+		mb.mu.Lock()
+		mb.msgs = append(mb.msgs, mailed{To: d.To, Header: d.Header, Body: d.Body})
+		mb.mu.Unlock()
+		mb.got <- struct{}{}
+		return nil
+	})
 	return mb
-}
-
-type headerSession struct {
-	mb *headerMailbox
-	to string
-}
-
-func (s *headerSession) Reset()                                    {}
-func (s *headerSession) Logout() error                             { return nil }
-func (s *headerSession) Mail(string, *smtp.MailOptions) error      { return nil }
-func (s *headerSession) Rcpt(to string, _ *smtp.RcptOptions) error { s.to = to; return nil }
-
-func (s *headerSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	var body io.Reader = m.Body
-	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		body = quotedprintable.NewReader(m.Body)
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return err
-	}
-	s.mb.mu.Lock()
-	s.mb.msgs = append(s.mb.msgs, mailed{To: s.to, Header: m.Header, Body: string(b)})
-	s.mb.mu.Unlock()
-	s.mb.got <- struct{}{}
-	return nil
 }
 
 // wait returns the next message to addr whose subject contains subject.
