@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,9 @@ import (
 func TestDraftsInBrowser(t *testing.T) {
 	findChromium(t)
 	src, err := os.ReadFile("../../shared/testdata/drafts/rfc9001.canonical.xml")
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("the real RFC 9001 source is not beside the repository (../shared/testdata/drafts)")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

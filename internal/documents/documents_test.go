@@ -3,6 +3,7 @@ package documents_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,11 @@ const drafts = "../../../shared/testdata/drafts"
 func read(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(drafts, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		// The real drafts live beside the repository, in ../shared, as
+		// on the project's machines and in CI; a bare clone has none.
+		t.Skipf("test draft %s not found in %s (the real drafts live beside the repository in ../shared/testdata)", name, drafts)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
+	"io/fs"
 	"mime/multipart"
 	"os"
 	"path/filepath"
@@ -21,6 +23,11 @@ const testDrafts = "../../../shared/testdata/drafts"
 func draftFile(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(testDrafts, name))
+	if errors.Is(err, fs.ErrNotExist) {
+		// The real drafts live beside the repository, in ../shared, as
+		// on the project's machines and in CI; a bare clone has none.
+		t.Skipf("test draft %s not found in %s (the real drafts live beside the repository in ../shared/testdata)", name, testDrafts)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
