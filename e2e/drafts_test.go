@@ -46,7 +46,7 @@ func TestDraftsInBrowser(t *testing.T) {
 		}
 		waitFor(t, b, "the list of drafts", h1Contains("Internet-Drafts"))
 		list, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS("main table")))
-		if !strings.Contains(list, "draft-ietf-uuidrev-rfc4122bis-11") {
+		if !strings.Contains(list, "draft-ietf-uuidrev-rfc4122bis-12") {
 			t.Errorf("the demo drafts are not listed:\n%s", list)
 		}
 		for i, file := range []string{first, next} {

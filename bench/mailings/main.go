@@ -13,15 +13,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
-	"net"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -30,14 +24,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
+	"plenary/bench/benchkit"
 	"plenary/internal/audit"
-	"plenary/internal/inventory"
 	"plenary/internal/jobs"
 	"plenary/internal/mail"
 	"plenary/internal/mailings"
-	"plenary/internal/policy"
 	"plenary/internal/store"
 )
 
@@ -73,23 +64,16 @@ func run(n int, dsn string, rate float64, workers int) error {
 	if dsn != "" {
 		engine = "PostgreSQL"
 		var drop func()
-		if dsn, drop, err = withSchema(ctx, dsn, dir); err != nil {
+		if dsn, drop, err = benchkit.WithSchema(ctx, dsn, dir, "bench_mailings"); err != nil {
 			return err
 		}
 		defer drop()
 	}
-	db, err := store.Open(ctx, dsn, dir)
+	db, ps, err := benchkit.Open(ctx, dsn, dir)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	ps := &policy.Service{DB: db, Inventory: inventory.Default(), Facts: policy.Facts{Org: "Bench Org", Contact: "privacy@bench.example"}}
-	if _, err := ps.EnsureCurrent(ctx, time.Now()); err != nil {
-		return err
-	}
 	start := time.Now()
 	staff, err := fill(ctx, db, n)
 	if err != nil {
@@ -97,7 +81,7 @@ func run(n int, dsn string, rate float64, workers int) error {
 	}
 	fmt.Printf("%s: %d confirmed subscribers created in %s\n", engine, n, time.Since(start).Round(time.Millisecond))
 
-	sink, sinkAddr, count, err := startSink()
+	sink, sinkAddr, count, err := benchkit.StartSink()
 	if err != nil {
 		return err
 	}
@@ -211,68 +195,4 @@ func fill(ctx context.Context, db *store.DB, n int) (int64, error) {
 		}
 	}
 	return staff, nil
-}
-
-// startSink is an SMTP server that accepts every message and counts it.
-func startSink() (*smtp.Server, string, *atomic.Int64, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	var count atomic.Int64
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{count: &count}, nil }))
-	s.Domain = "sink.bench"
-	s.ReadTimeout, s.WriteTimeout = 30*time.Second, 30*time.Second
-	s.MaxRecipients = 1
-	go func() {
-		if err := s.Serve(ln); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
-			log.Print(err)
-		}
-	}()
-	return s, ln.Addr().String(), &count, nil
-}
-
-type sinkSession struct{ count *atomic.Int64 }
-
-func (s *sinkSession) Reset()                               {}
-func (s *sinkSession) Logout() error                        { return nil }
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return err
-	}
-	s.count.Add(1)
-	return nil
-}
-
-// withSchema creates a fresh schema in the PostgreSQL database and returns
-// a URL whose connections use it, and a function that drops it.
-func withSchema(ctx context.Context, dsn, dir string) (string, func(), error) {
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "bench_mailings_" + hex.EncodeToString(b)
-	admin, err := store.Open(ctx, dsn, dir)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	drop := func() {
-		if _, err := admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			log.Printf("dropping schema %s: %v", schema, err)
-		}
-		admin.Close()
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }

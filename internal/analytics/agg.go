@@ -19,6 +19,9 @@ type keyring struct {
 	mu   sync.Mutex
 	days map[Date]*dayShared
 	ua   sipKey // fingerprints user agents, for this run only
+	// fixed, when set, is every day's key (Options.VisitorKey) instead of
+	// a random one.
+	fixed *sipKey
 }
 
 type dayShared struct {
@@ -32,6 +35,18 @@ type dayShared struct {
 
 func newKeyring() *keyring {
 	return &keyring{days: make(map[Date]*dayShared), ua: randomKey()}
+}
+
+// keyringFor uses opts.VisitorKey when it is set: its first half keys the
+// visitor hash, its second the user-agent fingerprint, so that instances
+// given the same key hash a visitor alike.
+func keyringFor(opts Options) *keyring {
+	k := newKeyring()
+	if vk := opts.VisitorKey; vk != nil {
+		k.fixed = &sipKey{binary.LittleEndian.Uint64(vk[0:8]), binary.LittleEndian.Uint64(vk[8:16])}
+		k.ua = sipKey{binary.LittleEndian.Uint64(vk[16:24]), binary.LittleEndian.Uint64(vk[24:32])}
+	}
+	return k
 }
 
 func randomKey() sipKey {
@@ -48,6 +63,9 @@ func (k *keyring) day(d Date) *dayShared {
 	ds, ok := k.days[d]
 	if !ok {
 		ds = &dayShared{key: randomKey()}
+		if k.fixed != nil {
+			ds.key = *k.fixed
+		}
 		k.days[d] = ds
 	}
 	return ds
@@ -127,7 +145,7 @@ type Sample struct {
 
 // NewAggregator returns an empty aggregate with fresh random keys.
 func NewAggregator(opts Options) *Aggregator {
-	return newAggregator(opts.withDefaults(), newKeyring())
+	return newAggregator(opts.withDefaults(), keyringFor(opts))
 }
 
 func newAggregator(opts Options, keys *keyring) *Aggregator {
@@ -397,6 +415,10 @@ type Day struct {
 	// seen by fewer than Options.MinVisitors visitors folded into Other;
 	// only with Options.Groups.
 	Groups map[string][]Group `json:"-"`
+	// VisitorSketch and HumanSketch sketch the day's visitors and human
+	// visitors for merging with other instances' (see Sketch); only with
+	// Options.VisitorKey.
+	VisitorSketch, HumanSketch *Sketch `json:"-"`
 }
 
 func (d *dayAgg) export(k int) Day {
@@ -465,6 +487,9 @@ func (a *Aggregator) CloseDay(date Date) (Day, bool) {
 		return Day{}, false
 	}
 	out := d.export(a.opts.MinVisitors)
+	if a.opts.VisitorKey != nil {
+		out.VisitorSketch, out.HumanSketch = d.shared.visitors.sketches(d.shared.floodVisitors())
+	}
 	delete(a.days, date)
 	if a.cur == d {
 		a.cur = nil

@@ -63,6 +63,12 @@ type Options struct {
 	// 500ms) from a separate goroutine, and once at the end.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
+	// VisitorKey, when set, keys the visitor hash of every day instead of
+	// a random key per day, and CloseDay then sketches each day's visitors
+	// (Day.VisitorSketch). Instances counting the same day with the same
+	// key make sketches that merge; the caller discards the key with the
+	// day (internal/usage keeps it for a few days, then deletes it).
+	VisitorKey *[32]byte
 }
 
 // Progress reports how far an analysis has got.

@@ -30,7 +30,7 @@ type Entry struct {
 	Seq     int64 // position in the chain: 1, 2, 3, … with no gap
 	At      time.Time
 	Actor   int64  // the person who acted; 0 for the command line or the system
-	Label   string // how the actor was named when the entry was written: a name, "cli", "system"
+	Label   string // how the actor was named: a staff member's name, "participant 42", "cli", "system"
 	Role    string // the actor's staff roles when the entry was written, comma-separated
 	Action  string // what was done, e.g. "people.view", "logs.lookup"
 	Subject string // what it was done to, e.g. "person:42"
@@ -120,6 +120,13 @@ func (l *Log) append(ctx context.Context, tx *store.Tx, e Entry) error {
 			return err
 		}
 	}
+	if e.Actor != 0 && e.Role == "" {
+		// A participant acting on their own data is named by number only,
+		// whatever label the caller passed: the log is staff
+		// accountability, and it promises to hold no participant's name or
+		// address (rights.go).
+		e.Label = ParticipantLabel(e.Actor)
+	}
 	e.Hash = l.hash(h.chainValue, e)
 	var actor any
 	if e.Actor != 0 {
@@ -130,6 +137,11 @@ func (l *Log) append(ctx context.Context, tx *store.Tx, e Entry) error {
 		return fmt.Errorf("audit: writing entry: %w", err)
 	}
 	return nil
+}
+
+// ParticipantLabel is how an entry names an actor who holds no staff role.
+func ParticipantLabel(person int64) string {
+	return "participant " + strconv.FormatInt(person, 10)
 }
 
 // staffRoles lists the staff roles person holds, comma-separated.

@@ -78,6 +78,11 @@ func openConfigured(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 		// The privacy statement names the processor only while it is on.
 		inv.Enable(inventory.TestProcessorName)
 	}
+	if cfg.StripeKey != "" {
+		// Stripe is named (privacy page, transfer statement) only when
+		// payments go through it.
+		inv.Enable(inventory.StripeName)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("--data: cannot create data directory: %w", err)
 	}

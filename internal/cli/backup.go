@@ -15,11 +15,14 @@ import (
 	"plenary/internal/store"
 )
 
-// runBackup writes a consistent copy of a SQLite installation — the
-// database, the master key and the audit checkpoints — into a new directory that `plenary serve
-// --data DIR` can start from. It runs safely beside a live server: SQLite's
-// VACUUM INTO reads one snapshot. PostgreSQL installations are backed up
-// with PostgreSQL's own tools.
+// runBackup writes a consistent copy of an installation — the database,
+// the master key and the audit checkpoints — into a new directory. It runs
+// safely beside a live server: on SQLite, VACUUM INTO reads one snapshot
+// and the copy is a database `plenary serve --data DIR` can start from; on
+// PostgreSQL, every table of plenary's schema is read from one REPEATABLE
+// READ snapshot into a portable file (BackupPostgresFile), with no
+// PostgreSQL tool needed, which `plenary restore` loads into an empty
+// database.
 func runBackup(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "backup")
 	to := fs.String("to", "", "new `directory` to write the backup into (required; must not exist)")
@@ -30,9 +33,6 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	defer a.Close()
 	if *to == "" {
 		return usageError{"--to: name a new directory for the backup"}
-	}
-	if a.db.Dialect() != store.SQLite {
-		return errors.New("this installation uses PostgreSQL: back it up with pg_dump, and keep the --secret-key value with the dump")
 	}
 	if _, err := os.Stat(*to); err == nil {
 		return fmt.Errorf("--to: %s already exists; choose a new directory so no backup is overwritten", *to)
@@ -48,7 +48,20 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("reading the audit checkpoints: %w", err)
 	}
 	dbFile := filepath.Join(*to, "plenary.db")
-	if err := a.db.Snapshot(ctx, dbFile); err != nil {
+	if a.db.Dialect() == store.Postgres {
+		dbFile = filepath.Join(*to, BackupPostgresFile)
+		f, err := os.OpenFile(dbFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
+		if _, err := a.db.Dump(ctx, f); err != nil {
+			f.Close()
+			return fmt.Errorf("dumping the PostgreSQL tables: %w", err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("writing the dump: %w", err)
+		}
+	} else if err := a.db.Snapshot(ctx, dbFile); err != nil {
 		return err
 	}
 	if checkpoints != nil {
@@ -72,6 +85,10 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	} else {
 		fmt.Fprint(env.Stdout, "; the master key comes from --secret-key: keep it with the backup")
 	}
-	fmt.Fprintf(env.Stdout, "); restore by starting plenary with --data %s\n", *to)
+	if a.db.Dialect() == store.Postgres {
+		fmt.Fprintf(env.Stdout, "); restore with plenary restore --from %s --db URL-of-an-empty-database --data NEW-DIR\n", *to)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "); restore by starting plenary with --data %s, or with plenary restore --from %s --data NEW-DIR\n", *to, *to)
 	return nil
 }

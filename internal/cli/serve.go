@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -23,7 +22,6 @@ import (
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
-	"plenary/internal/payments"
 	"plenary/internal/retention"
 	"plenary/internal/web"
 )
@@ -81,7 +79,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer logs.Close()
 
-	mailer, err := mail.New(cfg.SMTP, "no-reply@"+cfg.BaseURL.Hostname(), log)
+	mailer, err := mail.New(cfg.SMTP, "no-reply@"+config.MailDomainOf(cfg.BaseURL.Hostname()), log)
 	if err != nil {
 		return fmt.Errorf("--smtp: %w", err)
 	}
@@ -91,23 +89,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: a.audit}, Keys: a.keys, Log: log, Version: Version(),
 		Mail: mailer,
 	}
-	var procSrv *http.Server
-	if procLn != nil {
-		// The test processor is another origin on its own listener, with
-		// no access log: it sees card fields, and logs none of them.
-		proc := &payments.TestProcessor{
-			Origin:     "http://" + procLn.Addr().String(),
-			WebhookURL: strings.TrimSuffix(cfg.BaseURL.String(), "/") + "/payments/webhook/test",
-			Secret:     a.keys.Derive("test-processor-webhook"),
-			Client:     &http.Client{Timeout: 10 * time.Second},
-		}
-		deps.Payments = proc
-		procSrv = &http.Server{Handler: proc.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-			WriteTimeout: 30 * time.Second, ErrorLog: stdlog.New(newServerErrorLog(log), "", 0)}
-		go procSrv.Serve(procLn)
-		defer procSrv.Close()
-		log.Info("the test card processor is serving", "url", proc.Origin)
-	}
+	proc, stopProc := a.processor(procLn, log)
+	defer stopProc()
+	deps.Payments = proc
 	srv, err := web.New(deps)
 	if err != nil {
 		return err
@@ -137,7 +121,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// progress records its last copy and gives the job back.
 	var jobsDone sync.WaitGroup
 	jobsDone.Go(func() {
-		if err := jobRunner(a, mailer, log).Run(ctx); err != nil {
+		if err := jobRunner(a, mailer, proc, log).Run(ctx); err != nil {
 			log.Error("job queue stopped", "err", err)
 		}
 	})

@@ -83,6 +83,23 @@ type Config struct {
 	// post, to opt out of mailings (D2); empty sends people to the
 	// privacy contact for it.
 	SecretariatContact string
+	// Stripe Checkout (issue 10): the secret API key and the webhook
+	// endpoint secrets (the current one and, while rotating, the previous),
+	// read from files so they stay out of the process list; StripeAPIBase
+	// replaces Stripe's API address (stripe-mock). StripeKey empty: off.
+	StripeKey            string
+	StripeWebhookSecrets []string
+	StripeAPIBase        string
+	// CheckoutExpiry is how long a checkout stays open and its ticket held.
+	CheckoutExpiry time.Duration
+	// MetricsAllow are the client addresses /metrics answers (issue 14);
+	// default loopback only.
+	MetricsAllow []netip.Prefix
+	// PageRecheck, when not zero, lets an anonymous request for a cached
+	// public page be answered from the page cache without reading the
+	// database if the page was checked less than this long ago (issue 14);
+	// zero checks on every request.
+	PageRecheck time.Duration
 }
 
 // TLS reports whether the server terminates TLS itself.
@@ -137,6 +154,13 @@ func StoreFlags(fs *flag.FlagSet) func() (*Config, error) {
 	return flags(fs, []string{"data", "db", "secret-key", "base-url"})
 }
 
+// ListFlags registers what `plenary lists create` uses besides
+// StoreFlags: the mail domain its address is at and the announcement
+// address, whose mailbox no list may take.
+func ListFlags(fs *flag.FlagSet) func() (*Config, error) {
+	return flags(fs, []string{"data", "db", "secret-key", "base-url", "mail-domain", "mailing-address"})
+}
+
 // SweepFlags registers what `plenary sweep` uses besides StoreFlags: the
 // retention settings, and what names this instance's access-log files and
 // counts them into usage trends.
@@ -181,9 +205,18 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 	)
 	var (
 		smtpListen = own.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
-		mailDomain = own.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url)")
+		mailDomain = own.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url; localhost for a loopback IP address, [ADDRESS] for another)")
 		maxMessage = own.String("max-message-size", "10485760", "largest inbound message in `bytes`")
+		metricsAl  = own.String("metrics-allow", "127.0.0.0/8,::1/128", "comma-separated IPs or CIDRs of the monitoring hosts that may read /metrics (Prometheus text format)")
+		recheck    = own.String("page-recheck", "0", "serve a cached public page without checking its data again for this `duration` after a check (e.g. 1s); 0 checks on every request")
 		testProc   = own.String("test-processor-addr", "", "`host:port` of the built-in test card processor, on its own origin, for demos and tests (default: off; --demo turns it on)")
+	)
+	// Stripe Checkout and checkout expiry (issue 10).
+	var (
+		stripeKey     = own.String("stripe-secret-key-file", "", "`file` holding the Stripe secret API key (sk_…); with it, meeting payments go through Stripe Checkout (default: off)")
+		stripeHooks   = own.String("stripe-webhook-secret-file", "", "`file` holding the Stripe webhook endpoint secret (whsec_…), one a line: the current one and, while rotating, the previous")
+		stripeAPI     = own.String("stripe-api-base", "", "Stripe API `URL` instead of https://api.stripe.com, for stripe-mock in tests")
+		checkoutLimit = own.String("checkout-expiry", "30m", "how long a card checkout stays open and its ticket held; unpaid after this `duration`, the ticket is freed")
 	)
 	for _, name := range only {
 		f := own.Lookup(name)
@@ -299,6 +332,14 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 			}
 			c.TrustedProxies = append(c.TrustedProxies, pfx)
 		}
+		for _, p := range splitList(*metricsAl) {
+			pfx, err := parsePrefix(p)
+			if err != nil {
+				bad("metrics-allow", "%q is not an IP address or CIDR", p)
+				continue
+			}
+			c.MetricsAllow = append(c.MetricsAllow, pfx)
+		}
 		if c.OrgName == "" {
 			bad("org-name", "must not be empty")
 		}
@@ -355,9 +396,9 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		}
 		c.MailDomain = strings.ToLower(strings.TrimSpace(*mailDomain))
 		if c.MailDomain == "" && c.BaseURL != nil {
-			c.MailDomain = strings.ToLower(c.BaseURL.Hostname())
+			c.MailDomain = MailDomainOf(c.BaseURL.Hostname())
 		}
-		if (*mailDomain != "" || c.SMTPListen != "") && !validDomain(c.MailDomain) {
+		if (*mailDomain != "" || c.SMTPListen != "") && !validDomain(c.MailDomain) && !addressLiteral(c.MailDomain) {
 			bad("mail-domain", "%q is not a domain name such as example.org", c.MailDomain)
 		}
 		if n, err := strconv.ParseInt(*maxMessage, 10, 64); err != nil || n < 1024 || n > 1<<30 {
@@ -370,6 +411,13 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		} else {
 			c.JobLease = d
 		}
+		if d, err := time.ParseDuration(*recheck); *recheck == "0" {
+			c.PageRecheck = 0
+		} else if err != nil || d < 0 || d > time.Minute {
+			bad("page-recheck", "%q is not a duration from 0 to 1m, such as 1s", *recheck)
+		} else {
+			c.PageRecheck = d
+		}
 		if n, err := strconv.ParseFloat(*mailRate, 64); err != nil || !(n >= 0.1 && n <= 100000) {
 			bad("mailing-rate", "%q is not a number of messages a second from 0.1 to 100000", *mailRate)
 		} else {
@@ -377,17 +425,77 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		}
 		c.MailingAddress = strings.TrimSpace(*mailAddr)
 		if c.MailingAddress == "" && c.BaseURL != nil {
-			c.MailingAddress = "announce@" + c.BaseURL.Hostname()
+			c.MailingAddress = "announce@" + MailDomainOf(c.BaseURL.Hostname())
 		}
 		if c.MailingAddress != "" && !plainAddress(c.MailingAddress) {
 			bad("mailing-address", "%q is not one e-mail address", c.MailingAddress)
 		}
 		c.SecretariatContact = strings.TrimSpace(*secContact)
+		// Stripe Checkout and checkout expiry (issue 10).
+		if d, err := time.ParseDuration(*checkoutLimit); err != nil || d < time.Minute || d > 24*time.Hour {
+			bad("checkout-expiry", "%q is not a duration from 1m to 24h, such as 30m", *checkoutLimit)
+		} else {
+			c.CheckoutExpiry = d
+		}
+		if *stripeKey != "" && !broken["stripe-secret-key-file"] {
+			b, err := os.ReadFile(*stripeKey)
+			if k := strings.TrimSpace(string(b)); err != nil {
+				bad("stripe-secret-key-file", "cannot read the file: %v", pathless(err))
+			} else if !strings.HasPrefix(k, "sk_") && !strings.HasPrefix(k, "rk_") || strings.ContainsAny(k, " \n\t") {
+				bad("stripe-secret-key-file", "%s does not hold one Stripe secret key (sk_… or rk_…)", *stripeKey)
+			} else {
+				c.StripeKey = k
+			}
+		}
+		if *stripeHooks != "" && !broken["stripe-webhook-secret-file"] {
+			b, err := os.ReadFile(*stripeHooks)
+			if err != nil {
+				bad("stripe-webhook-secret-file", "cannot read the file: %v", pathless(err))
+			}
+			for line := range strings.Lines(string(b)) {
+				if line = strings.TrimSpace(line); line == "" || strings.HasPrefix(line, "#") {
+					continue
+				}
+				if !strings.HasPrefix(line, "whsec_") || strings.ContainsAny(line, " \t") {
+					bad("stripe-webhook-secret-file", "%s holds a line that is not a webhook secret (whsec_…)", *stripeHooks)
+					break
+				}
+				c.StripeWebhookSecrets = append(c.StripeWebhookSecrets, line)
+			}
+		}
+		if broken["stripe-secret-key-file"] || broken["stripe-webhook-secret-file"] {
+			// reported above
+		} else if (*stripeKey == "") != (*stripeHooks == "") {
+			bad("stripe-secret-key-file", "--stripe-secret-key-file and --stripe-webhook-secret-file go together")
+		} else if *stripeHooks != "" && len(c.StripeWebhookSecrets) == 0 && !broken["stripe-webhook-secret-file"] {
+			bad("stripe-webhook-secret-file", "%s holds no webhook secret", *stripeHooks)
+		}
+		c.StripeAPIBase = strings.TrimSpace(*stripeAPI)
+		if c.StripeAPIBase != "" && !broken["stripe-api-base"] {
+			if u, err := url.Parse(c.StripeAPIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				bad("stripe-api-base", "%q is not an http(s) URL", c.StripeAPIBase)
+			}
+		}
+		if c.StripeKey != "" && strings.TrimSpace(*testProc) != "" {
+			bad("test-processor-addr", "goes without --stripe-secret-key-file: one card processor at a time")
+		} else if c.StripeKey != "" {
+			c.TestProcessorAddr = "" // --demo with Stripe configured uses Stripe
+		}
 		if len(errs) > 0 {
 			return nil, errors.Join(errs...)
 		}
 		return c, nil
 	}
+}
+
+// pathless is a file error without the path, which for a key file given
+// wrongly may be the key itself.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // plainAddress accepts local@domain with no spaces, brackets or commas.
@@ -529,6 +637,41 @@ func redactURL(s string) string {
 // validDomain accepts a host name made of letters, digits, '-' and dots
 // (or an IP address, as a test install's base URL has), nothing that could
 // break an address or a header.
+// MailDomainOf is what stands after the @ of the site's own addresses
+// when no --mail-domain is given: the host of --base-url. A name stands
+// as it is. An IP address may not stand bare (RFC 5321, 4.1.3): a
+// loopback one, as in the demo's default http://127.0.0.1:8080, becomes
+// localhost, the same machine by a name every mail program and header
+// takes (wg-http@localhost); any other becomes an address literal,
+// [192.0.2.1] or [IPv6:2001:db8::1].
+func MailDomainOf(host string) string {
+	ip, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return strings.ToLower(host)
+	case ip.IsLoopback():
+		return "localhost"
+	case ip.Is4() || ip.Is4In6():
+		return "[" + ip.Unmap().String() + "]"
+	}
+	return "[IPv6:" + ip.WithZone("").String() + "]"
+}
+
+// addressLiteral reports whether d is an IP address written as the
+// domain of an address may write it (RFC 5321, 4.1.3).
+func addressLiteral(d string) bool {
+	if !strings.HasPrefix(d, "[") || !strings.HasSuffix(d, "]") {
+		return false
+	}
+	inner := d[1 : len(d)-1]
+	if v6, ok := strings.CutPrefix(inner, "IPv6:"); ok {
+		ip, err := netip.ParseAddr(v6)
+		return err == nil && ip.Is6() && ip.Zone() == ""
+	}
+	ip, err := netip.ParseAddr(inner)
+	return err == nil && ip.Is4()
+}
+
 func validDomain(d string) bool {
 	if len(d) > 253 || strings.HasPrefix(d, ".") || strings.HasSuffix(d, ".") || strings.Contains(d, "..") {
 		return false

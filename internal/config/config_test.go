@@ -57,8 +57,8 @@ func TestDefaultsNeedNoSetUp(t *testing.T) {
 	if !strings.HasSuffix(c.Instance, "-8080") {
 		t.Errorf("default instance %q does not end in the port", c.Instance)
 	}
-	if c.MailingRate != 50 || c.MailingAddress != "announce@127.0.0.1" {
-		t.Errorf("mailing rate %v, address %q", c.MailingRate, c.MailingAddress)
+	if c.MailingRate != 50 || c.MailingAddress != "announce@localhost" || c.MailDomain != "localhost" {
+		t.Errorf("mailing rate %v, address %q, mail domain %q", c.MailingRate, c.MailingAddress, c.MailDomain)
 	}
 	if c.MaxBodyBytes != 1<<20 || c.AnnounceFor != 30*24*time.Hour {
 		t.Errorf("max body %d, announce %v", c.MaxBodyBytes, c.AnnounceFor)

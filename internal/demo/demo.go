@@ -60,6 +60,14 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		if err := seedDrafts(ctx, tx, d.Now); err != nil {
 			return err
 		}
+		// IPR disclosures and liaison statements (issue 11).
+		if err := seedIPRLiaisons(ctx, tx, d.Now); err != nil {
+			return err
+		}
+		// The register of disclosures required by law (U4).
+		if err := seedDisclosures(ctx, tx, d.Now); err != nil {
+			return err
+		}
 		return seedMeetings(ctx, tx, d.Now)
 	})
 	if err != nil {

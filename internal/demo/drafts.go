@@ -18,14 +18,32 @@ import (
 //go:embed drafts/*
 var draftFiles embed.FS
 
-// demoDrafts are posted oldest first, by the demo participant Grace Hopper.
+// demoDrafts are posted oldest first, by the demo participant Grace
+// Hopper. Each has two revisions: one is the real file, the other made
+// from it by changing its revision and one sentence (change), so the
+// diff page has something to show.
 var demoDrafts = []struct {
 	file    string
 	daysAgo int
+	// rev, when set, posts the file as this revision instead, with the
+	// sentence change[0] replaced by change[1].
+	rev    string
+	change [2]string
 }{
-	{"draft-ietf-mip4-multiple-tunnel-support-07.txt", 200}, // expired by now
-	{"draft-ietf-idr-rt-derived-community-00.txt", 30},
-	{"draft-ietf-uuidrev-rfc4122bis-11.xml", 3},
+	{"draft-ietf-mip4-multiple-tunnel-support-07.txt", 380, "06", [2]string{"build an higher aggregated logical pipe", "build a larger aggregated logical pipe"}},
+	{"draft-ietf-mip4-multiple-tunnel-support-07.txt", 200, "", [2]string{}}, // expired by now
+	{"draft-ietf-idr-rt-derived-community-00.txt", 30, "", [2]string{}},
+	{"draft-ietf-idr-rt-derived-community-00.txt", 10, "01", [2]string{"describes some example use cases.", "describes three example use cases."}},
+	{"draft-ietf-uuidrev-rfc4122bis-11.xml", 3, "", [2]string{}},
+	{"draft-ietf-uuidrev-rfc4122bis-11.xml", 1, "12", [2]string{"UUIDs are also known as GUIDs", "UUIDs are also widely known as GUIDs"}},
+}
+
+// revised is b made into revision rev of the same draft.
+func revised(file string, b []byte, rev string, change [2]string) []byte {
+	full := strings.TrimSuffix(strings.TrimSuffix(file, ".txt"), ".xml")
+	name, _, _ := documents.SplitName(full)
+	s := strings.ReplaceAll(string(b), full, name+"-"+rev)
+	return []byte(strings.Replace(s, change[0], change[1], 1))
 }
 
 // seedDrafts posts the example drafts through the same checks a
@@ -47,6 +65,9 @@ func seedDrafts(ctx context.Context, tx *store.Tx, now time.Time) error {
 		b, err := draftFiles.ReadFile("drafts/" + d.file)
 		if err != nil {
 			return fmt.Errorf("demo drafts: %w", err)
+		}
+		if d.rev != "" {
+			b = revised(d.file, b, d.rev, d.change)
 		}
 		up := documents.Upload{AcceptTerms: true}
 		if strings.HasSuffix(d.file, ".xml") {

@@ -15,8 +15,9 @@ import (
 )
 
 // TestSeedPostsRealDrafts: --demo posts three real drafts by a demo
-// participant, with her consent entries, their authors as participant
-// records from a draft, and the oldest one expired.
+// participant, two revisions each, with her consent entries, their
+// authors as participant records from a draft, and the oldest one
+// expired; and a posted IPR disclosure and liaison statement.
 func TestSeedPostsRealDrafts(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -36,7 +37,7 @@ func TestSeedPostsRealDrafts(t *testing.T) {
 		for _, s := range list {
 			names = append(names, s.Name+"-"+s.Rev)
 		}
-		if len(names) != 3 || names[0] != "draft-ietf-uuidrev-rfc4122bis-11" || names[2] != "draft-ietf-mip4-multiple-tunnel-support-07" {
+		if len(names) != 3 || names[0] != "draft-ietf-uuidrev-rfc4122bis-12" || names[2] != "draft-ietf-mip4-multiple-tunnel-support-07" {
 			t.Errorf("demo drafts %v", names)
 		}
 		old, err := documents.Get(ctx, db, "draft-ietf-mip4-multiple-tunnel-support", "")
@@ -47,7 +48,11 @@ func TestSeedPostsRealDrafts(t *testing.T) {
 			query string
 			want  int
 		}{
-			{"SELECT COUNT(*) FROM consent_ledger WHERE purpose = '" + documents.PurposeSubmission + "'", 3},
+			{"SELECT COUNT(*) FROM consent_ledger WHERE purpose = '" + documents.PurposeSubmission + "'", 6},
+			{"SELECT COUNT(*) FROM draft_revisions", 6},
+			{"SELECT COUNT(*) FROM ipr_disclosures WHERE state = 'posted'", 1},
+			{"SELECT COUNT(*) FROM liaison_statements WHERE state = 'posted'", 1},
+			{"SELECT COUNT(*) FROM liaison_attachments", 1},
 			{"SELECT COUNT(*) FROM person_emails WHERE origin = 'draft-author'", 11},
 		} {
 			var n int

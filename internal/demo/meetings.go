@@ -70,5 +70,5 @@ func seedMeetings(ctx context.Context, tx *store.Tx, now time.Time) error {
 			return err
 		}
 	}
-	return nil
+	return seedRegistrantSide(ctx, tx, id, tickets, version, now)
 }

@@ -40,7 +40,7 @@ func Accounts() []Account {
 		auth.Secretariat: "participants, usage trends, the audit log",
 		auth.Security:    "raw access-log look-ups, with a reason",
 		auth.Finance:     "payment records, each view audited, and refunds",
-		auth.Privacy:     "removal requests, to approve or decline",
+		auth.Privacy:     "removal requests, decided kind by kind; requests by mail; the register of disclosures",
 	}
 	out := make([]Account, 0, len(demoPeople))
 	for _, p := range demoPeople {

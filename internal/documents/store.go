@@ -79,7 +79,7 @@ func Submit(ctx context.Context, db *store.DB, log *audit.Log, who Submitter, su
 		if rev, err = post(ctx, tx, c, who.ID, sub, now); err != nil {
 			return err
 		}
-		return log.Record(ctx, tx, audit.Entry{Actor: who.ID, Label: who.Name, Action: "documents.submit",
+		return log.Record(ctx, tx, audit.Entry{Actor: who.ID, Label: audit.ParticipantLabel(who.ID), Action: "documents.submit",
 			Subject: "draft:" + rev.FullName(), Detail: fmt.Sprintf("%d authors", len(rev.Authors))})
 	})
 	return rev, err
@@ -215,7 +215,11 @@ func scanRevision(row interface{ Scan(...any) error }) (Revision, error) {
 }
 
 func getRevision(ctx context.Context, q store.Querier, name, rev string) (Revision, error) {
-	r, err := scanRevision(q.QueryRow(ctx, "SELECT "+revisionColumns+" FROM draft_revisions r JOIN drafts d ON d.id = r.draft_id WHERE d.name = ? AND r.rev = ?", name, rev))
+	return getRevisionWith(ctx, q, revisionColumns, name, rev)
+}
+
+func getRevisionWith(ctx context.Context, q store.Querier, columns, name, rev string) (Revision, error) {
+	r, err := scanRevision(q.QueryRow(ctx, "SELECT "+columns+" FROM draft_revisions r JOIN drafts d ON d.id = r.draft_id WHERE d.name = ? AND r.rev = ?", name, rev))
 	if err != nil {
 		return r, err
 	}
@@ -252,6 +256,10 @@ type Draft struct {
 // Get returns a draft with its latest revision (rev "") or the revision
 // asked for, and the list of every revision.
 func Get(ctx context.Context, q store.Querier, name, rev string) (Draft, error) {
+	return getDraft(ctx, q, revisionColumns, name, rev)
+}
+
+func getDraft(ctx context.Context, q store.Querier, columns, name, rev string) (Draft, error) {
 	var d Draft
 	if rev == "" {
 		var err error
@@ -263,7 +271,7 @@ func Get(ctx context.Context, q store.Querier, name, rev string) (Draft, error) 
 		}
 	}
 	var err error
-	if d.Latest, err = getRevision(ctx, q, name, rev); err != nil {
+	if d.Latest, err = getRevisionWith(ctx, q, columns, name, rev); err != nil {
 		return d, err
 	}
 	rows, err := q.Query(ctx, `SELECT r.rev, r.title, r.posted_at FROM draft_revisions r JOIN drafts d ON d.id = r.draft_id

@@ -11,7 +11,6 @@ import (
 
 	"plenary/internal/audit"
 	"plenary/internal/inventory"
-	"plenary/internal/mail"
 	"plenary/internal/store"
 )
 
@@ -88,6 +87,10 @@ type RemovalRequest struct {
 	RequestedAt time.Time
 	DecidedAt   *time.Time
 	Reason      string
+	// Verified says how staff checked the identity of a person who
+	// wrote in; empty for a request made from the account page.
+	Verified  string
+	Decisions []CategoryDecision
 }
 
 const maxNote = 2000
@@ -155,7 +158,7 @@ func Queue(ctx context.Context, db *store.DB, log *audit.Log, staff Actor) ([]Re
 	var out []RemovalRequest
 	err := db.Tx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT r.id, r.person_id, COALESCE(p.name, ''), COALESCE(e.address, ''), r.note, r.status,
-				r.requested_at, r.decided_at, r.reason
+				r.requested_at, r.decided_at, r.reason, r.verified
 			FROM removal_requests r
 			LEFT JOIN people p ON p.id = r.person_id AND r.status <> ?
 			LEFT JOIN person_emails e ON e.person_id = p.id AND e.is_primary
@@ -163,23 +166,20 @@ func Queue(ctx context.Context, db *store.DB, log *audit.Log, staff Actor) ([]Re
 		if err != nil {
 			return fmt.Errorf("listing removal requests: %w", err)
 		}
-		var ids []string
-		for rows.Next() {
+		if out, err = store.Collect(rows, func(rows *sql.Rows) (RemovalRequest, error) {
 			var r RemovalRequest
 			var decided sql.NullTime
-			if err := rows.Scan(&r.ID, &r.Person, &r.Name, &r.Address, &r.Note, &r.Status, &r.RequestedAt, &decided, &r.Reason); err != nil {
-				rows.Close()
-				return err
-			}
-			if decided.Valid {
-				t := decided.Time
-				r.DecidedAt = &t
-			}
-			out = append(out, r)
-			ids = append(ids, fmt.Sprint(r.ID))
+			err := rows.Scan(&r.ID, &r.Person, &r.Name, &r.Address, &r.Note, &r.Status, &r.RequestedAt, &decided, &r.Reason, &r.Verified)
+			r.DecidedAt = store.TimeOrNil(decided)
+			return r, err
+		}); err != nil {
+			return err
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ids := make([]string, len(out))
+		for i, r := range out {
+			ids[i] = fmt.Sprint(r.ID)
+		}
+		if err := loadDecisions(ctx, tx, out); err != nil {
 			return err
 		}
 		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.removal.list",
@@ -188,103 +188,13 @@ func Queue(ctx context.Context, db *store.DB, log *audit.Log, staff Actor) ([]Re
 	return out, err
 }
 
-// Decision is the outcome of deciding a request, with what the requester
-// must be told.
-type Decision struct {
-	Request  int64
-	Approved bool
-	Reason   string
-	To       string // the requester's address, read before any removal
-	Name     string
-	Outcome  Outcome
-}
-
-// Decide approves or declines a pending removal request, with a reason.
-// An approved removal runs every table's declared removal action for the
-// person in the same transaction as the decision and its audit entry; the
-// person's sessions and remember-me tokens are among the rows deleted, so
-// they are signed out everywhere. The decision record keeps the status,
-// the reason and counts, not the person's data.
-func Decide(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, staff Actor, id int64, approve bool, reason string, now time.Time) (Decision, error) {
-	if log == nil {
-		return Decision{}, ErrNoAudit
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return Decision{}, ErrNoReason
-	}
-	if utf8.RuneCountInString(reason) > maxNote {
-		return Decision{}, ErrNoteLong
-	}
-	d := Decision{Request: id, Approved: approve, Reason: reason}
-	err := db.Tx(ctx, func(tx *store.Tx) error {
-		var person int64
-		err := tx.QueryRow(ctx, `SELECT person_id FROM removal_requests WHERE id = ? AND status = ?`, id, Pending).Scan(&person)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("reading a removal request: %w", err)
-		}
-		if person == staff.ID {
-			return ErrOwnRequest
-		}
-		// The address to answer to, read before the removal deletes it.
-		err = tx.QueryRow(ctx, `SELECT p.name, e.address FROM people p JOIN person_emails e ON e.person_id = p.id AND e.is_primary
-			WHERE p.id = ?`, person).Scan(&d.Name, &d.To)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("reading the requester's address: %w", err)
-		}
-		status := Declined
-		if approve {
-			status = Approved
-		}
-		if _, err := tx.Exec(ctx, `UPDATE removal_requests SET status = ?, decided_at = ?, decided_by = ?, reason = ? WHERE id = ?`,
-			status, now.UTC(), staff.ID, reason, id); err != nil {
-			return fmt.Errorf("recording the decision: %w", err)
-		}
-		detail := "reason: " + reason
-		if approve {
-			s, err := LoadSubject(ctx, tx, person)
-			if err != nil {
-				return err
-			}
-			if d.Outcome, err = remove(ctx, tx, inv, s); err != nil {
-				return err
-			}
-			detail += "; " + d.Outcome.Summary()
-		}
-		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.removal." + status,
-			Subject: fmt.Sprintf("removal:%d", id), Detail: detail})
-	})
-	return d, err
-}
-
-// DecisionMail is the message that tells the requester the decision.
-func DecisionMail(d Decision, org string) mail.Message {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\n", d.Name)
-	if d.Approved {
-		fmt.Fprintf(&b, "your request to remove your data from the site of %s has been approved and carried out. Your account, your addresses and everything tied to them are deleted, and you are signed out everywhere.\n\n", org)
-		b.WriteString("Some records stay, as the privacy statement says: the consent ledger keeps its entries with a number that no longer leads to you, the audit log of staff access keeps its entries for its retention period, and the record of this decision stays without your note.\n\n")
-	} else {
-		fmt.Fprintf(&b, "your request to remove your data from the site of %s has been declined. Your account stays as it was.\n\n", org)
-	}
-	fmt.Fprintf(&b, "The reason given: %s\n\nThis is the last message we send to this address about the request.\n", d.Reason)
-	subject := "Your removal request was declined"
-	if d.Approved {
-		subject = "Your data has been removed"
-	}
-	return mail.Message{To: d.To, Subject: subject, Body: b.String()}
-}
-
 // PurgeChild removes, at staff's initiative, everything about a person
 // found to be a child under 13 (CH2): every table's removal action runs
 // at once, as for an approved removal, without waiting for a request. The
 // audit entry names the account by number and carries the reason and the
-// counts, nothing the purge removed. Tables kept for accountability (the
-// audit log) stay; a public-record table added later must declare a
-// removal action that deletes, so that a child's postings go too.
+// counts, nothing the purge removed. Every category is removed in one
+// transaction, public postings and drafts included; tables kept for
+// accountability (the audit log, the disclosure register) stay.
 func PurgeChild(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, staff Actor, person int64, reason string) (Outcome, error) {
 	if log == nil {
 		return Outcome{}, ErrNoAudit
@@ -312,11 +222,50 @@ func PurgeChild(ctx context.Context, db *store.DB, log *audit.Log, inv *inventor
 		if err != nil {
 			return err
 		}
-		if o, err = remove(ctx, tx, inv, s); err != nil {
+		if o, err = remove(ctx, tx, inv, s, All()); err != nil {
 			return err
 		}
 		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.child.purge",
 			Subject: fmt.Sprintf("person:%d", person), Detail: "reason: " + reason + "; " + o.Summary()})
 	})
 	return o, err
+}
+
+// loadDecisions fills in the category decisions of decided requests.
+func loadDecisions(ctx context.Context, q store.Querier, reqs []RemovalRequest) error {
+	at := map[int64]int{}
+	for i, r := range reqs {
+		if r.Status != Pending {
+			at[r.ID] = i
+		}
+	}
+	if len(at) == 0 {
+		return nil
+	}
+	rows, err := q.Query(ctx, `SELECT request_id, category, approved, reason FROM removal_decisions ORDER BY request_id DESC LIMIT 2000`)
+	if err != nil {
+		return fmt.Errorf("reading removal decisions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var c CategoryDecision
+		if err := rows.Scan(&id, &c.Category, &c.Approve, &c.Reason); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok {
+			reqs[i].Decisions = append(reqs[i].Decisions, c)
+		}
+	}
+	return rows.Err()
+}
+
+// PendingCount is how many removal requests wait for a decision: a count
+// for the staff's home page, with nothing personal in it.
+func PendingCount(ctx context.Context, q store.Querier) (int, error) {
+	var n int
+	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM removal_requests WHERE status = ?`, Pending).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting pending removal requests: %w", err)
+	}
+	return n, nil
 }

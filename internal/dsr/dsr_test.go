@@ -17,6 +17,7 @@ import (
 	"plenary/internal/dsr"
 	"plenary/internal/inquiries"
 	"plenary/internal/inventory"
+	"plenary/internal/jobs"
 	"plenary/internal/mail"
 	"plenary/internal/people"
 	"plenary/internal/policy"
@@ -94,6 +95,32 @@ func (f *fixture) participant(t *testing.T, name, addr, second string) int64 {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// every decides every removal category the same way.
+func every(approve bool) []dsr.CategoryDecision {
+	var out []dsr.CategoryDecision
+	for _, c := range []string{"account", "inquiries", "registrations", "postings", "drafts"} {
+		out = append(out, dsr.CategoryDecision{Category: c, Approve: approve})
+	}
+	return out
+}
+
+// sendDecision runs the queued decision-mail jobs and returns the message
+// sent to addr.
+func sendDecision(t *testing.T, f *fixture, addr string) mail.Message {
+	t.Helper()
+	box := &mail.Outbox{}
+	r := &jobs.Runner{Queue: &jobs.Queue{DB: f.db, Worker: "test"}, Handlers: map[string]jobs.Handler{
+		dsr.MailKind: (&dsr.Mailer{DB: f.db, Audit: f.log, Inv: f.inv, Mail: box, Org: "Test Org"}).Handle}}
+	if _, err := r.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m, ok := box.Last(addr)
+	if !ok {
+		t.Fatalf("no decision mailed to %s: %+v", addr, box.Messages())
+	}
+	return m
 }
 
 func countRows(t *testing.T, db *store.DB, query string, args ...any) int {
@@ -186,24 +213,26 @@ func TestApprovedRemovalLeavesOnlyKeptRecords(t *testing.T) {
 			t.Fatalf("a second request gave %d, %v; want the pending %d", again, err, id)
 		}
 		staff := dsr.Actor{ID: 9001, Label: "Pat Privacy"}
-		if _, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, true, "  ", now); !errors.Is(err, dsr.ErrNoReason) {
+		if _, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, every(true), "  ", now); !errors.Is(err, dsr.ErrNoReason) {
 			t.Fatalf("a decision without a reason: %v", err)
 		}
-		if _, err := dsr.Decide(ctx, db, f.log, f.inv, dsr.Actor{ID: ros}, id, true, "mine", now); !errors.Is(err, dsr.ErrOwnRequest) {
+		if _, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, every(true)[1:], "partial", now); !errors.Is(err, dsr.ErrUndecided) {
+			t.Fatalf("a decision that leaves a category out: %v", err)
+		}
+		if _, err := dsr.Decide(ctx, db, f.log, f.inv, dsr.Actor{ID: ros}, id, every(true), "mine", now); !errors.Is(err, dsr.ErrOwnRequest) {
 			t.Fatalf("deciding one's own request: %v", err)
 		}
-		d, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, true, "no record requires keeping it", now)
-		if err != nil {
+		if _, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, every(true), "no record requires keeping it", now); err != nil {
 			t.Fatal(err)
 		}
-		if d.To != "ros@example.org" {
-			t.Errorf("the decision goes to %q, want the primary address", d.To)
-		}
-		m := dsr.DecisionMail(d, "Test Org")
-		if m.To != "ros@example.org" || !strings.Contains(m.Body, "no record requires keeping it") {
+		m := sendDecision(t, f, "ros@example.org")
+		if !strings.Contains(m.Body, "no record requires keeping it") || !strings.Contains(m.Body, "signed out everywhere") {
 			t.Errorf("decision mail: %+v", m)
 		}
-		if _, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, true, "again", now); !errors.Is(err, dsr.ErrNotFound) {
+		if n := countRows(t, db, "SELECT COUNT(*) FROM removal_requests WHERE id = ? AND reply_to = ''", id); n != 1 {
+			t.Error("the reply address is still stored after the mail was sent")
+		}
+		if _, err := dsr.Decide(ctx, db, f.log, f.inv, staff, id, every(true), "again", now); !errors.Is(err, dsr.ErrNotFound) {
 			t.Errorf("deciding twice: %v", err)
 		}
 
@@ -276,12 +305,12 @@ func TestDeclinedRemovalChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := dsr.Decide(ctx, db, f.log, f.inv, dsr.Actor{ID: 9001, Label: "Pat Privacy"}, id, false, "an open dispute needs the record", now)
+		d, err := dsr.Decide(ctx, db, f.log, f.inv, dsr.Actor{ID: 9001, Label: "Pat Privacy"}, id, every(false), "an open dispute needs the record", now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Approved || !strings.Contains(dsr.DecisionMail(d, "Test Org").Body, "declined") {
-			t.Errorf("decline: %+v", d)
+		if m := sendDecision(t, f, "ros@example.org"); d.Approved() || !strings.Contains(m.Body, "Declined") || m.Subject != "Your removal request was declined" {
+			t.Errorf("decline: %+v %+v", d, m)
 		}
 		if n := countRows(t, db, "SELECT COUNT(*) FROM sessions WHERE person_id = ?", ros); n != 2 {
 			t.Errorf("a declined removal ended sessions: %d left", n)
@@ -368,6 +397,8 @@ func TestChildPurgeLeavesNothing(t *testing.T) {
 		f := setup(t, db)
 		kid := f.participant(t, "Kim Young", "kim@example.org", "kim@school.example")
 		bob := f.participant(t, "Bob Bystander", "bob@example.org", "bob@other.example")
+		publicRecords(t, db, kid, "Kim Young", "kim@school.example")
+		publicRecords(t, db, bob, "Bob Bystander", "bob@example.org")
 		staff := dsr.Actor{ID: 9001, Label: "Ada Admin"}
 		if _, err := dsr.PurgeChild(ctx, db, f.log, f.inv, staff, kid, ""); !errors.Is(err, dsr.ErrNoReason) {
 			t.Fatalf("a purge without a reason: %v", err)
@@ -379,7 +410,8 @@ func TestChildPurgeLeavesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if o.Deleted["people"] != 1 || o.Deleted["inquiries"] != 1 || o.Deleted["sessions"] != 2 {
+		if o.Deleted["people"] != 1 || o.Deleted["inquiries"] != 1 || o.Deleted["sessions"] != 2 || o.Deleted["list_posts"] != 1 ||
+			o.Deleted["list_contributors"] != 1 || o.Pseudonymous["draft_revisions"] != 1 {
 			t.Errorf("purge outcome %+v", o)
 		}
 		s := &dsr.Scanner{DB: db, Inv: f.inv}
@@ -392,6 +424,15 @@ func TestChildPurgeLeavesNothing(t *testing.T) {
 		}
 		if n := countRows(t, db, "SELECT COUNT(*) FROM people WHERE id = ?", bob); n != 1 {
 			t.Error("the bystander went too")
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM list_posts WHERE body = ?", "A posting body by "+itoa(kid)); n != 0 {
+			t.Error("the child's public posting is still there")
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM list_posts WHERE body = ?", "A posting body by "+itoa(bob)); n != 1 {
+			t.Error("the bystander's posting went too")
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM draft_revisions WHERE abstract = 'About it.'"); n != 1 {
+			t.Errorf("%d drafts keep their text; want the bystander's alone", n)
 		}
 		if n := countRows(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'dsr.child.purge' AND subject = ? AND detail LIKE 'reason: told by a parent on 2 May; deleted: %'", "person:"+itoa(kid)); n != 1 {
 			t.Error("the purge is not in the audit log with its reason and counts")

@@ -119,6 +119,12 @@ func (s *Scanner) scanDB(ctx context.Context, ids []string) ([]Hit, error) {
 		kept := ""
 		if r, ok := s.Inv.RightsFor(c.Table); ok && r.Removal.Action == inventory.Keep {
 			kept = r.Removal.Why
+		} else if ok && r.Detached.Action == inventory.Keep {
+			kept = "when the removal of " + r.Category + " is declined, " + r.Detached.Why
+		} else if _, cut := r.Detached.Set[c.Name]; ok && r.Detached.Action == inventory.Pseudonymize && !cut {
+			// A column the pseudonym leaves as it is: the content of
+			// a public record that stays when its removal is declined.
+			kept = "when the removal of " + r.Category + " is declined, " + r.Detached.Why
 		}
 		for _, id := range ids {
 			// Names come from the engine's catalogue, quoted; the

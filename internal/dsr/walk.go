@@ -26,13 +26,17 @@ type Subject struct {
 	Addresses []string // confirmed addresses, lower case
 }
 
-// LoadSubject reads a person's confirmed addresses. Only confirmed ones
-// count: anyone can type an address they do not own into a form, and
-// export or removal by an unproven address would hand over or erase a
-// stranger's data.
+// LoadSubject reads the addresses whose mailbox the person proved: typed
+// by them and confirmed by the link mailed to each (people.Email's
+// MailboxProven). Anyone can type an address they do not own into a form,
+// and an address staff entered is confirmed from the primary address,
+// which shows the person wants it, not that its mailbox is theirs: export
+// or removal by such an address would hand over or erase a stranger's
+// data (as /account, which shows inquiries and registrations by the same
+// rule).
 func LoadSubject(ctx context.Context, q store.Querier, person int64) (Subject, error) {
 	rows, err := q.Query(ctx, `SELECT address_key FROM person_emails
-		WHERE person_id = ? AND verified_at IS NOT NULL ORDER BY id`, person)
+		WHERE person_id = ? AND verified_at IS NOT NULL AND origin = 'self' ORDER BY id`, person)
 	if err != nil {
 		return Subject{}, fmt.Errorf("reading the person's confirmed addresses: %w", err)
 	}
@@ -70,6 +74,9 @@ func (w walker) where(table string) (string, []any) {
 	var args []any
 	for _, l := range w.rights[table].Links {
 		switch {
+		case l.Column != "" && l.When != "":
+			parts = append(parts, "("+l.Column+" = ? AND "+l.When+")")
+			args = append(args, w.s.Person)
 		case l.Column != "":
 			parts = append(parts, l.Column+" = ?")
 			args = append(args, w.s.Person)
@@ -102,11 +109,16 @@ func (w walker) where(table string) (string, []any) {
 
 // Table is one table's rows about the subject.
 type Table struct {
-	Table       string     `json:"table"`
-	Description string     `json:"description"`
-	OnRemoval   string     `json:"on_removal"`
-	Columns     []string   `json:"columns"`
-	Rows        [][]string `json:"rows"`
+	Table       string `json:"table"`
+	Description string `json:"description"`
+	OnRemoval   string `json:"on_removal"`
+	// Category is the kind of data a removal request decides it with;
+	// IfKept says what happens to it when the account is removed but the
+	// removal of this kind is declined.
+	Category string     `json:"removal_category"`
+	IfKept   string     `json:"if_kept,omitempty"`
+	Columns  []string   `json:"columns"`
+	Rows     [][]string `json:"rows"`
 	// Unlinked says why the table cannot be searched by person.
 	Unlinked string `json:"not_linked,omitempty"`
 }
@@ -134,6 +146,7 @@ func collect(ctx context.Context, q store.Querier, inv *inventory.Inventory, s S
 	var out []Table
 	for _, r := range inv.Rights() {
 		t := Table{Table: r.Table, Description: inventory.TableName(r.Table), OnRemoval: r.Removal.Why,
+			Category: r.Category, IfKept: r.Detached.Why,
 			Columns: exportColumns(inv, r.Table)}
 		cond, args := w.where(r.Table)
 		if cond == "" {
@@ -147,25 +160,16 @@ func collect(ctx context.Context, q store.Querier, inv *inventory.Inventory, s S
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.Table, err)
 		}
-		for rows.Next() {
-			vals := make([]any, len(t.Columns))
-			ptrs := make([]any, len(vals))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("reading %s: %w", r.Table, err)
-			}
+		all, err := store.Collect(rows, store.Values)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", r.Table, err)
+		}
+		for _, vals := range all {
 			row := make([]string, len(vals))
 			for i, v := range vals {
 				row[i] = text(v)
 			}
 			t.Rows = append(t.Rows, row)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", r.Table, err)
 		}
 		out = append(out, t)
 	}
@@ -194,6 +198,9 @@ type Outcome struct {
 	Deleted      map[string]int64
 	Pseudonymous map[string]int64
 	Kept         map[string]int64
+	// Rebuilt counts, by "table.column", the copies computed again
+	// (inventory.Rebuild).
+	Rebuilt map[string]int64
 }
 
 // Summary is the outcome in one line, for the audit log.
@@ -202,7 +209,7 @@ func (o Outcome) Summary() string {
 	for _, r := range []struct {
 		what string
 		m    map[string]int64
-	}{{"deleted", o.Deleted}, {"pseudonymized", o.Pseudonymous}, {"kept", o.Kept}} {
+	}{{"deleted", o.Deleted}, {"pseudonymized", o.Pseudonymous}, {"kept", o.Kept}, {"rebuilt", o.Rebuilt}} {
 		var ts []string
 		for t, n := range r.m {
 			if n > 0 {
@@ -220,33 +227,70 @@ func (o Outcome) Summary() string {
 	return strings.Join(parts, "; ")
 }
 
-// remove runs every table's removal action for the subject on tx, children
+// Plan says which removal categories a removal runs: true for an approved
+// category, whose tables get their removal action. When the account
+// category is approved, every category not approved in the plan is
+// detached from the person instead: its rows stay, cut from the account
+// (a posting keeps its content under a pseudonym).
+type Plan map[string]bool
+
+// All approves every category: a child's purge (CH2).
+func All() Plan {
+	p := Plan{}
+	for _, c := range inventory.RemovalCategories() {
+		p[c.Name] = true
+	}
+	return p
+}
+
+// action is what plan does to r's rows; the zero Removal when nothing.
+func (p Plan) action(r inventory.Rights) inventory.Removal {
+	switch {
+	case p[r.Category]:
+		return r.Removal
+	case p[inventory.CategoryAccount]:
+		return r.Detached
+	}
+	return inventory.Removal{}
+}
+
+// remove runs plan's removal actions for the subject on tx, children
 // before the parents they are found through.
-func remove(ctx context.Context, tx *store.Tx, inv *inventory.Inventory, s Subject) (Outcome, error) {
-	o := Outcome{Deleted: map[string]int64{}, Pseudonymous: map[string]int64{}, Kept: map[string]int64{}}
+func remove(ctx context.Context, tx *store.Tx, inv *inventory.Inventory, s Subject, plan Plan) (Outcome, error) {
+	o := newOutcome()
 	w := newWalker(inv, s)
 	rights := inv.Rights()
 	for i := len(rights) - 1; i >= 0; i-- {
 		r := rights[i]
+		act := plan.action(r)
+		if act.Action == "" {
+			continue
+		}
 		cond, args := w.where(r.Table)
 		if cond == "" {
 			continue
 		}
-		var res sql.Result
+		var keys [][]int64
 		var err error
-		switch r.Removal.Action {
+		if act.Action == inventory.Delete || len(act.Set) > 0 {
+			if keys, err = rebuildKeys(ctx, tx, r, cond, args); err != nil {
+				return Outcome{}, err
+			}
+		}
+		var res sql.Result
+		switch act.Action {
 		case inventory.Delete:
 			res, err = tx.Exec(ctx, "DELETE FROM "+r.Table+" WHERE "+cond, args...)
 			if err == nil {
 				o.Deleted[r.Table], err = res.RowsAffected()
 			}
 		case inventory.Pseudonymize:
-			if len(r.Removal.Set) == 0 {
+			if len(act.Set) == 0 {
 				o.Pseudonymous[r.Table], err = count(ctx, tx, r.Table, cond, args)
 				break
 			}
 			var sets []string
-			for col, val := range r.Removal.Set {
+			for col, val := range act.Set {
 				sets = append(sets, col+" = "+val)
 			}
 			slices.Sort(sets)
@@ -260,8 +304,73 @@ func remove(ctx context.Context, tx *store.Tx, inv *inventory.Inventory, s Subje
 		if err != nil {
 			return Outcome{}, fmt.Errorf("removing from %s: %w", r.Table, err)
 		}
+		if err := rebuild(ctx, tx, r, keys, o.Rebuilt); err != nil {
+			return Outcome{}, err
+		}
 	}
 	return o, nil
+}
+
+func newOutcome() Outcome {
+	return Outcome{Deleted: map[string]int64{}, Pseudonymous: map[string]int64{}, Kept: map[string]int64{}, Rebuilt: map[string]int64{}}
+}
+
+// rebuildKeys reads, before a removal changes r's rows about the subject,
+// the ids of the rows of each table that keeps a copy of them (one list
+// per declared rebuild, in order).
+func rebuildKeys(ctx context.Context, tx *store.Tx, r inventory.Rights, cond string, args []any) ([][]int64, error) {
+	var keys [][]int64
+	for _, b := range r.Rebuild {
+		rows, err := tx.Query(ctx, "SELECT DISTINCT "+b.Key+" FROM "+r.Table+" WHERE "+cond, args...)
+		if err != nil {
+			return nil, fmt.Errorf("finding the copies %s.%s keeps of %s: %w", b.Table, b.Column, r.Table, err)
+		}
+		var ids []int64
+		for rows.Next() {
+			var id sql.NullInt64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("finding the copies %s.%s keeps of %s: %w", b.Table, b.Column, r.Table, err)
+			}
+			if id.Valid {
+				ids = append(ids, id.Int64)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("finding the copies %s.%s keeps of %s: %w", b.Table, b.Column, r.Table, err)
+		}
+		keys = append(keys, ids)
+	}
+	return keys, nil
+}
+
+// rebuild computes again, after a removal changed r's rows, the copies
+// of them whose row ids rebuildKeys found, a few hundred rows a statement.
+func rebuild(ctx context.Context, tx *store.Tx, r inventory.Rights, keys [][]int64, counts map[string]int64) error {
+	for i, k := range keys {
+		b := r.Rebuild[i]
+		ids := k
+		for len(ids) > 0 {
+			n := min(len(ids), 500)
+			args := make([]any, n)
+			for j, id := range ids[:n] {
+				args[j] = id
+			}
+			ids = ids[n:]
+			marks := strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+			res, err := tx.Exec(ctx, "UPDATE "+b.Table+" SET "+b.Column+" = "+b.Value+" WHERE id IN ("+marks+")", args...)
+			if err == nil {
+				var m int64
+				m, err = res.RowsAffected()
+				counts[b.Table+"."+b.Column] += m
+			}
+			if err != nil {
+				return fmt.Errorf("rebuilding %s.%s after removing from %s: %w", b.Table, b.Column, r.Table, err)
+			}
+		}
+	}
+	return nil
 }
 
 func count(ctx context.Context, q store.Querier, table, cond string, args []any) (int64, error) {

@@ -15,7 +15,7 @@ func auditItems() []Item {
 			Label: "which staff member accessed restricted data", Purpose: "to hold staff accountable for every access to restricted data",
 			Origin: "recorded when staff open restricted records", Visible: staff, Retention: ret},
 		Item{Kind: Column, Table: "audit_log", Name: "actor", Personal: true, Category: Identity,
-			Label: "the name of the staff member who accessed restricted data", Purpose: "to hold staff accountable for every access to restricted data",
+			Label: "the name of the staff member who acted; a participant acting on their own data is named by number only", Purpose: "to hold staff accountable for every access to restricted data",
 			Origin: "recorded when staff open restricted records", Visible: staff, Retention: ret},
 		Item{Kind: Column, Table: "audit_log", Name: "actor_role", Personal: true, Category: Identity,
 			Label: "the staff roles of that member at the time", Purpose: "to hold staff accountable for every access to restricted data, whatever name they go by",

@@ -104,6 +104,9 @@ type Item struct {
 	Retention Retention
 	Lifetime  string // cookies: how long the browser keeps it
 	Optional  bool   // cookies: set only at the visitor's request
+	// Engine names the one database engine whose schema has this column
+	// ("postgres"), for the rare copy only that engine needs; empty: both.
+	Engine string
 }
 
 // Key identifies an item: "table.column", "cookie:name" or "log:name".
@@ -183,9 +186,17 @@ func Default() *Inventory {
 		inquiryItems(),
 		mailingItems(),
 		listItems(),
+		listIngestItems(), // discussion groups: attachments, threading, imports, bounces
 		dsrItems(),
 		documentItems(),
 		meetingItems(),
+		// IPR disclosures and liaison statements (issue 11).
+		iprLiaisonItems(),
+		// The register of disclosures required by law (U4).
+		disclosureItems(),
+		listSearchItems(),     // discussion-group search and tombstones
+		contentVersionItems(), // page cache counters (issue 14)
+		outboxItems(),         // the durable outbox of account mail
 	} {
 		items = append(items, part...)
 	}

@@ -6,7 +6,7 @@ package inventory
 var registrationRetention = Retention{
 	Key:  "registration",
 	Days: 90,
-	Rule: "until 90 days after the meeting ends; then your postal address and e-mail address are removed from the registration, and your affiliation too unless you asked to be on the public attendee list",
+	Rule: "until 90 days after the meeting ends; then your postal address, e-mail address and any refund reason are removed from the registration, and your affiliation too unless you asked to be on the public attendee list",
 }
 
 // registrationRecord is what stays of a registration for the books.
@@ -47,6 +47,10 @@ func meetingItems() []Item {
 		reg("status", Payment, "whether your registration is paid", attend, registrationRecord),
 		reg("created_at", Content, "when you registered", attend, registrationRecord),
 		reg("shredded_at", Content, "when the registration's details were removed", "to show that retention was applied", registrationRecord),
+		// The registrant's own requests (cancel, refund; issue 10, account side).
+		reg("cancelled_at", Content, "when you cancelled the registration", attend, registrationRecord),
+		reg("refund_requested_at", Payment, "when you asked for a refund", "to refund you", registrationRecord),
+		reg("refund_reason", Content, "the reason you gave when asking for a refund, if any", "to refund you", registrationRetention),
 		pay("registration_id", "the registration a payment is for"),
 		pay("amount", "the amount you paid"),
 		pay("currency", "the currency you paid in"),
@@ -64,6 +68,9 @@ func meetingItems() []Item {
 	// the checkout id and address are the processor's, naming nobody.
 	items = append(items, notPersonal("registrations", "id", "token")...)
 	items = append(items, notPersonal("payments", "id", "processor", "checkout_id", "checkout_url")...)
+	// Checkout claims and refund requests (issue 10): the idempotency keys
+	// a checkout and a refund are asked for with, random, naming nobody.
+	items = append(items, notPersonal("payments", "start_key", "refund_key")...)
 	items = append(items, notPersonal("meetings", "id", "name", "starts_on", "ends_on", "place", "online", "time_zone",
 		"registration_opens", "registration_closes", "capacity", "publish_attendees", "created_at")...)
 	items = append(items, notPersonal("meeting_tickets", "id", "meeting_id", "name", "fee", "currency")...)
@@ -79,8 +86,18 @@ func meetingProcessors() []Processor {
 		Purpose:    "to take test card payments for meeting registrations on its own page, in demonstrations; it keeps no card detail",
 		Location:   "this site's own server, on a separate address",
 		Categories: []Category{Payment},
+	}, {
+		// Stripe Checkout (issue 10); cli enables it with
+		// --stripe-secret-key-file.
+		Name:       StripeName,
+		Purpose:    "to take card payments for meeting registrations on its own page; it tells this site the amount, the outcome and the card's last four digits",
+		Location:   "United States and other countries where Stripe operates",
+		Categories: []Category{Payment},
 	}}
 }
+
+// StripeName is Stripe's name in the processor list.
+const StripeName = "Stripe (Stripe Checkout)"
 
 // Enable turns on the processor named name, as the configuration asks.
 func (inv *Inventory) Enable(name string) {

@@ -72,7 +72,7 @@ func peopleItems() []Item {
 		col("consent_ledger", "purpose", Consent, "what you agreed to or withdrew (an account, a mailing, a version of this statement)", "to prove what you agreed to", "your choice on a form, or by e-mail, phone or post", self, consentRetention),
 		col("consent_ledger", "granted", Consent, "whether you gave or withdrew agreement", "to prove what you agreed to", "your choice", self, consentRetention),
 		col("consent_ledger", "policy_version_id", Consent, "the version of this statement you saw", "to prove which terms you agreed to", "the version current at the time", self, consentRetention),
-		col("consent_ledger", "channel", Consent, "how you told us (web, e-mail, phone, post, or through staff)", "to prove how agreement was given", "the form or the staff member who recorded it", self, consentRetention),
+		col("consent_ledger", "channel", Consent, "how you told us (web, e-mail, phone, post, or through staff), or bounce when the site ended a discussion-group subscription because mail to it kept bouncing", "to prove how agreement was given", "the form or the staff member who recorded it", self, consentRetention),
 		col("consent_ledger", "transfer_statement", Consent, "the statement you were shown about where your data is processed and by whom", "to prove what you were told about transfers", "the text on the form you sent", self, consentRetention),
 		col("consent_ledger", "recorded_by", Consent, "the staff member who recorded an agreement made by phone or post", "to prove how agreement was given", "set by staff", self, consentRetention),
 		col("consent_ledger", "recorded_at", Consent, "when you agreed or withdrew", "to prove when agreement was given", "set by the site", self, consentRetention),

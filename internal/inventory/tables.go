@@ -30,6 +30,20 @@ var tableNames = map[string]string{
 	"draft_authors":         "The authors named in Internet-Drafts",
 	"registrations":         "Your meeting registrations",
 	"payments":              "Your payments for meeting registrations",
+	// IPR disclosures and liaison statements (issue 11).
+	"ipr_disclosures":     "IPR disclosures",
+	"liaison_statements":  "Liaison statements",
+	"liaison_attachments": "Attachments of liaison statements",
+	// The register of disclosures required by law (U4).
+	"disclosures": "Disclosures the law required",
+	// The durable outbox of account mail.
+	"mail_outbox":       "Account mail waiting to be sent",
+	"removal_decisions": "The decisions on your removal requests",
+	// Discussion groups, the ingest side.
+	"list_attachments":   "Attachments to your discussion-group postings",
+	"list_post_refs":     "Which messages your postings answer",
+	"list_bounces":       "List mail to you that bounced",
+	"list_terms_notices": "When you were last mailed the link to accept the contribution terms",
 }
 
 // TableName is how people are told about a table; the table's own name

@@ -7,6 +7,10 @@ func usageItems() []Item {
 	var items []Item
 	items = append(items, notPersonal("usage_days", "day", "instance", "requests", "human_requests", "bot_requests",
 		"visitors", "human_visitors", "pages", "static_files", "not_found", "bytes")...)
+	// Scale-out visitor counting: sketches merge across instances; the
+	// day's hash key is kept a few days, then deleted by the ingester.
+	items = append(items, notPersonal("usage_days", "visitor_sketch", "human_sketch")...)
+	items = append(items, notPersonal("usage_day_keys", "day", "secret")...)
 	items = append(items, notPersonal("usage_counts", "day", "instance", "dimension", "name", "requests", "visitors")...)
 	items = append(items, notPersonal("usage_sources", "instance", "day", "file", "lines", "invalid", "ingested_at")...)
 	return items

@@ -258,3 +258,13 @@ func Prune(ctx context.Context, q store.Querier, cutoff time.Time) (int64, error
 	}
 	return res.RowsAffected()
 }
+
+// PruneKind deletes the finished jobs of one kind finished before cutoff:
+// a job that recurs every minute keeps only recent runs.
+func PruneKind(ctx context.Context, q store.Querier, kind string, cutoff time.Time) (int64, error) {
+	res, err := q.Exec(ctx, "DELETE FROM jobs WHERE kind = ? AND finished_at IS NOT NULL AND finished_at < ?", kind, cutoff.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("pruning finished %s jobs: %w", kind, err)
+	}
+	return res.RowsAffected()
+}

@@ -47,9 +47,11 @@ type atomText struct {
 }
 
 // WriteAtom writes an Atom feed (RFC 4287) of the newest published
-// postings of l, each attributed to its author by name (G1); addresses
-// are left out, as on the archive's pages.
-func WriteAtom(ctx context.Context, q store.Querier, l List, baseURL string, w io.Writer) error {
+// postings of l, each attributed to its author by name (G1); the
+// authors' addresses are left out. With mask (a reader not signed in, as
+// feed readers are) the addresses in the postings' text are masked too,
+// as on the archive's pages.
+func WriteAtom(ctx context.Context, q store.Querier, l List, baseURL string, mask bool, w io.Writer) error {
 	ps, err := postsWhere(ctx, q, "p.list_id = ? AND p.status = ? ORDER BY p.published_at DESC, p.id DESC", l.ID, Published)
 	if err != nil {
 		return err
@@ -57,7 +59,7 @@ func WriteAtom(ctx context.Context, q store.Querier, l List, baseURL string, w i
 	if len(ps) > FeedSize {
 		ps = ps[:FeedSize]
 	}
-	archive := baseURL + "/lists/" + l.Name + "/archive"
+	archive := baseURL + "/lists/" + l.Name
 	updated := l.CreatedAt.UTC()
 	if len(ps) > 0 && ps[0].PublishedAt != nil {
 		updated = *ps[0].PublishedAt
@@ -65,11 +67,14 @@ func WriteAtom(ctx context.Context, q store.Querier, l List, baseURL string, w i
 	f := atomFeed{ID: archive, Title: l.Name + ": " + firstLine(l.Description), Updated: updated.Format(time.RFC3339),
 		Links: []atomLink{{Rel: "self", Href: baseURL + "/lists/" + l.Name + "/atom.xml"}, {Rel: "alternate", Href: archive}}}
 	for _, p := range ps {
+		if mask {
+			p = p.Masked()
+		}
 		at := p.CreatedAt.UTC()
 		if p.PublishedAt != nil {
 			at = *p.PublishedAt
 		}
-		url := fmt.Sprintf("%s/%d", archive, p.ID)
+		url := fmt.Sprintf("%s/msg/%d", archive, p.ID)
 		f.Entries = append(f.Entries, atomEntry{ID: url, Title: p.Subject, Updated: at.Format(time.RFC3339),
 			Author: atomAuthor{Name: p.Author}, Link: atomLink{Rel: "alternate", Href: url}, Content: atomText{Type: "text", Body: strings.TrimRight(p.Body, "\n")}})
 	}

@@ -85,8 +85,12 @@ const (
 // address's local part; the suffixes the mail handler uses are reserved.
 var nameRule = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$`)
 
-// reserved local parts other features own.
-var reserved = map[string]bool{"inquiry": true, "postmaster": true, "abuse": true, "no-reply": true, "lists": true, "admin": true}
+// reserved local parts other features own. "announce" is the default
+// announcement address (--mailing-address), whose mailbox the listener
+// gives to the mailings before any list; a site that sets another has it
+// in Service.Mailboxes.
+var reserved = map[string]bool{"inquiry": true, "postmaster": true, "abuse": true, "no-reply": true, "lists": true, "admin": true, "search": true,
+	"announce": true, "mailer-daemon": true}
 
 // List is one discussion group.
 type List struct {
@@ -95,6 +99,8 @@ type List struct {
 	Description string
 	Posting     string
 	Archive     string
+	// Searchable is false for a list left out of site-wide search.
+	Searchable  bool
 	CreatedAt   time.Time
 	Subscribers int
 	Postings    int
@@ -105,7 +111,17 @@ type List struct {
 func (l List) Address(domain string) string { return l.Name + "@" + domain }
 
 // ID as RFC 2919 wants it: NAME.DOMAIN.
-func (l List) ListID(domain string) string { return l.Name + "." + domain }
+func (l List) ListID(domain string) string {
+	// An address literal ("[192.0.2.7]", "[IPv6:2001:db8::1]") is no
+	// dot-atom; RFC 2919 wants one, so the brackets and the tag go and an
+	// IPv6 address's colons become dots
+	// ("::" one dot).
+	if strings.HasPrefix(domain, "[") && strings.HasSuffix(domain, "]") {
+		parts := strings.FieldsFunc(strings.TrimPrefix(domain[1:len(domain)-1], "IPv6:"), func(r rune) bool { return r == ':' || r == '.' })
+		domain = strings.Join(parts, ".")
+	}
+	return l.Name + "." + domain
+}
 
 // Service runs the use cases.
 type Service struct {
@@ -119,6 +135,32 @@ type Service struct {
 	BaseURL string
 	Org     string
 	Now     func() time.Time
+	// Mailboxes are local parts other features of the site own at the
+	// mail domain (the announcement address, --mailing-address): a list
+	// named after one, or whose NAME-unsubscribe@ or NAME-bounces@ is
+	// one, would never get its mail, so none is created. See Mailbox.
+	Mailboxes []string
+}
+
+// Mailbox is the local part of address in lower case, as Service.Mailboxes
+// holds it; "" when address has none.
+func Mailbox(address string) string {
+	local, _, ok := strings.Cut(strings.TrimSpace(address), "@")
+	if !ok {
+		return ""
+	}
+	return strings.ToLower(local)
+}
+
+// collides reports the site mailbox that a list named name would take
+// mail from, if any.
+func (s *Service) collides(name string) string {
+	for _, m := range s.Mailboxes {
+		if m != "" && (m == name || m == name+"-unsubscribe" || m == name+"-bounces") {
+			return m
+		}
+	}
+	return ""
 }
 
 func (s *Service) now() time.Time {
@@ -137,6 +179,8 @@ type Actor struct {
 // NewList is what creating a list takes.
 type NewList struct {
 	Name, Description, Posting, Archive string
+	// NoSearch leaves the list out of site-wide search.
+	NoSearch bool
 }
 
 // Problems maps a field to what is wrong with it.
@@ -149,8 +193,10 @@ func (n NewList) Clean() (NewList, Problems) {
 	switch {
 	case !nameRule.MatchString(n.Name):
 		p["name"] = "The name must be 1 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit."
-	case reserved[n.Name] || strings.HasSuffix(n.Name, "-unsubscribe") || strings.HasSuffix(n.Name, "-bounces"):
-		p["name"] = "This name is reserved; please choose another."
+	case reserved[n.Name]:
+		p["name"] = "This name is reserved: the site's own mail uses the address " + n.Name + "@. Please choose another."
+	case strings.HasSuffix(n.Name, "-unsubscribe") || strings.HasSuffix(n.Name, "-bounces"):
+		p["name"] = "This name is reserved: names ending in -unsubscribe or -bounces are addresses every list has. Please choose another."
 	}
 	var err error
 	if n.Description, err = people.CleanText("description", "The description", n.Description, MaxDescription, true, true); err != nil {
@@ -177,6 +223,9 @@ func (s *Service) Create(ctx context.Context, who Actor, n NewList) (List, error
 		return List{}, ErrNoAudit
 	}
 	n, p := n.Clean()
+	if m := s.collides(n.Name); m != "" && p["name"] == "" {
+		p["name"] = "This name is taken by the site's own mail address " + m + "@ (the announcement address, --mailing-address): a list of that name would never get its mail. Please choose another."
+	}
 	if len(p) > 0 {
 		return List{}, ProblemsError(p)
 	}
@@ -190,14 +239,18 @@ func (s *Service) Create(ctx context.Context, who Actor, n NewList) (List, error
 		if n0 > 0 {
 			return ErrNameTaken
 		}
-		id, err := store.Insert(ctx, tx, "INSERT INTO lists (name, description, posting, archive, created_at) VALUES (?, ?, ?, ?, ?)",
-			n.Name, n.Description, n.Posting, n.Archive, now)
+		id, err := store.Insert(ctx, tx, "INSERT INTO lists (name, description, posting, archive, searchable, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+			n.Name, n.Description, n.Posting, n.Archive, !n.NoSearch, now)
 		if err != nil {
 			return fmt.Errorf("creating a list: %w", err)
 		}
-		l = List{ID: id, Name: n.Name, Description: n.Description, Posting: n.Posting, Archive: n.Archive, CreatedAt: now}
+		l = List{ID: id, Name: n.Name, Description: n.Description, Posting: n.Posting, Archive: n.Archive, Searchable: !n.NoSearch, CreatedAt: now}
+		detail := "posting " + n.Posting + ", archive " + n.Archive
+		if n.NoSearch {
+			detail += ", left out of site-wide search"
+		}
 		return s.Audit.Record(ctx, tx, audit.Entry{Actor: who.ID, Label: who.Label, Action: "lists.create", Subject: "list:" + n.Name,
-			Detail: "posting " + n.Posting + ", archive " + n.Archive})
+			Detail: detail})
 	})
 	return l, err
 }
@@ -207,7 +260,7 @@ type ProblemsError Problems
 
 func (p ProblemsError) Error() string {
 	var parts []string
-	for _, f := range []string{"name", "description", "posting", "archive", "email", "subject", "body", "accept_terms"} {
+	for _, f := range []string{"name", "description", "posting", "archive", "email", "subject", "body", "accept_terms", "reason"} {
 		if m, ok := p[f]; ok {
 			parts = append(parts, m)
 		}
@@ -215,16 +268,19 @@ func (p ProblemsError) Error() string {
 	return strings.Join(parts, " ")
 }
 
-const listColumns = `l.id, l.name, l.description, l.posting, l.archive, l.created_at,
+// listColumns reads a list with its confirmed subscribers and, from the
+// rows of its threads (migration 0079) rather than from every posting, its
+// published postings and the time of the latest.
+const listColumns = `l.id, l.name, l.description, l.posting, l.archive, l.searchable, l.created_at,
 	(SELECT COUNT(*) FROM list_subscriptions s WHERE s.list_id = l.id AND s.confirmed_at IS NOT NULL),
-	(SELECT COUNT(*) FROM list_posts p WHERE p.list_id = l.id AND p.status = 'published'),
-	(SELECT MAX(p.published_at) FROM list_posts p WHERE p.list_id = l.id AND p.status = 'published')`
+	(SELECT CAST(COALESCE(SUM(t.posts), 0) AS BIGINT) FROM list_threads t WHERE t.list_id = l.id),
+	(SELECT MAX(t.last_at) FROM list_threads t WHERE t.list_id = l.id)`
 
 func scanList(row interface{ Scan(...any) error }) (List, error) {
 	var l List
 	// MAX over a timestamp comes back as text on SQLite; read it as such.
 	var last any
-	err := row.Scan(&l.ID, &l.Name, &l.Description, &l.Posting, &l.Archive, &l.CreatedAt, &l.Subscribers, &l.Postings, &last)
+	err := row.Scan(&l.ID, &l.Name, &l.Description, &l.Posting, &l.Archive, &l.Searchable, &l.CreatedAt, &l.Subscribers, &l.Postings, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, ErrNotFound
 	}

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,8 @@ func count(t *testing.T, db *store.DB, query string, args ...any) int {
 // TestSubscriptionIsDoubleOptIn covers D1 and C5 on both engines: asking
 // to subscribe mails a link and subscribes nobody; the link's confirmation
 // starts the subscription with a ledger entry (channel web); leaving by the
-// link (web) and by mail to NAME-unsubscribe@ (e-mail) deletes it and
-// records the withdrawal with its channel.
+// link (web) deletes it and records the withdrawal with its channel; mail
+// to NAME-unsubscribe@ changes nothing but mails the subscriber that link.
 func TestSubscriptionIsDoubleOptIn(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -142,7 +143,7 @@ func TestSubscriptionIsDoubleOptIn(t *testing.T) {
 			t.Fatal("the subscription is not confirmed")
 		}
 		want := []ledgerRow{{"receiving the discussion group wg-http by e-mail", true, "web"}}
-		if got := ledger(t, db, "subscription_id", sub.ID); !equalRows(got, want) {
+		if got := ledger(t, db, "subscription_id", sub.ID); !slices.Equal(got, want) {
 			t.Fatalf("ledger after confirming = %v, want %v", got, want)
 		}
 		// Asking again for a confirmed address sends nothing and changes nothing.
@@ -157,7 +158,7 @@ func TestSubscriptionIsDoubleOptIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		want = append(want, ledgerRow{"receiving the discussion group wg-http by e-mail", false, "web"})
-		if got := ledger(t, db, "subscription_id", sub.ID); !equalRows(got, want) {
+		if got := ledger(t, db, "subscription_id", sub.ID); !slices.Equal(got, want) {
 			t.Fatalf("ledger after unsubscribing = %v, want %v", got, want)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM list_subscriptions"); n != 0 {
@@ -176,9 +177,22 @@ func TestSubscriptionIsDoubleOptIn(t *testing.T) {
 		if err := h.Receive(ctx, mail.Inbound{From: "KIM@example.net", Local: "wg-http-unsubscribe", Subject: "unsubscribe", Text: "please"}); err != nil {
 			t.Fatal(err)
 		}
-		want2 := []ledgerRow{{"receiving the discussion group wg-http by e-mail", true, "web"}, {"receiving the discussion group wg-http by e-mail", false, "e-mail"}}
-		if got := ledger(t, db, "subscription_id", sub2.ID); !equalRows(got, want2) {
-			t.Fatalf("ledger after unsubscribing by mail = %v, want %v", got, want2)
+		// Anyone can write that From: the mail only sends the subscriber
+		// the link whose page's button ends the subscription.
+		want2 := []ledgerRow{{"receiving the discussion group wg-http by e-mail", true, "web"}}
+		if got := ledger(t, db, "subscription_id", sub2.ID); !slices.Equal(got, want2) {
+			t.Fatalf("ledger after writing to wg-http-unsubscribe@ = %v, want %v", got, want2)
+		}
+		m, ok := e.outbox.Last("kim@example.net")
+		if !ok || !strings.Contains(m.Body, "https://site.example/lists/wg-http/unsubscribe/"+sub2.Token) {
+			t.Fatalf("kim@ was not mailed the unsubscribe link: %+v", m)
+		}
+		if _, err := e.svc.Unsubscribe(ctx, sub2.Token, policy.ChannelWeb); err != nil {
+			t.Fatal(err)
+		}
+		want2 = append(want2, ledgerRow{"receiving the discussion group wg-http by e-mail", false, "web"})
+		if got := ledger(t, db, "subscription_id", sub2.ID); !slices.Equal(got, want2) {
+			t.Fatalf("ledger after the link's button = %v, want %v", got, want2)
 		}
 
 		// A link older than a week no longer confirms.
@@ -190,18 +204,6 @@ func TestSubscriptionIsDoubleOptIn(t *testing.T) {
 			t.Errorf("confirming an expired link: %v", err)
 		}
 	})
-}
-
-func equalRows(a, b []ledgerRow) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestFirstPostingNeedsTheTerms covers PUB1 on both engines: from the web
@@ -236,7 +238,7 @@ func TestFirstPostingNeedsTheTerms(t *testing.T) {
 		if res.Posting.Status != lists.Published || res.Posting.Author != "Ada Author" {
 			t.Fatalf("web posting = %+v", res.Posting)
 		}
-		if got, want := ledger(t, db, "person_id", p.ID), []ledgerRow{{lists.PurposeTerms, true, "web"}}; !equalRows(got, want) {
+		if got, want := ledger(t, db, "person_id", p.ID), []ledgerRow{{lists.PurposeTerms, true, "web"}}; !slices.Equal(got, want) {
 			t.Fatalf("ledger of the web author = %v, want %v", got, want)
 		}
 		if ok, err := lists.HasAccepted(ctx, db, p.ID); err != nil || !ok {
@@ -265,7 +267,7 @@ func TestFirstPostingNeedsTheTerms(t *testing.T) {
 		if n, err := e.svc.AcceptTerms(ctx, c.Token); err != nil || n != 1 {
 			t.Fatalf("accepting the terms released %d, %v", n, err)
 		}
-		if got, want := ledger(t, db, "contributor_id", c.ID), []ledgerRow{{lists.PurposeTerms, true, "web"}}; !equalRows(got, want) {
+		if got, want := ledger(t, db, "contributor_id", c.ID), []ledgerRow{{lists.PurposeTerms, true, "web"}}; !slices.Equal(got, want) {
 			t.Fatalf("ledger of the mail author = %v, want %v", got, want)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM list_posts WHERE status = 'published'"); n != 2 {
@@ -392,7 +394,7 @@ func TestDistributionSendsEachSubscriberOnce(t *testing.T) {
 					"List-Id":               "The wg-mail group <wg-mail.lists.example.org>",
 					"List-Unsubscribe":      "<https://site.example/lists/wg-mail/unsubscribe/" + subs["a@example.net"] + ">, <mailto:wg-mail-unsubscribe@lists.example.org>",
 					"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-					"List-Archive":          "<https://site.example/lists/wg-mail/archive>",
+					"List-Archive":          "<https://site.example/lists/wg-mail>",
 				} {
 					if v := m.Get(name); v != want {
 						t.Errorf("%s: %q, want %q", name, v, want)
@@ -494,4 +496,20 @@ Fay <fay@example.net> | Re: Second topic | <6@x> | >From the start of a line.
 			t.Errorf("python read:\n%s\nwant:\n%s", out, wantOut)
 		}
 	})
+}
+
+// TestListIDIsADotAtom: RFC 2919 wants the list's id as a dot-atom, also
+// when the mail domain is an address literal.
+func TestListIDIsADotAtom(t *testing.T) {
+	l := lists.List{Name: "wg-http"}
+	for _, tt := range []struct{ domain, want string }{
+		{"lists.example.org", "wg-http.lists.example.org"},
+		{"localhost", "wg-http.localhost"},
+		{"[192.0.2.7]", "wg-http.192.0.2.7"},
+		{"[IPv6:2001:db8::1]", "wg-http.2001.db8.1"},
+	} {
+		if got := l.ListID(tt.domain); got != tt.want {
+			t.Errorf("ListID(%q) = %q, want %q", tt.domain, got, tt.want)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,9 @@ type Draft struct {
 	InReplyTo string
 	// References lists earlier messages of the thread, oldest first.
 	References string
+	// Attachments are the parts of a message by mail that are not its
+	// text (ParseMessage).
+	Attachments []Attachment
 	// AcceptTerms is the web form's box (PUB1); mail cannot accept them.
 	AcceptTerms bool
 	Channel     string
@@ -70,7 +74,7 @@ func (d Draft) Clean() (Draft, Problems) {
 	if d.Subject, err = people.CleanText("subject", "The subject", d.Subject, MaxSubject, true, false); err != nil {
 		p["subject"] = err.Error()
 	}
-	if d.Body, err = people.CleanText("body", "The message", d.Body, MaxBody, true, true); err != nil {
+	if d.Body, err = people.CleanText("body", "The message", d.Body, MaxBody, len(d.Attachments) == 0, true); err != nil {
 		p["body"] = err.Error()
 	}
 	if d.Channel == policy.ChannelWeb && !d.AcceptTerms {
@@ -85,94 +89,123 @@ func (d Draft) Clean() (Draft, Problems) {
 // to accept them on the web. Then the list's policy decides: published (and
 // distributed by a job), or held for moderation.
 func (s *Service) Post(ctx context.Context, d Draft) (Result, error) {
+	rs, err := s.PostEach(ctx, d, []string{d.List})
+	if len(rs) == 0 {
+		return Result{}, err
+	}
+	return rs[0], err
+}
+
+// PostEach takes one message for each of several lists (d.List is not
+// read), as Post does for one: a message sent to several lists of the site
+// is a posting of each. It is all or nothing, in one transaction: when any
+// list refuses the message (posted there already, removed there), none
+// keeps it. A list named twice takes it once. The results are in the
+// order the lists were created.
+func (s *Service) PostEach(ctx context.Context, d Draft, names []string) ([]Result, error) {
 	if s.Audit == nil {
-		return Result{}, ErrNoAudit
+		return nil, ErrNoAudit
 	}
 	d, p := d.Clean()
 	if len(p) > 0 {
-		return Result{}, ProblemsError(p)
+		return nil, ProblemsError(p)
 	}
 	email, err := people.CleanEmail(d.Email)
 	if err != nil {
-		return Result{}, ProblemsError{"email": err.Error()}
+		return nil, ProblemsError{"email": err.Error()}
 	}
 	version, transfer, err := s.statement(ctx)
 	if err != nil {
-		return Result{}, err
+		return nil, err
+	}
+	var uniq []string
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n = strings.ToLower(n); !seen[n] {
+			seen[n] = true
+			uniq = append(uniq, n)
+		}
+	}
+	if d.MessageID == "" {
+		tok, err := newToken()
+		if err != nil {
+			return nil, err
+		}
+		d.MessageID = "<" + tok[:24] + "@" + s.Domain + ">"
 	}
 	now := s.now()
-	var res Result
+	var res []Result
 	var notice *mail.Message
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		l, err := Get(ctx, tx, d.List)
-		if err != nil {
-			return err
-		}
+		res = res[:0]
+		notice = nil
 		c, err := contributor(ctx, tx, email, d.Name, d.PersonID, now)
 		if err != nil {
 			return err
 		}
-		status := ""
-		if c.AcceptedAt == nil {
-			if !d.AcceptTerms {
-				status = HeldTerms
-				res.TermsToken = c.Token
-				m := s.termsMessage(l, c)
-				notice = &m
-			} else if err := accept(ctx, tx, c, policy.ChannelWeb, version, transfer, now); err != nil {
+		if c.AcceptedAt == nil && d.AcceptTerms {
+			if err := accept(ctx, tx, c, policy.ChannelWeb, version, transfer, now); err != nil {
 				return err
 			}
+			c.AcceptedAt = &now
 		}
-		if status == "" {
-			if status, err = decide(ctx, tx, l, email); err != nil {
-				return err
-			}
-		}
-		if d.MessageID == "" {
-			tok, err := newToken()
+		// The lists in order of id: on PostgreSQL each posting takes its
+		// list's lock for list_threads (migration 0079), and two
+		// cross-posts to the same lists must take them in one order or
+		// they deadlock.
+		ls := make([]List, 0, len(uniq))
+		for _, name := range uniq {
+			l, err := Get(ctx, tx, name)
 			if err != nil {
 				return err
 			}
-			d.MessageID = "<" + tok[:24] + "@" + s.Domain + ">"
+			ls = append(ls, l)
 		}
-		var dup int
-		if err := tx.QueryRow(ctx, "SELECT COUNT(*) FROM list_posts WHERE message_id = ?", d.MessageID).Scan(&dup); err != nil {
-			return fmt.Errorf("posting: %w", err)
-		}
-		if dup > 0 {
-			return mail.Refuse("This message was posted already")
-		}
-		parent := d.InReplyTo
-		if parent == "" {
-			if refs := strings.Fields(d.References); len(refs) > 0 {
-				parent = refs[len(refs)-1]
-			}
-		}
-		var published any
-		if status == Published {
-			published = now
-		}
-		id, err := store.Insert(ctx, tx, `INSERT INTO list_posts (list_id, contributor_id, message_id, in_reply_to, subject, body, status, created_at, published_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.ID, c.ID, d.MessageID, parent, d.Subject, d.Body, status, now, published)
-		if err != nil {
-			return fmt.Errorf("keeping a posting: %w", err)
-		}
-		if err := setThread(ctx, tx, l.ID, id, parent, d.References); err != nil {
-			return err
-		}
-		if status == Published {
-			if _, _, err := jobs.Enqueue(ctx, tx, jobs.New{Kind: DistributeKind, Key: strconv.FormatInt(id, 10), Payload: strconv.FormatInt(id, 10)}, now); err != nil {
+		sort.Slice(ls, func(i, j int) bool { return ls[i].ID < ls[j].ID })
+		var remind []List
+		for _, l := range ls {
+			var r Result
+			status := HeldTerms
+			if c.AcceptedAt == nil {
+				r.TermsToken = c.Token
+				due, err := termsNoticeDue(ctx, tx, l, c, now)
+				if err != nil {
+					return err
+				}
+				if due {
+					remind = append(remind, l)
+				}
+			} else if status, err = decide(ctx, tx, l, email); err != nil {
 				return err
 			}
+			id, err := storePosting(ctx, tx, entry{list: l, contributor: c, messageID: d.MessageID, inReplyTo: d.InReplyTo,
+				refs: strings.Fields(d.References), subject: d.Subject, body: d.Body, status: status, at: now, attachments: d.Attachments})
+			if errors.Is(err, errDuplicate) {
+				return mail.Refuse(refusalFor(uniq, l, s.Domain, "was posted already to"))
+			}
+			if errors.Is(err, errRemoved) {
+				return mail.Refuse(refusalFor(uniq, l, s.Domain, "was removed from the archive of"))
+			}
+			if err != nil {
+				return err
+			}
+			if r.Posting, err = getPost(ctx, tx, id); err != nil {
+				return err
+			}
+			if err := s.Audit.Record(ctx, tx, audit.Entry{Actor: d.PersonID, Label: "list posting", Action: "lists.post",
+				Subject: fmt.Sprintf("posting:%d", id), Detail: "list " + l.Name + ", " + status + ", by " + d.Channel}); err != nil {
+				return err
+			}
+			res = append(res, r)
 		}
-		if res.Posting, err = getPost(ctx, tx, id); err != nil {
-			return err
+		if len(remind) > 0 {
+			m := s.termsMessage(remind, c)
+			notice = &m
 		}
-		return s.Audit.Record(ctx, tx, audit.Entry{Actor: d.PersonID, Label: "list posting by " + d.Channel, Action: "lists.post",
-			Subject: fmt.Sprintf("posting:%d", id), Detail: "list " + l.Name + ", " + status})
+		return nil
 	})
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if notice != nil {
 		if err := s.Mail.Send(ctx, *notice); err != nil {
@@ -180,6 +213,40 @@ func (s *Service) Post(ctx context.Context, d Draft) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// refusalFor words a refusal of a message by one of the lists it was sent
+// to, saying that no list kept it when it was sent to more than one.
+func refusalFor(names []string, l List, domain, what string) string {
+	msg := "This message " + what + " " + l.Address(domain)
+	if len(names) > 1 {
+		msg += "; it was sent to several lists and none of them kept it"
+	}
+	return msg
+}
+
+// TermsNoticeHours is how long after mailing a contributor the link to
+// accept the terms for a list no new one is mailed for that list, however
+// many messages claiming their address arrive: the link is the same, and
+// accepting releases every held posting.
+const TermsNoticeHours = 24
+
+// termsNoticeDue reports whether the link to accept the terms is to be
+// mailed now for a posting to l, and if so records that it is. The record
+// is a row per contributor and list, taken over with one statement, so two
+// instances taking two messages at once mail one link between them.
+func termsNoticeDue(ctx context.Context, q store.Querier, l List, c Contributor, now time.Time) (bool, error) {
+	res, err := q.Exec(ctx, `INSERT INTO list_terms_notices (contributor_id, list_id, sent_at) VALUES (?, ?, ?)
+		ON CONFLICT (contributor_id, list_id) DO UPDATE SET sent_at = excluded.sent_at WHERE list_terms_notices.sent_at <= ?`,
+		c.ID, l.ID, now, now.Add(-TermsNoticeHours*time.Hour))
+	if err != nil {
+		return false, fmt.Errorf("recording the link to accept the terms: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("recording the link to accept the terms: %w", err)
+	}
+	return n > 0, nil
 }
 
 // decide applies the list's posting policy to a contributor who accepted
@@ -200,40 +267,6 @@ func decide(ctx context.Context, q store.Querier, l List, email string) (string,
 		return Published, nil
 	}
 	return HeldModeration, nil
-}
-
-// setThread files a posting in its parent's thread, or starts one; and
-// postings that arrived before it, naming it as their parent, join its
-// thread (a reply whose parent arrives later is attached when it does).
-func setThread(ctx context.Context, q store.Querier, listID, id int64, parent, refs string) error {
-	thread := id
-	candidates := append([]string{parent}, strings.Fields(refs)...)
-	for _, mid := range candidates {
-		if mid == "" {
-			continue
-		}
-		var t sql.NullInt64
-		err := q.QueryRow(ctx, "SELECT thread_id FROM list_posts WHERE list_id = ? AND message_id = ? AND id <> ?", listID, mid, id).Scan(&t)
-		if err == nil && t.Valid {
-			thread = t.Int64
-			break
-		}
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("threading a posting: %w", err)
-		}
-	}
-	if _, err := q.Exec(ctx, "UPDATE list_posts SET thread_id = ? WHERE id = ?", thread, id); err != nil {
-		return fmt.Errorf("threading a posting: %w", err)
-	}
-	var mid string
-	if err := q.QueryRow(ctx, "SELECT message_id FROM list_posts WHERE id = ?", id).Scan(&mid); err != nil {
-		return fmt.Errorf("threading a posting: %w", err)
-	}
-	if _, err := q.Exec(ctx, "UPDATE list_posts SET thread_id = ? WHERE list_id = ? AND (in_reply_to = ? OR thread_id IN (SELECT id FROM list_posts WHERE list_id = ? AND in_reply_to = ?)) AND id <> ?",
-		thread, listID, mid, listID, mid, id); err != nil {
-		return fmt.Errorf("threading earlier replies: %w", err)
-	}
-	return nil
 }
 
 // Contributor is whoever posts.
@@ -270,6 +303,17 @@ const contributorColumns = "id, email, name, person_id, token, accepted_at"
 // contributor returns the contributor with email, made when new.
 func contributor(ctx context.Context, q store.Querier, email, name string, person int64, now time.Time) (Contributor, error) {
 	c, err := scanContributor(q.QueryRow(ctx, "SELECT "+contributorColumns+" FROM list_contributors WHERE LOWER(email) = ?", strings.ToLower(email)))
+	if err == nil && person != 0 && (c.PersonID == 0 || c.PersonID == person) {
+		// The signed-in owner of the address posts: the name an earlier
+		// message gave it (anyone can write a From) gives way to the
+		// account's, and the address is linked to the account.
+		if n := strings.TrimSpace(name); n != "" && (n != c.Name || c.PersonID == 0) {
+			if _, err := q.Exec(ctx, "UPDATE list_contributors SET name = ?, person_id = ? WHERE id = ?", n, person, c.ID); err != nil {
+				return c, fmt.Errorf("naming a contributor after their account: %w", err)
+			}
+			c.Name, c.PersonID = n, person
+		}
+	}
 	if err == nil || !errors.Is(err, ErrNoSuchLink) {
 		return c, err
 	}
@@ -279,7 +323,10 @@ func contributor(ctx context.Context, q store.Querier, email, name string, perso
 		}
 	}
 	if name = strings.TrimSpace(name); name == "" {
-		name, _, _ = strings.Cut(email, "@")
+		// No display name: the address's masked local part ("ze…"), as
+		// anonymous readers see the address; the whole local part
+		// beside the masked address would give the address away.
+		name, _, _ = strings.Cut(MaskAddress(email), "@")
 	}
 	token, err := newToken()
 	if err != nil {
@@ -289,8 +336,15 @@ func contributor(ctx context.Context, q store.Querier, email, name string, perso
 	if person != 0 {
 		personArg = person
 	}
-	id, err := store.Insert(ctx, q, "INSERT INTO list_contributors (email, name, person_id, token, created_at) VALUES (?, ?, ?, ?, ?)",
+	// Two first postings from one address at once (two tabs, two
+	// instances) both find no contributor; the second insert then waits
+	// for the first and takes its row instead of failing on the unique
+	// address.
+	id, err := store.Insert(ctx, q, "INSERT INTO list_contributors (email, name, person_id, token, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
 		email, name, personArg, token, now)
+	if errors.Is(err, sql.ErrNoRows) {
+		return scanContributor(q.QueryRow(ctx, "SELECT "+contributorColumns+" FROM list_contributors WHERE email = ?", email))
+	}
 	if err != nil {
 		return c, fmt.Errorf("recording a contributor: %w", err)
 	}
@@ -322,11 +376,20 @@ func HasAccepted(ctx context.Context, q store.Querier, person int64) (bool, erro
 	return n > 0, nil
 }
 
-func (s *Service) termsMessage(l List, c Contributor) mail.Message {
-	return mail.Message{To: c.Email, Subject: "Your posting to " + l.Address(s.Domain) + " waits for you",
-		Body: fmt.Sprintf("Thank you for writing to the discussion group %s of %s.\n\n%s\n\n"+
+func (s *Service) termsMessage(ls []List, c Contributor) mail.Message {
+	addrs, names := make([]string, len(ls)), make([]string, len(ls))
+	for i, l := range ls {
+		addrs[i], names[i] = l.Address(s.Domain), l.Name
+	}
+	groups := "the discussion group " + names[0]
+	if len(ls) > 1 {
+		groups = "the discussion groups " + strings.Join(names, ", ")
+	}
+	return mail.Message{To: c.Email, Subject: "Your posting to " + strings.Join(addrs, ", ") + " waits for you",
+		Body: fmt.Sprintf("Thank you for writing to %s of %s.\n\n%s\n\n"+
 			"Your posting is held until you accept this, once, on this page:\n\n%s/lists/%s/terms/%s\n\n"+
-			"If you do not, it is deleted after %d days and nothing of it is published.\n", l.Name, s.Org, Terms, s.BaseURL, l.Name, c.Token, HeldDays)}
+			"Accepting releases every posting of yours that waits for it. If you do not, they are deleted after %d days and nothing of them is published.\n",
+			groups, s.Org, Terms, s.BaseURL, ls[0].Name, c.Token, HeldDays)}
 }
 
 // HeldDays is how long a held posting waits before it is deleted.
@@ -360,7 +423,9 @@ func (s *Service) AcceptTerms(ctx context.Context, token string) (int, error) {
 				return err
 			}
 		}
-		held, err := postsWhere(ctx, tx, "p.contributor_id = ? AND p.status = ?", c.ID, HeldTerms)
+		// In order of list, as every writer of several lists' postings
+		// takes their list_threads locks (see PostEach).
+		held, err := postsWhere(ctx, tx, "p.contributor_id = ? AND p.status = ? ORDER BY p.list_id, p.id", c.ID, HeldTerms)
 		if err != nil {
 			return err
 		}
@@ -435,20 +500,22 @@ func (s *Service) Moderate(ctx context.Context, who Actor, list string, id int64
 	})
 }
 
-// SweepHeld deletes postings held longer than days, and contributors who
-// never accepted the terms and have no posting left (U3).
+// SweepHeld deletes postings held longer than days, the records of terms
+// links mailed as long ago, and contributors who never accepted the terms
+// and have no posting left (U3).
 func SweepHeld(ctx context.Context, q store.Querier, now time.Time, days int) (posts, contributors int64, err error) {
 	if days < 0 {
 		return 0, 0, nil
 	}
-	res, err := q.Exec(ctx, "DELETE FROM list_posts WHERE status <> ? AND created_at < ?", Published, now.UTC().AddDate(0, 0, -days))
-	if err != nil {
+	if posts, err = store.DeleteOlder(ctx, q, "DELETE FROM list_posts WHERE status <> ? AND created_at < ?", now, days, Published); err != nil {
 		return 0, 0, fmt.Errorf("sweeping held postings: %w", err)
 	}
-	if posts, err = res.RowsAffected(); err != nil {
-		return 0, 0, err
+	// A record of a mailed terms link matters for a day; it goes with
+	// the held postings it was for.
+	if _, err := store.DeleteOlder(ctx, q, "DELETE FROM list_terms_notices WHERE sent_at < ?", now, days); err != nil {
+		return posts, 0, fmt.Errorf("sweeping records of mailed terms links: %w", err)
 	}
-	res, err = q.Exec(ctx, "DELETE FROM list_contributors WHERE accepted_at IS NULL AND id NOT IN (SELECT contributor_id FROM list_posts)")
+	res, err := q.Exec(ctx, "DELETE FROM list_contributors WHERE accepted_at IS NULL AND id NOT IN (SELECT contributor_id FROM list_posts)")
 	if err != nil {
 		return posts, 0, fmt.Errorf("sweeping contributors: %w", err)
 	}
@@ -459,27 +526,11 @@ func SweepHeld(ctx context.Context, q store.Querier, now time.Time, days int) (p
 const postColumns = `p.id, p.list_id, l.name, c.name, c.email, p.message_id, p.in_reply_to, p.thread_id, p.subject, p.body, p.status, p.created_at, p.published_at`
 
 func postsWhere(ctx context.Context, q store.Querier, cond string, args ...any) ([]Posting, error) {
-	rows, err := q.Query(ctx, "SELECT "+postColumns+" FROM list_posts p JOIN lists l ON l.id = p.list_id JOIN list_contributors c ON c.id = p.contributor_id WHERE "+cond, args...)
+	ps, err := scanPosts(q.Query(ctx, "SELECT "+postColumns+" FROM list_posts p JOIN lists l ON l.id = p.list_id JOIN list_contributors c ON c.id = p.contributor_id WHERE "+cond, args...))
 	if err != nil {
 		return nil, fmt.Errorf("reading postings: %w", err)
 	}
-	defer rows.Close()
-	var out []Posting
-	for rows.Next() {
-		var p Posting
-		var thread sql.NullInt64
-		var pub sql.NullTime
-		if err := rows.Scan(&p.ID, &p.ListID, &p.List, &p.Author, &p.Email, &p.MessageID, &p.InReplyTo, &thread, &p.Subject, &p.Body, &p.Status, &p.CreatedAt, &pub); err != nil {
-			return nil, fmt.Errorf("reading postings: %w", err)
-		}
-		p.ThreadID = thread.Int64
-		if pub.Valid {
-			t := pub.Time.UTC()
-			p.PublishedAt = &t
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return ps, nil
 }
 
 func getPost(ctx context.Context, q store.Querier, id int64) (Posting, error) {

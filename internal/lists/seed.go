@@ -16,6 +16,8 @@ type SeedPosting struct {
 	// -1 for none.
 	Reply int
 	At    time.Time
+	// Attachments go with the posting as a message's would.
+	Attachments []Attachment
 }
 
 // Seed creates a list with published postings on q, their authors having
@@ -27,8 +29,8 @@ func Seed(ctx context.Context, q store.Querier, n NewList, posts []SeedPosting, 
 	if len(p) > 0 {
 		return fmt.Errorf("lists: seeding a list with problems: %v", p)
 	}
-	listID, err := store.Insert(ctx, q, "INSERT INTO lists (name, description, posting, archive, created_at) VALUES (?, ?, ?, ?, ?)",
-		n.Name, n.Description, n.Posting, n.Archive, now.UTC())
+	listID, err := store.Insert(ctx, q, "INSERT INTO lists (name, description, posting, archive, searchable, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		n.Name, n.Description, n.Posting, n.Archive, !n.NoSearch, now.UTC())
 	if err != nil {
 		return fmt.Errorf("seeding a list: %w", err)
 	}
@@ -45,16 +47,22 @@ func Seed(ctx context.Context, q store.Querier, n NewList, posts []SeedPosting, 
 		}
 		mids[i] = fmt.Sprintf("<demo-%s-%d@example.org>", n.Name, i)
 		parent := ""
+		var refs []string
 		if sp.Reply >= 0 && sp.Reply < i {
 			parent = mids[sp.Reply]
+			// References name the ancestors, oldest first, as a mail
+			// program writes them.
+			for a := sp.Reply; a >= 0 && len(refs) < maxAncestors; a = posts[a].Reply {
+				refs = append([]string{mids[a]}, refs...)
+				if posts[a].Reply >= a {
+					break
+				}
+			}
 		}
-		id, err := store.Insert(ctx, q, `INSERT INTO list_posts (list_id, contributor_id, message_id, in_reply_to, subject, body, status, created_at, published_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, listID, c.ID, mids[i], parent, sp.Subject, sp.Body, Published, sp.At.UTC(), sp.At.UTC())
-		if err != nil {
+		l := List{ID: listID, Name: n.Name}
+		if _, err := storePosting(ctx, q, entry{list: l, contributor: c, messageID: mids[i], inReplyTo: parent, refs: refs, subject: sp.Subject,
+			body: sp.Body, status: Published, at: sp.At.UTC(), attachments: sp.Attachments, quiet: true}); err != nil {
 			return fmt.Errorf("seeding a posting: %w", err)
-		}
-		if err := setThread(ctx, q, listID, id, parent, ""); err != nil {
-			return err
 		}
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	netsmtp "net/smtp"
 	"net/textproto"
 	"strings"
 	"sync"
@@ -17,24 +16,31 @@ import (
 	"plenary/internal/jobs"
 	"plenary/internal/lists"
 	"plenary/internal/mail"
+	"plenary/internal/policy"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
 
-// sink is a real SMTP server that keeps what it is given, per recipient.
+// sink is a real SMTP server that keeps what it is given, per recipient:
+// the messages in got, and the return path (MAIL FROM) of each in from.
 type sink struct {
-	mu  sync.Mutex
-	got map[string][]string
+	mu   sync.Mutex
+	got  map[string][]string
+	from map[string][]string
 }
 
 type sinkSession struct {
-	s  *sink
-	to []string
+	s        *sink
+	mailFrom string
+	to       []string
 }
 
-func (ss *sinkSession) Reset()                               { ss.to = nil }
-func (ss *sinkSession) Logout() error                        { return nil }
-func (ss *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss *sinkSession) Reset()        { ss.mailFrom, ss.to = "", nil }
+func (ss *sinkSession) Logout() error { return nil }
+func (ss *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	ss.mailFrom = from
+	return nil
+}
 func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.to = append(ss.to, to)
 	return nil
@@ -45,6 +51,7 @@ func (ss *sinkSession) Data(r io.Reader) error {
 	defer ss.s.mu.Unlock()
 	for _, to := range ss.to {
 		ss.s.got[to] = append(ss.s.got[to], string(b))
+		ss.s.from[to] = append(ss.s.from[to], ss.mailFrom)
 	}
 	return err
 }
@@ -55,7 +62,7 @@ func startSink(t *testing.T) (string, *sink) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sink{got: map[string][]string{}}
+	s := &sink{got: map[string][]string{}, from: map[string][]string{}}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{s: s}, nil }))
 	srv.Domain = "sink.test"
 	go srv.Serve(ln)
@@ -91,31 +98,7 @@ func startInbound(t *testing.T, svc *lists.Service) string {
 // smtpSend speaks SMTP as a real client and returns the first refusal.
 func smtpSend(t *testing.T, addr, from, to, msg string) error {
 	t.Helper()
-	c, err := netsmtp.Dial(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.Hello("client.example.net"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Mail(from); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write([]byte(strings.ReplaceAll(msg, "\n", "\r\n"))); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return smtpSendTo(t, addr, from, []string{to}, msg)
 }
 
 func smtpCode(err error) int {
@@ -131,7 +114,8 @@ func smtpCode(err error) int {
 // posting waits for its author to accept the terms (PUB1); once accepted,
 // the distribution job delivers it and a threaded reply through a real
 // SMTP server to every confirmed subscriber once, with RFC 2369, 2919 and
-// 8058 header fields; mail to NAME-unsubscribe@ ends a subscription; mail
+// 8058 header fields; mail to NAME-unsubscribe@ mails the subscriber the
+// link that ends the subscription; mail
 // for another domain or an unknown list is refused with 550.
 func TestSMTPRoundTrip(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
@@ -200,7 +184,7 @@ func TestSMTPRoundTrip(t *testing.T) {
 				"List-Unsubscribe: <https://site.example/lists/wg-smtp/unsubscribe/" + tokens[addr] + ">,",
 				"<mailto:wg-smtp-unsubscribe@lists.example.org>",
 				"List-Unsubscribe-Post: List-Unsubscribe=One-Click",
-				"List-Archive: <https://site.example/lists/wg-smtp/archive>",
+				"List-Archive: <https://site.example/lists/wg-smtp>",
 				"Message-ID: <first@example.net>",
 				"Message-ID: <reply@example.net>",
 				"In-Reply-To: <first@example.net>",
@@ -221,11 +205,14 @@ func TestSMTPRoundTrip(t *testing.T) {
 		if err := smtpSend(t, in, "two@example.net", "wg-smtp-unsubscribe@lists.example.org", "From: two@example.net\nSubject: unsubscribe\n\nunsubscribe\n"); err != nil {
 			t.Fatal(err)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM list_subscriptions WHERE email = 'two@example.net'"); n != 0 {
-			t.Errorf("two@ is still subscribed after writing to wg-smtp-unsubscribe@")
+		if m, ok := e.outbox.Last("two@example.net"); !ok || !strings.Contains(m.Body, "https://site.example/lists/wg-smtp/unsubscribe/"+tokens["two@example.net"]) {
+			t.Errorf("two@ was not mailed the unsubscribe link: %+v", m)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM consent_ledger WHERE granted = ? AND channel = 'e-mail'", false); n != 1 {
-			t.Errorf("%d withdrawals by e-mail in the ledger, want 1", n)
+		if _, err := e.svc.Unsubscribe(ctx, tokens["two@example.net"], policy.ChannelWeb); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM list_subscriptions WHERE email = 'two@example.net'"); n != 0 {
+			t.Errorf("two@ is still subscribed after the link's button")
 		}
 	})
 }

@@ -25,18 +25,21 @@ type Subscription struct {
 	Token       string
 	ConfirmedAt *time.Time
 	CreatedAt   time.Time
+	// DisabledAt is set when list mail to the address bounced too often
+	// (RecordBounce); subscribing again clears it.
+	DisabledAt *time.Time
 }
 
 // Confirmed reports whether the double opt-in is done.
 func (s Subscription) Confirmed() bool { return s.ConfirmedAt != nil }
 
-const subColumns = "s.id, s.list_id, l.name, s.email, s.person_id, s.token, s.confirmed_at, s.created_at"
+const subColumns = "s.id, s.list_id, l.name, s.email, s.person_id, s.token, s.confirmed_at, s.created_at, s.disabled_at"
 
 func scanSub(row interface{ Scan(...any) error }) (Subscription, error) {
 	var sub Subscription
 	var person sql.NullInt64
-	var confirmed sql.NullTime
-	err := row.Scan(&sub.ID, &sub.ListID, &sub.List, &sub.Email, &person, &sub.Token, &confirmed, &sub.CreatedAt)
+	var confirmed, disabled sql.NullTime
+	err := row.Scan(&sub.ID, &sub.ListID, &sub.List, &sub.Email, &person, &sub.Token, &confirmed, &sub.CreatedAt, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sub, ErrNoSuchLink
 	}
@@ -47,6 +50,10 @@ func scanSub(row interface{ Scan(...any) error }) (Subscription, error) {
 	if confirmed.Valid {
 		t := confirmed.Time.UTC()
 		sub.ConfirmedAt = &t
+	}
+	if disabled.Valid {
+		t := disabled.Time.UTC()
+		sub.DisabledAt = &t
 	}
 	return sub, nil
 }
@@ -132,8 +139,11 @@ func (s *Service) Subscribe(ctx context.Context, list, addr string, person int64
 			sub = Subscription{ID: id, ListID: l.ID, List: l.Name, Email: addr, Token: token, CreatedAt: now}
 		case err != nil:
 			return err
-		case sub.Confirmed():
+		case sub.Confirmed() && sub.DisabledAt == nil:
 			return nil
+		case sub.Confirmed():
+			// Disabled after bounces: the link mailed again proves the
+			// address works now; confirming it resumes delivery.
 		default:
 			// A second request renews the pending one's time.
 			if _, err := tx.Exec(ctx, "UPDATE list_subscriptions SET created_at = ? WHERE id = ?", now, sub.ID); err != nil {
@@ -178,6 +188,16 @@ func (s *Service) Confirm(ctx context.Context, token string) (Subscription, erro
 		if sub, err = ByToken(ctx, tx, token); err != nil {
 			return err
 		}
+		if sub.Confirmed() && sub.DisabledAt != nil {
+			// Back after bounces: the consent on record stands; delivery
+			// resumes.
+			if _, err := tx.Exec(ctx, "UPDATE list_subscriptions SET disabled_at = NULL WHERE id = ?", sub.ID); err != nil {
+				return fmt.Errorf("resuming a subscription: %w", err)
+			}
+			sub.DisabledAt = nil
+			return s.Audit.Record(ctx, tx, audit.Entry{Actor: sub.PersonID, Label: "list subscription", Action: "lists.enable",
+				Subject: fmt.Sprintf("subscription:%d", sub.ID), Detail: "list " + sub.List})
+		}
 		if sub.Confirmed() {
 			return nil
 		}
@@ -202,27 +222,23 @@ func (s *Service) consent(sub Subscription, granted bool, channel string, versio
 	if sub.PersonID != 0 {
 		c.PersonID = sub.PersonID
 	} else {
+		// The subscription's row is deleted when it ends; the address
+		// stays in the entry so the consent and its withdrawal still say
+		// whose they were (C5), and an export or removal request for the
+		// address finds them.
 		c.SubscriptionID = sub.ID
+		c.Email = sub.Email
 	}
 	return c
 }
 
 // Unsubscribe ends the subscription a link names and deletes it, with a
 // ledger entry saying through which channel it was withdrawn: the link's
-// page or the RFC 8058 one-click POST (web), a message to
-// NAME-unsubscribe@ (e-mail). Ending one that is gone already is not an
+// page or the RFC 8058 one-click POST (web). (A message to
+// NAME-unsubscribe@ only mails the link: anyone can write a From.) Ending one that is gone already is not an
 // error: the person gets what they asked for.
 func (s *Service) Unsubscribe(ctx context.Context, token, channel string) (Subscription, error) {
 	return s.unsubscribe(ctx, channel, func(tx *store.Tx) (Subscription, error) { return ByToken(ctx, tx, token) })
-}
-
-// UnsubscribeAddress ends addr's subscription to list (the mail
-// channel, and /account where person is the signed-in owner).
-func (s *Service) UnsubscribeAddress(ctx context.Context, list, addr, channel string) (Subscription, error) {
-	return s.unsubscribe(ctx, channel, func(tx *store.Tx) (Subscription, error) {
-		return scanSub(tx.QueryRow(ctx, "SELECT "+subColumns+" FROM list_subscriptions s JOIN lists l ON l.id = s.list_id WHERE l.name = ? AND LOWER(s.email) = ?",
-			strings.ToLower(list), strings.ToLower(addr)))
-	})
 }
 
 // UnsubscribeMine ends a subscription from /account: it must be one of
@@ -272,12 +288,9 @@ func (s *Service) unsubscribe(ctx context.Context, channel string, find func(tx 
 
 // SweepPending deletes subscriptions never confirmed within days (U3).
 func SweepPending(ctx context.Context, q store.Querier, now time.Time, days int) (int64, error) {
-	if days < 0 {
-		return 0, nil
-	}
-	res, err := q.Exec(ctx, "DELETE FROM list_subscriptions WHERE confirmed_at IS NULL AND created_at < ?", now.UTC().AddDate(0, 0, -days))
+	n, err := store.DeleteOlder(ctx, q, "DELETE FROM list_subscriptions WHERE confirmed_at IS NULL AND created_at < ?", now, days)
 	if err != nil {
 		return 0, fmt.Errorf("sweeping unconfirmed subscriptions: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

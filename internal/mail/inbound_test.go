@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -150,7 +151,11 @@ func TestInboundListener(t *testing.T) {
 		{name: "unknown token", to: []string{"reply+nope@lists.example.org"},
 			msg: "From: a@example.net\n\nx\n", wantCode: 550, wantText: "no such address"},
 		{name: "too many recipients", to: []string{to, "reply+ok2@lists.example.org", "reply+ok3@lists.example.org", "reply+ok4@lists.example.org"},
-			msg: "From: a@example.net\n\nx\n", wantCode: 452},
+			msg: "From: a@example.net\n\nx\n", wantCode: 452, wantText: "too many recipients"},
+		{name: "one recipient named often counts once", to: []string{to, to, "REPLY+OK1@lists.example.org", to, to},
+			msg: "From: a@example.net\nSubject: repeated\n\nnamed five times\n", wantText: "named five times", subject: "repeated"},
+		{name: "one address named past the bound on repeats", to: slices.Repeat([]string{to}, 13),
+			msg: "From: a@example.net\n\nx\n", wantCode: 452, wantText: "too many recipients"},
 		{name: "oversized", to: []string{to},
 			msg: "From: a@example.net\nSubject: big\n\n" + strings.Repeat("0123456789abcdef\n", 300), wantCode: 552},
 		{name: "invalid UTF-8", to: []string{to},
@@ -234,5 +239,79 @@ func TestMessageFromOverridesSender(t *testing.T) {
 		if (err == nil) != c.ok {
 			t.Errorf("From %q: %v", c.from, err)
 		}
+	}
+}
+
+// batchBox takes several of its addresses in one call (mail.BatchReceiver)
+// and keeps, per call, the local parts it was given.
+type batchBox struct {
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (b *batchBox) Accepts(_ context.Context, local string) bool {
+	return strings.HasPrefix(local, "wg-")
+}
+func (b *batchBox) Receive(context.Context, mail.Inbound) error {
+	return errors.New("the listener should call ReceiveBatch")
+}
+func (b *batchBox) ReceiveRaw(context.Context, mail.Inbound, []byte) error {
+	return errors.New("the listener should call ReceiveBatch")
+}
+func (b *batchBox) ReceiveBatch(_ context.Context, ms []mail.Inbound, _ []byte) error {
+	var locals []string
+	for _, m := range ms {
+		locals = append(locals, m.Local)
+		if m.Local == "wg-closed" {
+			return mail.Refuse("wg-closed takes no mail")
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls = append(b.calls, locals)
+	return nil
+}
+
+// TestBatchReceiverGetsEveryAddressOnce: a message to several addresses
+// of a BatchReceiver reaches it in one call, each address once however
+// many RCPTs name it (in any case), in the order named; its refusal is
+// one 550 for the message, before any other handler kept it; a handler of
+// plain mailboxes still gets one call per address.
+func TestBatchReceiverGetsEveryAddressOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, plain := &batchBox{}, &box{}
+	r := &mail.Router{}
+	r.Handle("reply", plain)
+	r.HandleRest(b)
+	l := &mail.Listener{Domain: "lists.example.org", MaxBytes: 1 << 20, MaxRecipients: 10, Router: r}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go l.Serve(ctx, ln)
+	addr := ln.Addr().String()
+	msg := crlf("From: ann@example.net\nSubject: s\n\ntext\n")
+	if err := send(t, addr, "ann@example.net", []string{"wg-b@lists.example.org", "WG-A@lists.example.org", "wg-b@LISTS.example.org", "reply+ok1@lists.example.org", "reply+ok1@lists.example.org"}, msg); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	calls := b.calls
+	b.mu.Unlock()
+	if len(calls) != 1 || strings.Join(calls[0], " ") != "wg-b wg-a" {
+		t.Errorf("the batch handler was called with %v; want once with wg-b wg-a", calls)
+	}
+	if got := plain.take(); len(got) != 1 {
+		t.Errorf("the plain handler got %d messages for one address named twice, want 1", len(got))
+	}
+	err = send(t, addr, "ann@example.net", []string{"reply+ok2@lists.example.org", "wg-a@lists.example.org", "wg-closed@lists.example.org"}, msg)
+	var se *smtp.SMTPError
+	if !errors.As(err, &se) || se.Code != 550 || !strings.Contains(se.Message, "wg-closed takes no mail") {
+		t.Errorf("a refusal by the batch handler: %v, want one 550 with its words", err)
+	}
+	// The batch handler went first, so the reply address named before it
+	// kept nothing either.
+	if got := plain.take(); len(got) != 0 {
+		t.Errorf("the plain handler kept a message the batch handler refused: %+v", got)
 	}
 }

@@ -42,6 +42,13 @@ var badMessages = []struct {
 	{"an extra header that names recipients", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "bcc", Value: "eve@example.org"}}}},
 	{"a header name with a space", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "X Bad", Value: "1"}}}},
 	{"a header name with a colon", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", Headers: []mail.Header{{Name: "Bcc:", Value: "eve@example.org"}}}},
+	{"CRLF in the sender's name", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", FromName: "Ann via wg\r\nBcc: eve@example.org"}},
+	{"invalid UTF-8 sender's name", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", FromName: "Ann \xff"}},
+	{"CRLF in the body's type", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "\n--b--\n", BodyType: "multipart/mixed; boundary=b\r\nBcc: eve@example.org"}},
+	{"a body type that is not multipart", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "\n--b--\n", BodyType: "text/html; boundary=b"}},
+	{"a multipart type without its boundary", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "\n--b--\n", BodyType: "multipart/mixed"}},
+	{"a multipart body that does not close", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "\n--b\n\nx", BodyType: "multipart/mixed; boundary=b"}},
+	{"NUL in a multipart body", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "\n--b\n\n\x00\n--b--\n", BodyType: "multipart/mixed; boundary=b"}},
 	{"a message id with brackets", mail.Message{To: "ada@example.org", Subject: "Hi", Body: "x", MessageID: "a@b>\r\nBcc: eve@example.org"}},
 }
 
@@ -60,6 +67,11 @@ func TestMessageCheckRefusesInjection(t *testing.T) {
 	good := mail.Message{To: "ada.lovelace+plenary@example.org", Subject: "Bestätigen Sie Ihre Adresse — 确认", Body: "Hello\r\nline two\n\tindented"}
 	if err := good.Check(); err != nil {
 		t.Errorf("a good message is refused: %v", err)
+	}
+	named := mail.Message{To: "ada@example.org", From: "wg@lists.example.org", FromName: `Ann "the chair" <Åberg> via wg`, Subject: "Hi",
+		BodyType: `multipart/mixed; boundary="=_b"`, Body: "\n--=_b\nContent-Type: text/plain\n\nx\n--=_b--\n"}
+	if err := named.Check(); err != nil {
+		t.Errorf("a message with a sender's name and a multipart body is refused: %v", err)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	netmail "net/mail"
 	"net/url"
@@ -29,6 +30,15 @@ type Message struct {
 	// From, when set, replaces the sender's configured address, so that
 	// a reply lands on the address that sent (an inquiry's reply address).
 	From string
+	// FromName, when set, is the display name shown with From, such as a
+	// list copy's "Jane Doe via wg-arch"; the sender quotes or encodes it.
+	FromName string
+	// BodyType, when set, says that Body is a MIME body written whole by
+	// the caller (a multipart/mixed text with its attachments) and is its
+	// Content-Type, boundary included; the sender passes the body on
+	// unchanged, so the caller keeps it 7-bit. Empty means Body is plain
+	// UTF-8 text, which the sender encodes.
+	BodyType string
 	// Headers are extra header fields, such as a mailing's
 	// List-Unsubscribe (RFC 8058) and Reply-To; Check refuses any that
 	// could change who the message goes to or break the header.
@@ -37,6 +47,9 @@ type Message struct {
 	// mailing gives each recipient's copy a fixed one, so a copy sent
 	// again after a crash is recognised as the same message.
 	MessageID string
+	// Envelope, when set, is the SMTP return path (MAIL FROM) where
+	// bounces go, such as a list's NAME-bounces+TOKEN@ (VERP).
+	Envelope string
 }
 
 // Header is one extra header field.
@@ -103,6 +116,19 @@ func (m Message) Check() error {
 			return fmt.Errorf("%w: sender: %w", ErrInvalid, err)
 		}
 	}
+	if m.Envelope != "" {
+		if err := CheckAddress(m.Envelope); err != nil {
+			return fmt.Errorf("%w: return path: %w", ErrInvalid, err)
+		}
+	}
+	if m.FromName != "" && (!utf8.ValidString(m.FromName) || hasControl(m.FromName, false) || len(m.FromName) > 200) {
+		return fmt.Errorf("%w: the sender's name holds a line break, a control character or invalid UTF-8, or is too long", ErrInvalid)
+	}
+	if m.BodyType != "" {
+		if err := checkMIMEBody(m.BodyType, m.Body); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
 	switch {
 	case strings.TrimSpace(m.Subject) == "":
 		return fmt.Errorf("%w: the subject is empty", ErrInvalid)
@@ -129,6 +155,23 @@ func (m Message) Check() error {
 		if h.Name == "" || strings.ContainsAny(h.Name, ": ") || hasControl(h.Name, false) || !utf8.ValidString(h.Value) || hasControl(h.Value, false) {
 			return fmt.Errorf("%w: the header field %q cannot be sent as it is", ErrInvalid, h.Name)
 		}
+	}
+	return nil
+}
+
+// checkMIMEBody accepts a multipart body whose type names its boundary
+// and whose text closes it; the type's own header field cannot be broken
+// out of, since it must parse as one media type with no control bytes.
+func checkMIMEBody(ctype, body string) error {
+	if hasControl(ctype, false) || !utf8.ValidString(ctype) {
+		return errors.New("the body's type holds a line break or control character")
+	}
+	t, params, err := mime.ParseMediaType(ctype)
+	if err != nil || !strings.HasPrefix(t, "multipart/") || params["boundary"] == "" {
+		return fmt.Errorf("the body's type %q is not a multipart type with its boundary", ctype)
+	}
+	if !strings.Contains(body, "\n--"+params["boundary"]+"--") {
+		return errors.New("the body does not close its multipart boundary")
 	}
 	return nil
 }
@@ -274,11 +317,21 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 	if m.From != "" {
 		from = m.From
 	}
+	if m.FromName != "" {
+		// net/mail quotes a name with specials and encodes one that is not
+		// ASCII (base64 when it holds specials, as RFC 2047 5(3) wants).
+		from = (&netmail.Address{Name: m.FromName, Address: from}).String()
+	}
 	if err := msg.From(from); err != nil {
 		return nil, fmt.Errorf("mail: sender address: %w", err)
 	}
 	if err := msg.To(m.To); err != nil {
 		return nil, fmt.Errorf("mail: recipient address: %w", err)
+	}
+	if m.Envelope != "" {
+		if err := msg.EnvelopeFrom(m.Envelope); err != nil {
+			return nil, fmt.Errorf("mail: return path: %w", err)
+		}
 	}
 	msg.Subject(m.Subject)
 	msg.SetDate()
@@ -290,12 +343,19 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 	for _, h := range m.Headers {
 		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	if m.BodyType != "" {
+		// Written whole by the caller: go-mail adds its transfer
+		// encoding header (8bit, which 7-bit text also is) and nothing
+		// else.
+		msg.SetBodyString(gomail.ContentType(m.BodyType), m.Body, gomail.WithPartEncoding(gomail.NoEncoding))
+	} else {
+		msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	}
 	return msg, nil
 }
 
-func (s *SMTP) client() (*gomail.Client, error) {
-	opts := []gomail.Option{gomail.WithPort(s.Port), gomail.WithTLSPolicy(s.TLS), gomail.WithTimeout(20 * time.Second)}
+func (s *SMTP) client(extra ...gomail.Option) (*gomail.Client, error) {
+	opts := append([]gomail.Option{gomail.WithPort(s.Port), gomail.WithTLSPolicy(s.TLS), gomail.WithTimeout(20 * time.Second)}, extra...)
 	if s.User != "" {
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.User), gomail.WithPassword(s.Password))
 	}
@@ -328,8 +388,14 @@ type Conn struct {
 }
 
 // Open connects to the server and greets it.
+//
+// The connection sends no NOOP before each message to check that it is
+// still up (go-mail's default, one more round trip per message): the
+// messages follow each other closely, and a connection that went down
+// fails the next MAIL command instead, which the caller handles as any
+// failure of the connection.
 func (s *SMTP) Open(ctx context.Context) (*Conn, error) {
-	c, err := s.client()
+	c, err := s.client(gomail.WithoutNoop())
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +432,7 @@ func (l *LogSender) Send(ctx context.Context, m Message) error {
 	}
 	if l.Log != nil {
 		l.Log.Info("mail not sent: no --smtp server is configured; here is the message",
-			"to", m.To, "from", m.From, "subject", m.Subject, "body", m.Body)
+			"to", m.To, "from", m.From, "from_name", m.FromName, "subject", m.Subject, "body", m.Body)
 	}
 	return nil
 }

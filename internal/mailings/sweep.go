@@ -17,16 +17,12 @@ const RetentionKey = "mailing"
 // the hash of its unsubscribe link (whose link then stops working; the
 // account page and a reply still unsubscribe). days < 0 keeps them.
 func SweepRecipients(ctx context.Context, q store.Querier, now time.Time, days int) (removed int64, err error) {
-	if days < 0 {
-		return 0, nil
-	}
-	cutoff := now.UTC().Add(-time.Duration(days) * 24 * time.Hour)
-	res, err := q.Exec(ctx, `DELETE FROM mailing_recipients WHERE mailing_id IN
-		(SELECT id FROM mailings WHERE state = ? AND finished_at < ?)`, Finished, cutoff)
+	removed, err = store.DeleteOlder(ctx, q, `DELETE FROM mailing_recipients WHERE mailing_id IN
+		(SELECT id FROM mailings WHERE state = ? AND finished_at < ?)`, now, days, Finished)
 	if err != nil {
 		return 0, fmt.Errorf("sweeping mailing recipients: %w", err)
 	}
-	return res.RowsAffected()
+	return removed, nil
 }
 
 // SweepConfirmations clears the hashes of confirmation links that expired

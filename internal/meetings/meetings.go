@@ -67,7 +67,7 @@ type Meeting struct {
 	Capacity         int
 	PublishAttendees bool
 	Tickets          []Ticket
-	Taken            int // registrations not cancelled
+	Taken            int // registrations neither cancelled nor expired
 }
 
 // Left is how many places remain.
@@ -236,7 +236,7 @@ func Insert(ctx context.Context, q store.Querier, m Meeting, now time.Time) (int
 }
 
 const meetingColumns = `m.id, m.name, m.starts_on, m.ends_on, m.place, m.online, m.time_zone, m.registration_opens, m.registration_closes, m.capacity, m.publish_attendees,
-	(SELECT COUNT(*) FROM registrations r WHERE r.meeting_id = m.id AND r.status <> 'cancelled')`
+	(SELECT COUNT(*) FROM registrations r WHERE r.meeting_id = m.id AND r.status NOT IN ('cancelled', 'expired'))`
 
 func scanMeeting(row interface{ Scan(...any) error }) (Meeting, error) {
 	var m Meeting
@@ -299,12 +299,17 @@ func List(ctx context.Context, q store.Querier, now time.Time) (upcoming, past [
 }
 
 // Next returns the next meeting that has not ended, or false.
+// One row, by one query: the home page asks on every request.
 func Next(ctx context.Context, q store.Querier, now time.Time) (Meeting, bool, error) {
-	up, _, err := List(ctx, q, now)
-	if err != nil || len(up) == 0 {
+	m, err := scanMeeting(q.QueryRow(ctx, "SELECT "+meetingColumns+" FROM meetings m WHERE m.ends_on >= ? ORDER BY m.starts_on, m.id LIMIT 1",
+		now.UTC().Format(DateLayout)))
+	if errors.Is(err, ErrNotFound) {
+		return Meeting{}, false, nil
+	}
+	if err != nil {
 		return Meeting{}, false, err
 	}
-	return up[0], true, nil
+	return m, true, nil
 }
 
 // Attendee is one line of a published attendee list.

@@ -259,116 +259,8 @@ func paymentsOf(ctx context.Context, q store.Querier, reg int64) ([]Payment, err
 	return out, rows.Err()
 }
 
-// StartPayment opens the processor's hosted checkout for a registration
-// and returns the page to send the browser to. A registration has at most
-// one open checkout: a second attempt resumes it.
-func StartPayment(ctx context.Context, db *store.DB, log *audit.Log, proc payments.Processor, token, returnURL string, now time.Time) (string, error) {
-	if log == nil {
-		return "", ErrNoAudit
-	}
-	now = now.UTC()
-	var url string
-	err := db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.Lock(ctx, "registration:"+token); err != nil {
-			return err
-		}
-		r, err := byToken(ctx, tx, token)
-		if err != nil {
-			return err
-		}
-		switch {
-		case r.Status == Paid:
-			return ErrPaid
-		case r.Status != Unpaid:
-			return ErrNoFee
-		}
-		for _, p := range r.Payments {
-			if p.Status == payments.Open && p.Processor == proc.Name() {
-				url = p.CheckoutURL
-				return nil
-			}
-		}
-		sess, err := proc.Start(ctx, payments.Checkout{Amount: r.Ticket.Fee, Currency: r.Ticket.Currency,
-			Reference: fmt.Sprintf("registration:%d", r.ID), ReturnURL: returnURL})
-		if err != nil {
-			return fmt.Errorf("starting a checkout at %s: %w", proc.Name(), err)
-		}
-		id, err := store.Insert(ctx, tx, `INSERT INTO payments (registration_id, processor, checkout_id, checkout_url, amount, currency, status, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, proc.Name(), sess.ID, sess.URL, r.Ticket.Fee, r.Ticket.Currency, payments.Open, now, now)
-		if err != nil {
-			return fmt.Errorf("storing a checkout: %w", err)
-		}
-		url = sess.URL
-		return log.Record(ctx, tx, audit.Entry{Actor: r.PersonID, Label: "registrant", Action: "payments.start",
-			Subject: fmt.Sprintf("payment:%d", id), Detail: fmt.Sprintf("registration %d at %s", r.ID, proc.Name())})
-	})
-	return url, err
-}
-
 // sealContext binds a sealed payment field to its row.
 func sealContext(field string, id int64) string { return fmt.Sprintf("payments.%s:%d", field, id) }
-
-// Apply records a verified webhook event (or a looked-up outcome, with an
-// empty event id): the payment's status, transaction id and, sealed, the
-// authorization code and last four digits, and the registration's status,
-// with an audit entry, in one transaction. An event already applied is
-// ErrReplayed and changes nothing. Only the allow-listed Outcome reaches
-// this function, so nothing else of the processor's message is kept.
-func Apply(ctx context.Context, db *store.DB, log *audit.Log, sealer *secrets.Sealer, processor string, ev payments.Event, now time.Time) error {
-	if log == nil {
-		return ErrNoAudit
-	}
-	if sealer == nil {
-		return errors.New("meetings: no key to seal payment details with")
-	}
-	o := ev.Outcome
-	now = now.UTC()
-	return db.Tx(ctx, func(tx *store.Tx) error {
-		if ev.ID != "" {
-			res, err := tx.Exec(ctx, "INSERT INTO payment_events (processor, event_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", processor, ev.ID, now)
-			if err != nil {
-				return fmt.Errorf("recording a webhook event: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return payments.ErrReplayed
-			}
-		}
-		var id, regID, amount int64
-		var currency, status string
-		err := tx.QueryRow(ctx, "SELECT id, registration_id, amount, currency, status FROM payments WHERE processor = ? AND checkout_id = ?", processor, o.CheckoutID).
-			Scan(&id, &regID, &amount, &currency, &status)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("finding a payment: %w", err)
-		}
-		if o.Status == "" || (o.Status == payments.Paid && (o.Amount != amount || o.Currency != currency)) {
-			return fmt.Errorf("meetings: the processor's outcome for payment %d does not match it (%s %d %s)", id, o.Status, o.Amount, o.Currency)
-		}
-		if status == o.Status {
-			return nil
-		}
-		var auth, last4 []byte
-		if o.AuthCode != "" {
-			auth = sealer.Seal([]byte(o.AuthCode), sealContext("auth_code", id))
-		}
-		if o.Last4 != "" {
-			last4 = sealer.Seal([]byte(o.Last4), sealContext("last4", id))
-		}
-		if _, err := tx.Exec(ctx, "UPDATE payments SET status = ?, transaction_id = ?, auth_code = ?, last4 = ?, updated_at = ? WHERE id = ?",
-			o.Status, o.TransactionID, auth, last4, now, id); err != nil {
-			return fmt.Errorf("recording a payment's outcome: %w", err)
-		}
-		if o.Status == payments.Paid {
-			if _, err := tx.Exec(ctx, "UPDATE registrations SET status = ? WHERE id = ? AND status = ?", Paid, regID, Unpaid); err != nil {
-				return fmt.Errorf("marking a registration paid: %w", err)
-			}
-		}
-		return log.Record(ctx, tx, audit.Entry{Label: processor, Action: "payments." + o.Status,
-			Subject: fmt.Sprintf("payment:%d", id), Detail: fmt.Sprintf("registration %d", regID)})
-	})
-}
 
 // FinanceRecord is a payment as finance sees it, card details opened.
 type FinanceRecord struct {
@@ -434,8 +326,8 @@ func FinanceList(ctx context.Context, db *store.DB, log *audit.Log, sealer *secr
 }
 
 // Shred removes the non-public details of registrations for meetings
-// that ended more than days ago (U3): the postal address and e-mail
-// address always, the affiliation unless the registrant asked to be on
+// that ended more than days ago (U3): the postal address, e-mail
+// address and the reason typed with a refund request always, the affiliation unless the registrant asked to be on
 // the public list. Name, ticket, status and payment record stay for the
 // books. days < 0 keeps them forever. It returns how many registrations
 // it shredded.
@@ -444,7 +336,7 @@ func Shred(ctx context.Context, q store.Querier, now time.Time, days int) (int64
 		return 0, nil
 	}
 	cutoff := now.UTC().AddDate(0, 0, -days).Format(DateLayout)
-	res, err := q.Exec(ctx, `UPDATE registrations SET postal_address = '', email = '',
+	res, err := q.Exec(ctx, `UPDATE registrations SET postal_address = '', email = '', refund_reason = '',
 		affiliation = CASE WHEN list_me THEN affiliation ELSE '' END, shredded_at = ?
 		WHERE shredded_at IS NULL AND meeting_id IN (SELECT id FROM meetings WHERE ends_on < ?)`, now.UTC(), cutoff)
 	if err != nil {
@@ -469,38 +361,14 @@ var ErrNotRefundable = errors.New("Only a paid payment can be refunded.")
 
 // Refund gives a paid payment back through its processor, marks it
 // refunded and the registration cancelled (its place is free again), with
-// an audit entry, in one transaction. Finance staff only (the route).
+// audit entries, without holding a transaction while the processor
+// answers; a payment whose refund was asked for and not recorded is asked
+// for again with the same idempotency key (refund.go). Finance staff only
+// (the route).
 func Refund(ctx context.Context, db *store.DB, log *audit.Log, proc payments.Processor, staff Staff, paymentID int64, now time.Time) error {
 	if log == nil {
 		return ErrNoAudit
 	}
-	now = now.UTC()
-	return db.Tx(ctx, func(tx *store.Tx) error {
-		if err := tx.Lock(ctx, fmt.Sprintf("payment:%d", paymentID)); err != nil {
-			return err
-		}
-		var processor, checkout, status string
-		var regID int64
-		err := tx.QueryRow(ctx, "SELECT processor, checkout_id, status, registration_id FROM payments WHERE id = ?", paymentID).Scan(&processor, &checkout, &status, &regID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("finding a payment: %w", err)
-		}
-		if status != payments.Paid || proc == nil || processor != proc.Name() {
-			return ErrNotRefundable
-		}
-		if err := proc.Refund(ctx, checkout); err != nil {
-			return fmt.Errorf("refunding payment %d: %w", paymentID, err)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE payments SET status = ?, updated_at = ? WHERE id = ?", payments.Refunded, now, paymentID); err != nil {
-			return fmt.Errorf("recording a refund: %w", err)
-		}
-		if _, err := tx.Exec(ctx, "UPDATE registrations SET status = ? WHERE id = ?", Cancelled, regID); err != nil {
-			return fmt.Errorf("cancelling a refunded registration: %w", err)
-		}
-		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Name, Action: "payments.refund",
-			Subject: fmt.Sprintf("payment:%d", paymentID), Detail: fmt.Sprintf("registration %d", regID)})
-	})
+	_, err := refundPayment(ctx, db, log, proc, paymentID, refundBy{actor: staff.ID, label: staff.Name, reason: "refunded by finance"}, now)
+	return err
 }

@@ -27,6 +27,15 @@ type Checkout struct {
 	// ReturnURL is where the processor sends the browser back when the
 	// card was charged or declined.
 	ReturnURL string
+	// Created is when plenary claimed the checkout, and ExpiresAt when it
+	// gives the checkout up and frees its ticket; a processor that can,
+	// closes its page then too.
+	Created, ExpiresAt time.Time
+	// Key is the idempotency key: asking again with the same key and the
+	// same fields (a retry, a second click, the reconcile job repairing a
+	// checkout whose session was never recorded) returns the same session
+	// instead of opening another.
+	Key string
 }
 
 // Session is a started hosted checkout.
@@ -41,6 +50,16 @@ const (
 	Paid     = "paid"
 	Declined = "declined"
 	Refunded = "refunded"
+	// Expired is a checkout given up before it was paid: its page no
+	// longer takes a card.
+	Expired = "expired"
+	// RefundRequested is a paid payment whose refund was asked for, and
+	// not yet confirmed by the processor: asking again uses the same key.
+	RefundRequested = "refund_requested"
+	// Starting is a checkout claimed for a registration whose session
+	// the processor has not yet been asked for, or whose session was not
+	// yet recorded: its page address has been shown to nobody.
+	Starting = "starting"
 )
 
 // Outcome is everything plenary keeps of a payment's result (P2): the
@@ -65,7 +84,8 @@ type Event struct {
 type Processor interface {
 	// Name is how the payment record and the privacy page name it.
 	Name() string
-	// Start opens a hosted checkout for c.
+	// Start opens a hosted checkout for c, or returns the one already
+	// opened with c.Key.
 	Start(ctx context.Context, c Checkout) (Session, error)
 	// Webhook verifies a delivery's signature and freshness and parses
 	// it. A forged or stale delivery is ErrBadSignature.
@@ -73,14 +93,28 @@ type Processor interface {
 	// LookUp asks the processor for a checkout's state, for a webhook that
 	// is late.
 	LookUp(ctx context.Context, checkoutID string) (Outcome, error)
-	// Refund gives a paid checkout's amount back.
-	Refund(ctx context.Context, checkoutID string) error
+	// Refund gives a paid checkout's amount back, with key as the
+	// idempotency key: asked again with the same key, after the refund
+	// was made, it answers success and refunds nothing more.
+	Refund(ctx context.Context, checkoutID, key string) error
+	// Expire closes a checkout that was not paid, so its page takes no
+	// card any more. A checkout already paid is not expired: the error
+	// says so, and LookUp tells the outcome.
+	Expire(ctx context.Context, checkoutID string) error
 }
 
 // Errors of webhook handling.
 var (
 	ErrBadSignature = errors.New("payments: the webhook's signature is missing, wrong or too old")
 	ErrReplayed     = errors.New("payments: this webhook event was already applied")
+	// ErrMalformed is a properly signed event that cannot be applied:
+	// no event id (nothing to apply it once by) or a session that does
+	// not parse. The processor never sends one; a bug or a leaked
+	// secret might.
+	ErrMalformed = errors.New("payments: the webhook's event is malformed")
+	// ErrUnknownCheckout is a processor's answer that it has no such
+	// checkout, so nothing can have been paid through it.
+	ErrUnknownCheckout = errors.New("payments: the processor has no such checkout")
 )
 
 // Tolerance is how old a webhook's signed timestamp may be.
@@ -115,7 +149,7 @@ func Allow(fields map[string]any) Outcome {
 		o.Last4 = ""
 	}
 	switch o.Status {
-	case Paid, Declined, Open, Refunded:
+	case Paid, Declined, Open, Refunded, Expired:
 	default:
 		o.Status = ""
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -58,6 +59,21 @@ func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
 			},
 		}},
 	}
+	// Stripe takes an expiry from 30 minutes to 24 hours ahead; a shorter
+	// one is left to plenary, which expires the session itself. Whether it
+	// is sent depends on the checkout alone, not on the clock, so that a
+	// retry under the same key asks for the very same thing (Stripe
+	// refuses a key reused with other parameters); the minute spare covers
+	// the time the request takes to reach Stripe.
+	if d := c.ExpiresAt.Sub(c.Created); d >= 31*time.Minute && d <= 24*time.Hour {
+		params.ExpiresAt = stripe.Int64(c.ExpiresAt.Unix())
+	}
+	// The same key returns the same session, for 24 hours: a retry never
+	// opens a second checkout. stripe-go itself retries a request whose
+	// key is still in use (409) a few times.
+	if c.Key != "" {
+		params.SetIdempotencyKey(c.Key)
+	}
 	sess, err := s.client.V1CheckoutSessions.Create(ctx, params)
 	if err != nil {
 		return Session{}, fmt.Errorf("creating a Stripe Checkout Session: %w", err)
@@ -73,7 +89,7 @@ func outcome(sess *stripe.CheckoutSession) Outcome {
 	case sess.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid:
 		fields["status"] = Paid
 	case sess.Status == stripe.CheckoutSessionStatusExpired:
-		fields["status"] = Declined
+		fields["status"] = Expired
 	default:
 		fields["status"] = Open
 	}
@@ -95,13 +111,35 @@ func (s *Stripe) LookUp(ctx context.Context, id string) (Outcome, error) {
 	params.AddExpand("payment_intent.latest_charge")
 	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, id, params)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("looking up a Stripe Checkout Session: %w", err)
+		return Outcome{}, fmt.Errorf("looking up a Stripe Checkout Session: %w", unknown(err))
 	}
 	return outcome(sess), nil
 }
 
-// Refund implements Processor: the whole amount of the session's payment.
-func (s *Stripe) Refund(ctx context.Context, id string) error {
+// Expire implements Processor: Stripe refuses to expire a session that
+// is complete, so a paid one stays paid.
+func (s *Stripe) Expire(ctx context.Context, id string) error {
+	if _, err := s.client.V1CheckoutSessions.Expire(ctx, id, nil); err != nil {
+		return fmt.Errorf("expiring a Stripe Checkout Session: %w", unknown(err))
+	}
+	return nil
+}
+
+// unknown turns Stripe's "no such object" into ErrUnknownCheckout.
+func unknown(err error) error {
+	var se *stripe.Error
+	if errors.As(err, &se) && se.HTTPStatusCode == http.StatusNotFound {
+		return fmt.Errorf("%w (%s)", ErrUnknownCheckout, se.Msg)
+	}
+	return err
+}
+
+// Refund implements Processor: the whole amount of the session's payment,
+// asked with the idempotency key, so Stripe answers a repeated request
+// (within its 24 hours) with the refund it made. Past them, Stripe
+// refuses a second refund of the charge as already refunded: the money
+// is back all the same, so that answer is success too.
+func (s *Stripe) Refund(ctx context.Context, id, key string) error {
 	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, id, nil)
 	if err != nil {
 		return fmt.Errorf("looking up a Stripe Checkout Session: %w", err)
@@ -109,7 +147,15 @@ func (s *Stripe) Refund(ctx context.Context, id string) error {
 	if sess.PaymentIntent == nil {
 		return errors.New("stripe: the checkout has no payment to refund")
 	}
-	if _, err := s.client.V1Refunds.Create(ctx, &stripe.RefundCreateParams{PaymentIntent: stripe.String(sess.PaymentIntent.ID)}); err != nil {
+	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(sess.PaymentIntent.ID)}
+	if key != "" {
+		params.SetIdempotencyKey(key)
+	}
+	if _, err := s.client.V1Refunds.Create(ctx, params); err != nil {
+		var se *stripe.Error
+		if errors.As(err, &se) && se.Code == stripe.ErrorCodeChargeAlreadyRefunded {
+			return nil
+		}
 		return fmt.Errorf("refunding at Stripe: %w", err)
 	}
 	return nil
@@ -119,14 +165,23 @@ func (s *Stripe) Refund(ctx context.Context, id string) error {
 const SignatureHeaderStripe = "Stripe-Signature"
 
 // Webhook implements Processor with stripe-go's verification: any of
-// the endpoint secrets, within Tolerance of the clock (stripe-go reads
-// the clock itself, so now is not used). Checkout events carry the
-// session; others are answered without an outcome.
+// the endpoint secrets, signed no longer than Tolerance ago by stripe-go's
+// clock. stripe-go accepts a timestamp from the future; plenary refuses
+// one more than Tolerance ahead of now, as Verify does. Checkout events
+// carry the session; others are answered without an outcome.
 func (s *Stripe) Webhook(h http.Header, body []byte, now time.Time) (Event, error) {
+	header := h.Get(SignatureHeaderStripe)
+	for part := range strings.SplitSeq(header, ",") {
+		if k, v, _ := strings.Cut(strings.TrimSpace(part), "="); k == "t" {
+			if sec, err := strconv.ParseInt(v, 10, 64); err == nil && time.Unix(sec, 0).Sub(now) > Tolerance {
+				return Event{}, fmt.Errorf("%w (signed %s ahead)", ErrBadSignature, time.Unix(sec, 0).Sub(now).Round(time.Second))
+			}
+		}
+	}
 	var ev stripe.Event
 	var err error = ErrBadSignature
 	for _, secret := range s.secrets {
-		ev, err = webhook.ConstructEventWithOptions(body, h.Get(SignatureHeaderStripe), secret,
+		ev, err = webhook.ConstructEventWithOptions(body, header, secret,
 			webhook.ConstructEventOptions{Tolerance: Tolerance, IgnoreAPIVersionMismatch: true})
 		if err == nil {
 			break
@@ -135,12 +190,19 @@ func (s *Stripe) Webhook(h http.Header, body []byte, now time.Time) (Event, erro
 	if err != nil {
 		return Event{}, fmt.Errorf("%w: %v", ErrBadSignature, err)
 	}
+	if ev.ID == "" {
+		return Event{}, fmt.Errorf("%w: an event without an id", ErrMalformed)
+	}
 	if !strings.HasPrefix(string(ev.Type), "checkout.session.") || ev.Data == nil {
 		return Event{ID: ev.ID}, nil
 	}
 	var sess stripe.CheckoutSession
 	if err := sess.UnmarshalJSON(ev.Data.Raw); err != nil {
-		return Event{}, fmt.Errorf("stripe webhook: reading the session: %w", err)
+		return Event{}, fmt.Errorf("%w: reading the session: %v", ErrMalformed, err)
 	}
-	return Event{ID: ev.ID, Outcome: outcome(&sess)}, nil
+	o := outcome(&sess)
+	if ev.Type == "checkout.session.async_payment_failed" {
+		o.Status = Declined
+	}
+	return Event{ID: ev.ID, Outcome: o}, nil
 }

@@ -3,11 +3,7 @@ package payments_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,55 +11,17 @@ import (
 	"github.com/stripe/stripe-go/v84/webhook"
 
 	"plenary/internal/payments"
+	"plenary/internal/payments/stripemock"
 )
-
-// stripeMock starts Stripe's own stripe-mock, installed with
-// `go install github.com/stripe/stripe-mock@v0.203.0`, and returns its
-// address; the test is skipped when it is not installed, unless
-// PLENARY_STRIPE_MOCK_REQUIRED is set.
-func stripeMock(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("stripe-mock")
-	if err != nil {
-		home, _ := os.UserHomeDir()
-		if _, serr := os.Stat(filepath.Join(home, "go", "bin", "stripe-mock")); serr == nil {
-			bin, err = filepath.Join(home, "go", "bin", "stripe-mock"), nil
-		}
-	}
-	if err != nil {
-		if os.Getenv("PLENARY_STRIPE_MOCK_REQUIRED") != "" {
-			t.Fatal("stripe-mock is not installed")
-		}
-		t.Skip("stripe-mock is not installed: go install github.com/stripe/stripe-mock@v0.203.0")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(bin, "-http-addr", addr, "-https-port", "-1")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-	}
-	t.Fatal("stripe-mock did not start")
-	return ""
-}
 
 // TestStripeCheckoutAgainstStripeMock checks the request shapes of a
 // checkout, a look-up and a refund against Stripe's own mock.
 func TestStripeCheckoutAgainstStripeMock(t *testing.T) {
-	api := stripeMock(t)
+	api := stripemock.Start(t)
 	s := payments.NewStripe("sk_test_123", []string{"whsec_test"}, api, nil)
 	ctx := context.Background()
-	sess, err := s.Start(ctx, payments.Checkout{Amount: 35000, Currency: "USD", Reference: "registration:1", ReturnURL: "https://site.example/registrations/x"})
+	sess, err := s.Start(ctx, payments.Checkout{Amount: 35000, Currency: "USD", Reference: "registration:1", ReturnURL: "https://site.example/registrations/x",
+		ExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +35,11 @@ func TestStripeCheckoutAgainstStripeMock(t *testing.T) {
 	if o.CheckoutID == "" || o.Status == "" {
 		t.Errorf("look-up: %+v", o)
 	}
-	if err := s.Refund(ctx, sess.ID); err != nil {
+	if err := s.Refund(ctx, sess.ID, "plenary-refund-test"); err != nil {
 		t.Errorf("refund: %v", err)
+	}
+	if err := s.Expire(ctx, sess.ID); err != nil {
+		t.Errorf("expire: %v", err)
 	}
 }
 
@@ -98,6 +59,7 @@ func TestStripeWebhookSignatures(t *testing.T) {
 		{"previous secret while rotating", "whsec_previous", time.Now(), true},
 		{"forged", "whsec_guess", time.Now(), false},
 		{"stale", "whsec_current", time.Now().Add(-10 * time.Minute), false},
+		{"from the future", "whsec_current", time.Now().Add(10 * time.Minute), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: tc.secret, Timestamp: tc.at})
@@ -116,5 +78,29 @@ func TestStripeWebhookSignatures(t *testing.T) {
 	}
 	if _, err := s.Webhook(http.Header{}, body, time.Now()); !errors.Is(err, payments.ErrBadSignature) {
 		t.Errorf("unsigned webhook: %v", err)
+	}
+}
+
+// TestStripeWebhookOutcomes reads the outcome of each Checkout event
+// plenary subscribes to; an event of another kind carries none.
+func TestStripeWebhookOutcomes(t *testing.T) {
+	s := payments.NewStripe("sk_test_123", []string{"whsec_current"}, "http://127.0.0.1:1", nil)
+	for _, tc := range []struct {
+		typ, session, want string
+	}{
+		{"checkout.session.completed", `"payment_status":"paid","status":"complete"`, payments.Paid},
+		{"checkout.session.completed", `"payment_status":"unpaid","status":"complete"`, payments.Open},
+		{"checkout.session.async_payment_succeeded", `"payment_status":"paid","status":"complete"`, payments.Paid},
+		{"checkout.session.async_payment_failed", `"payment_status":"unpaid","status":"complete"`, payments.Declined},
+		{"checkout.session.expired", `"payment_status":"unpaid","status":"expired"`, payments.Expired},
+		{"payment_intent.created", `"payment_status":"paid","status":"complete"`, ""},
+	} {
+		body := []byte(`{"id":"evt_o","object":"event","type":"` + tc.typ + `","api_version":"2025-01-01","data":{"object":{"id":"cs_o","object":"checkout.session",` +
+			tc.session + `,"amount_total":1000,"currency":"eur"}}}`)
+		signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: "whsec_current", Timestamp: time.Now()})
+		ev, err := s.Webhook(http.Header{"Stripe-Signature": {signed.Header}}, body, time.Now())
+		if err != nil || ev.ID != "evt_o" || ev.Outcome.Status != tc.want {
+			t.Errorf("%s with %s: %+v %v, want status %q", tc.typ, tc.session, ev, err, tc.want)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -36,6 +35,9 @@ type TestProcessor struct {
 
 	mu       sync.Mutex
 	sessions map[string]*testSession
+	keys     map[string]string // idempotency key -> checkout id
+	started  int
+	refunds  int
 }
 
 // The test cards.
@@ -49,7 +51,8 @@ const TestProcessorName = "test processor"
 
 type testSession struct {
 	Checkout
-	outcome Outcome
+	outcome   Outcome
+	refundKey string
 }
 
 func (p *TestProcessor) now() time.Time {
@@ -71,15 +74,48 @@ func randomID(prefix string) string {
 func (p *TestProcessor) Name() string { return TestProcessorName }
 
 // Start implements Processor: the session lives in this process's memory.
+// A key already used returns its session again, as long as the request is
+// the same; a different request under a used key is refused, as Stripe
+// refuses it.
 func (p *TestProcessor) Start(ctx context.Context, c Checkout) (Session, error) {
-	id := randomID("cs_test_")
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.sessions == nil {
 		p.sessions = map[string]*testSession{}
+		p.keys = map[string]string{}
 	}
+	if id, ok := p.keys[c.Key]; ok && c.Key != "" {
+		if s := p.sessions[id]; !sameRequest(s.Checkout, c) {
+			return Session{}, fmt.Errorf("test processor: the key %s was used for another checkout", c.Key)
+		}
+		return p.sessionOf(id), nil
+	}
+	id := randomID("cs_test_")
 	p.sessions[id] = &testSession{Checkout: c, outcome: Outcome{CheckoutID: id, Status: Open, Amount: c.Amount, Currency: c.Currency}}
-	return Session{ID: id, URL: strings.TrimSuffix(p.Origin, "/") + "/checkout/" + id}, nil
+	if c.Key != "" {
+		p.keys[c.Key] = id
+	}
+	p.started++
+	return p.sessionOf(id), nil
+}
+
+// sameRequest reports whether two checkouts ask for the same thing, to
+// the second, as a processor's API carries times.
+func sameRequest(a, b Checkout) bool {
+	return a.Amount == b.Amount && a.Currency == b.Currency && a.Reference == b.Reference && a.ReturnURL == b.ReturnURL &&
+		a.ExpiresAt.Unix() == b.ExpiresAt.Unix() && a.Created.Unix() == b.Created.Unix()
+}
+
+func (p *TestProcessor) sessionOf(id string) Session {
+	return Session{ID: id, URL: strings.TrimSuffix(p.Origin, "/") + "/checkout/" + id}
+}
+
+// Started is how many checkouts the processor opened (a repeated key
+// opens none).
+func (p *TestProcessor) Started() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.started
 }
 
 // LookUp implements Processor.
@@ -88,21 +124,54 @@ func (p *TestProcessor) LookUp(ctx context.Context, id string) (Outcome, error) 
 	defer p.mu.Unlock()
 	s, ok := p.sessions[id]
 	if !ok {
-		return Outcome{}, fmt.Errorf("test processor: no checkout %s", id)
+		return Outcome{}, fmt.Errorf("test processor: checkout %s: %w", id, ErrUnknownCheckout)
 	}
 	return s.outcome, nil
 }
 
-// Refund implements Processor.
-func (p *TestProcessor) Refund(ctx context.Context, id string) error {
+// Expire implements Processor: an open checkout's page stops taking
+// cards; a paid one stays paid.
+func (p *TestProcessor) Expire(ctx context.Context, id string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.sessions[id]
-	if !ok || s.outcome.Status != Paid {
+	switch {
+	case !ok:
+		return fmt.Errorf("test processor: checkout %s: %w", id, ErrUnknownCheckout)
+	case s.outcome.Status == Expired:
+		return nil
+	case s.outcome.Status != Open:
+		return fmt.Errorf("test processor: checkout %s is %s, not open", id, s.outcome.Status)
+	}
+	s.outcome.Status = Expired
+	return nil
+}
+
+// Refund implements Processor: a refund asked again with the key it was
+// made with succeeds and refunds nothing more; with another key, a
+// checkout already refunded is refused.
+func (p *TestProcessor) Refund(ctx context.Context, id, key string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.sessions[id]
+	switch {
+	case ok && s.outcome.Status == Refunded && key != "" && s.refundKey == key:
+		return nil
+	case !ok || s.outcome.Status != Paid:
 		return fmt.Errorf("test processor: checkout %s is not paid", id)
 	}
 	s.outcome.Status = Refunded
+	s.refundKey = key
+	p.refunds++
 	return nil
+}
+
+// Refunds is how many refunds the processor made (a repeated key makes
+// none).
+func (p *TestProcessor) Refunds() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.refunds
 }
 
 // SignatureHeader carries the test processor's webhook signature.
@@ -115,11 +184,11 @@ func (p *TestProcessor) Webhook(h http.Header, body []byte, now time.Time) (Even
 	}
 	var fields map[string]any
 	if err := json.Unmarshal(body, &fields); err != nil {
-		return Event{}, fmt.Errorf("test processor webhook: %w", err)
+		return Event{}, fmt.Errorf("%w: test processor webhook: %v", ErrMalformed, err)
 	}
 	id, _ := fields["id"].(string)
 	if id == "" {
-		return Event{}, errors.New("test processor webhook: no event id")
+		return Event{}, fmt.Errorf("%w: test processor webhook: no event id", ErrMalformed)
 	}
 	return Event{ID: id, Outcome: Allow(fields)}, nil
 }
@@ -177,7 +246,7 @@ func (p *TestProcessor) page(w http.ResponseWriter, status int, v checkoutView) 
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; form-action "+p.formAction()+"; frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
@@ -232,8 +301,12 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 		o.AuthCode = strings.ToUpper(randomID("")[:6])
 	}
 	o.Last4 = number[len(number)-4:]
+	// The charge happens only while the checkout is still open: one that
+	// expired (or was paid) meanwhile takes no card.
 	p.mu.Lock()
-	if cur, ok := p.sessions[o.CheckoutID]; ok {
+	cur, ok := p.sessions[o.CheckoutID]
+	charged := ok && cur.outcome.Status == Open
+	if charged {
 		cur.outcome = o
 		if status == Declined {
 			// A declined checkout stays open for another card.
@@ -241,6 +314,10 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.mu.Unlock()
+	if !charged {
+		http.Error(w, "There is no open checkout here.", http.StatusNotFound)
+		return
+	}
 	// The webhook goes before the browser is sent back, so the page it
 	// returns to already knows. Like a real processor's, it says more than
 	// plenary keeps: the card's brand and funding, which plenary's

@@ -3,6 +3,7 @@ package people_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -367,6 +368,69 @@ func TestSweepUnconfirmed(t *testing.T) {
 		for _, p := range kept {
 			if _, err := people.Get(ctx, db, p.ID); err != nil {
 				t.Errorf("%s was removed: %v", p.Name, err)
+			}
+		}
+	})
+}
+
+// TestSessionIdentity: the one query behind every signed-in request gives
+// the person with their roles in the declared order, and nobody for a
+// token that is unknown, expired, of another kind, malformed, or whose
+// person is gone.
+func TestSessionIdentity(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ada, _ := create(t, db, "Ada Lovelace", "ada@example.org")
+		bob, _ := create(t, db, "Bob Roleless", "bob@example.org")
+		admin := people.Request{Person: ada.ID, Actor: people.Actor{ID: 999, Label: "Alex Admin", Roles: []auth.Role{auth.Admin}}, Staff: true}
+		if err := service(db).SetRoles(ctx, admin, []auth.Role{auth.Admin, auth.Secretariat}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(ctx, "DELETE FROM person_roles WHERE person_id = ?", bob.ID); err != nil {
+			t.Fatal(err)
+		}
+		start := func(pid int64, kind string, ttl time.Duration) string {
+			tok, err := auth.StartSession(ctx, db, pid, kind, auth.NewFamily(), ttl, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tok
+		}
+		adaTok, bobTok := start(ada.ID, auth.KindSession, time.Hour), start(bob.ID, auth.KindSession, time.Hour)
+		expired := start(ada.ID, auth.KindSession, time.Minute)
+		remember := start(ada.ID, auth.KindRemember, time.Hour)
+		gone, _ := create(t, db, "Gone Person", "gone@example.org")
+		goneTok := start(gone.ID, auth.KindSession, time.Hour)
+		if _, err := db.Exec(ctx, "DELETE FROM people WHERE id = ?", gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		later := now.Add(2 * time.Minute)
+		for _, c := range []struct {
+			name, token, kind, want string // want: "id name roles", "" for nobody
+		}{
+			{"staff", adaTok, auth.KindSession, strconv.FormatInt(ada.ID, 10) + " Ada Lovelace participant,secretariat,admin"},
+			{"no roles at all", bobTok, auth.KindSession, strconv.FormatInt(bob.ID, 10) + " Bob Roleless "},
+			{"expired", expired, auth.KindSession, ""},
+			{"a remember-me token as a session", remember, auth.KindSession, ""},
+			{"unknown", auth.NewToken(), auth.KindSession, ""},
+			{"empty", "", auth.KindSession, ""},
+			{"oversized", strings.Repeat("a", 101), auth.KindSession, ""},
+			{"person gone", goneTok, auth.KindSession, ""},
+		} {
+			id, err := people.SessionIdentity(ctx, db, c.token, c.kind, later)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			got := ""
+			if id != nil {
+				var roles []string
+				for _, r := range id.Roles {
+					roles = append(roles, string(r))
+				}
+				got = strconv.FormatInt(id.PersonID, 10) + " " + id.Name + " " + strings.Join(roles, ",")
+			}
+			if got != c.want {
+				t.Errorf("%s: %q, want %q", c.name, got, c.want)
 			}
 		}
 	})

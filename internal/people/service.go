@@ -203,6 +203,12 @@ type SignedUp struct {
 // hash of f.Password, made by the caller after Check passed (hashing is
 // slow and is bounded where requests arrive).
 func (s *Service) SignUp(ctx context.Context, f SignUpForm, passwordHash string, now time.Time) (SignedUp, error) {
+	return s.SignUpThen(ctx, f, passwordHash, now, nil)
+}
+
+// SignUpThen is SignUp with then called in its transaction when an account
+// is created, so the confirmation's mail is stored (outbox) with it.
+func (s *Service) SignUpThen(ctx context.Context, f SignUpForm, passwordHash string, now time.Time, then func(*store.Tx, SignedUp) error) (SignedUp, error) {
 	f, err := f.Check()
 	if err != nil {
 		return SignedUp{}, err
@@ -235,7 +241,10 @@ func (s *Service) SignUp(ctx context.Context, f SignUpForm, passwordHash string,
 			return err
 		}
 		out.Token, err = auth.IssueToken(ctx, tx, auth.PurposeVerify, p.ID, e.ID, auth.VerifyTTL, now)
-		return err
+		if err != nil || then == nil {
+			return err
+		}
+		return then(tx, out)
 	})
 	return out, err
 }
@@ -566,6 +575,12 @@ type ResetLink struct {
 // its owner confirmed: an address someone else entered, or one never
 // confirmed, must not open the account.
 func (s *Service) RequestReset(ctx context.Context, addr string, now time.Time) (ResetLink, error) {
+	return s.RequestResetThen(ctx, addr, now, nil)
+}
+
+// RequestResetThen is RequestReset with then called in its transaction
+// when a link is issued, so the link's mail is stored (outbox) with it.
+func (s *Service) RequestResetThen(ctx context.Context, addr string, now time.Time, then func(*store.Tx, ResetLink) error) (ResetLink, error) {
 	addr, err := CleanEmail(addr)
 	if err != nil {
 		return ResetLink{}, err
@@ -581,7 +596,10 @@ func (s *Service) RequestReset(ctx context.Context, addr string, now time.Time) 
 		}
 		out.To = e.Address
 		out.Token, err = auth.IssueToken(ctx, tx, auth.PurposeReset, p.ID, e.ID, auth.ResetTTL, now)
-		return err
+		if err != nil || then == nil {
+			return err
+		}
+		return then(tx, out)
 	})
 	return out, err
 }

@@ -24,6 +24,10 @@ const (
 	ChannelPhone = "phone"
 	ChannelPost  = "post"
 	ChannelStaff = "staff"
+	// ChannelBounce is not the person's: a discussion-group subscription
+	// ended by the site because mail to it kept bouncing. It is valid in
+	// the ledger but not offered on any form.
+	ChannelBounce = "bounce"
 )
 
 // Channels lists every channel, for validation and staff forms.
@@ -53,6 +57,10 @@ type Consent struct {
 	// subscribed or posted with an address alone (PersonID is then 0).
 	SubscriptionID int64
 	ContributorID  int64
+	// Email is the address a subscription with an address alone was
+	// for: the subscription's row goes when it ends, and the entry must
+	// still say whose consent it records (C5).
+	Email string
 	// RegistrationID names the meeting registration an entry came with,
 	// for a registrant without an account.
 	RegistrationID int64
@@ -72,15 +80,19 @@ func Record(ctx context.Context, q store.Querier, c Consent) error {
 	case c.Transfer == "":
 		return errors.New("consent ledger: an entry needs the transfer statement shown (C6)")
 	}
+	var email any
+	if c.Email != "" {
+		email = c.Email
+	}
 	orNull := func(id int64) any {
 		if id == 0 {
 			return nil
 		}
 		return id
 	}
-	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, subscription_id, contributor_id, registration_id, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer,
-		orNull(c.RecordedBy), orNull(c.InquiryID), orNull(c.SubscriptionID), orNull(c.ContributorID), orNull(c.RegistrationID), c.At.UTC())
+	_, err := q.Exec(ctx, `INSERT INTO consent_ledger (person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, inquiry_id, subscription_id, contributor_id, registration_id, email, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, c.Purpose, c.Granted, c.VersionID, c.Channel, c.Transfer,
+		orNull(c.RecordedBy), orNull(c.InquiryID), orNull(c.SubscriptionID), orNull(c.ContributorID), orNull(c.RegistrationID), email, c.At.UTC())
 	if err != nil {
 		return fmt.Errorf("recording consent: %w", err)
 	}
@@ -88,6 +100,9 @@ func Record(ctx context.Context, q store.Querier, c Consent) error {
 }
 
 func validChannel(ch string) bool {
+	if ch == ChannelBounce {
+		return true
+	}
 	for _, c := range Channels {
 		if c == ch {
 			return true

@@ -21,10 +21,12 @@ import (
 	"plenary/internal/accesslog"
 	"plenary/internal/audit"
 	"plenary/internal/auth"
+	"plenary/internal/dsr"
 	"plenary/internal/inquiries"
 	"plenary/internal/lists"
 	"plenary/internal/mailings"
 	"plenary/internal/meetings"
+	"plenary/internal/outbox"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/usage"
@@ -161,6 +163,26 @@ func Jobs() []Job {
 			p, c, err := lists.SweepHeld(ctx, tx, now, env.Days("list_held"))
 			return Counts{"list_posts": p, "list_contributors": c}, err
 		}},
+		// Bounce records of list mail go after their days; a disabled
+		// subscription stays disabled until list_disabled removes it.
+		{Name: "list_bounce", Key: "list_bounce", Tables: []string{"list_bounces"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := lists.SweepBounces(ctx, tx, now, env.Days("list_bounce"))
+			return Counts{"list_bounces": n}, err
+		}},
+		// Delivery records (and the answers of servers that refused a
+		// copy) go after their days, whether or not the subscription
+		// lasts.
+		{Name: "list_delivery", Key: "list_delivery", Tables: []string{"list_deliveries"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := lists.SweepDeliveries(ctx, tx, now, env.Days("list_delivery"))
+			return Counts{"list_deliveries": n}, err
+		}},
+		// A subscription disabled after bounces and not taken up again
+		// goes after its days, with its records (cascade); the ledger
+		// gets the end of its consent and the audit log an entry each.
+		{Name: "list_disabled", Key: "list_disabled", Tables: []string{"list_subscriptions"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := lists.SweepDisabled(ctx, tx, env.Audit, now, env.Days("list_disabled"))
+			return Counts{"list_subscriptions": n}, err
+		}},
 		// A registration's non-public details are shredded a configured
 		// time after its meeting ends; what the books need stays.
 		{Name: "registration", Key: "registration", Tables: []string{"registrations"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
@@ -176,6 +198,16 @@ func Jobs() []Job {
 			return Counts{"audit_log": n}, err
 		}},
 		{Name: "access_log", Key: "access_log", Tables: []string{AccessLogFiles}, Files: true, Sweep: sweepAccessLog},
+		// The register of disclosures required by law (U4).
+		{Name: "disclosure", Key: "disclosure", Tables: []string{"disclosures"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := dsr.SweepDisclosures(ctx, tx, now, env.Days("disclosure"))
+			return Counts{"disclosures": n}, err
+		}},
+		// Account mail never delivered: its links have expired.
+		{Name: "mail_outbox", Tables: []string{"mail_outbox"}, Sweep: func(ctx context.Context, env *Env, tx *store.Tx, now time.Time) (Counts, error) {
+			n, err := outbox.Sweep(ctx, tx, now, outbox.RetentionDays)
+			return Counts{"mail_outbox": n}, err
+		}},
 	}
 }
 
@@ -278,6 +310,7 @@ func Run(ctx context.Context, env *Env, now time.Time) []Result {
 		env.progress("%s: removed %s", j.Name, res.Counts)
 		maps.Copy(all, res.Counts)
 	}
+	record(results, now)
 	if env.Log != nil {
 		args := make([]any, 0, 2*len(all))
 		for _, k := range slices.Sorted(maps.Keys(all)) {

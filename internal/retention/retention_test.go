@@ -157,7 +157,12 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			"access_log":            "access-log files=1",
 			"list_pending":          "list_subscriptions=1",
 			"list_held":             "list_contributors=1 list_posts=1",
+			"list_bounce":           "list_bounces=1",
+			"list_delivery":         "list_deliveries=1",
+			"list_disabled":         "list_subscriptions=1",
 			"registration":          "registrations=2",
+			"disclosure":            "disclosures=1",
+			"mail_outbox":           "mail_outbox=1",
 		}
 		if len(results) != len(want) {
 			t.Errorf("%d jobs ran, want %d", len(results), len(want))
@@ -175,6 +180,7 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			want int
 		}{
 			{"SELECT COUNT(*) FROM sessions", 1},
+			{"SELECT COUNT(*) FROM mail_outbox", 1},
 			{"SELECT COUNT(*) FROM auth_tokens", 1},
 			{"SELECT COUNT(*) FROM rate_limits", 1},
 			{"SELECT COUNT(*) FROM person_changes", 1},
@@ -185,13 +191,19 @@ func TestSweepRemovesWhatExpired(t *testing.T) {
 			{"SELECT COUNT(*) FROM mailings", 2},
 			{"SELECT COUNT(*) FROM mailing_subscriptions WHERE confirm_token_hash IS NULL AND state = 'pending'", 1},
 			{"SELECT COUNT(*) FROM inquiry_messages", 1},
-			{"SELECT COUNT(*) FROM list_subscriptions", 2},
+			{"SELECT COUNT(*) FROM list_subscriptions", 3},
+			{"SELECT COUNT(*) FROM list_subscriptions WHERE email = 'gone@ex.org'", 0},
+			{"SELECT COUNT(*) FROM list_deliveries", 1},
+			{"SELECT COUNT(*) FROM list_deliveries WHERE subscription_id = (SELECT id FROM list_subscriptions WHERE token = 's-5')", 1},
 			{"SELECT COUNT(*) FROM list_posts", 2},
+			{"SELECT COUNT(*) FROM list_bounces WHERE status = '5.2.2'", 1},
 			{"SELECT COUNT(*) FROM list_contributors", 1},
 			{"SELECT COUNT(*) FROM usage_days", 2},
 			{"SELECT COUNT(*) FROM registrations WHERE postal_address = '' AND email = ''", 2},
 			{"SELECT COUNT(*) FROM registrations WHERE affiliation IN ('Listed Corp', 'New Corp') AND name <> ''", 2},
 			{"SELECT COUNT(*) FROM registrations WHERE postal_address = '3 New Street'", 1},
+			{"SELECT COUNT(*) FROM registrations WHERE refund_reason = 'Old reason'", 0},
+			{"SELECT COUNT(*) FROM registrations WHERE refund_reason = 'New reason'", 1},
 		} {
 			var n int
 			if err := db.QueryRow(ctx, q.sql).Scan(&n); err != nil {
@@ -387,6 +399,17 @@ func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
 	exec("INSERT INTO list_subscriptions (list_id, email, token, confirmed_at, created_at) VALUES (1, 'old@ex.org', 's-1', NULL, ?), (1, 'new@ex.org', 's-2', NULL, ?), (1, 'member@ex.org', 's-3', ?, ?)", days(8), days(6), days(300), days(300))
 	exec("INSERT INTO list_contributors (id, email, name, token, accepted_at, created_at) VALUES (1, 'never@ex.org', 'Never', 'c-1', NULL, ?), (2, 'author@ex.org', 'Author', 'c-2', ?, ?)", days(40), days(300), days(300))
 	exec("INSERT INTO list_posts (list_id, contributor_id, message_id, in_reply_to, thread_id, subject, body, status, created_at, published_at) VALUES (1, 1, '<a@x>', '', 1, 'Held', 'held', 'held-terms', ?, NULL), (1, 2, '<b@x>', '', 2, 'Held', 'recent', 'held-moderation', ?, NULL), (1, 2, '<c@x>', '', 3, 'Old', 'public', 'published', ?, ?)", days(40), days(3), days(300), days(300))
+	// Bounce records of list mail go after 30 days (the default).
+	exec("INSERT INTO list_bounces (subscription_id, received_at, status) SELECT id, ?, '5.1.1' FROM list_subscriptions WHERE token = 's-3'", days(40))
+	exec("INSERT INTO list_bounces (subscription_id, received_at, status) SELECT id, ?, '5.2.2' FROM list_subscriptions WHERE token = 's-3'", days(5))
+	// A subscription disabled after bounces goes 30 days (the default)
+	// after it stopped, with its delivery records; one disabled 5 days
+	// ago stays. Delivery records go 90 days (the default) after the
+	// copy was sent, even for a subscription that lasts.
+	exec("INSERT INTO list_subscriptions (list_id, email, token, confirmed_at, created_at, disabled_at) VALUES (1, 'gone@ex.org', 's-4', ?, ?, ?), (1, 'resting@ex.org', 's-5', ?, ?, ?)",
+		days(300), days(300), days(40), days(300), days(300), days(5))
+	exec("INSERT INTO list_deliveries (post_id, subscription_id, sent_at) SELECT p.id, s.id, ? FROM list_posts p, list_subscriptions s WHERE p.message_id = '<c@x>' AND s.token = 's-3'", days(100))
+	exec("INSERT INTO list_deliveries (post_id, subscription_id, sent_at) SELECT p.id, s.id, ? FROM list_posts p, list_subscriptions s WHERE p.message_id = '<c@x>' AND s.token IN ('s-4', 's-5')", days(10))
 
 	// A mailing's recipients go 90 days (the default) after it finished;
 	// an expired confirmation link for announcements is cleared, the
@@ -404,10 +427,17 @@ func seed(t *testing.T, db *store.DB, env *retention.Env, now time.Time) {
 		days(102).Format("2006-01-02"), days(100).Format("2006-01-02"), days(200), days(103), days(200),
 		days(12).Format("2006-01-02"), days(10).Format("2006-01-02"), days(50), days(13), days(50))
 	exec("INSERT INTO meeting_tickets (id, meeting_id, name, fee, currency) VALUES (1, 1, 'Full', 100, 'EUR'), (2, 2, 'Full', 100, 'EUR')")
-	exec(`INSERT INTO registrations (meeting_id, ticket_id, name, email, postal_address, affiliation, list_me, status, token, created_at)
-		VALUES (1, 1, 'Old One', 'old@ex.org', '1 Old Street', 'Old Corp', FALSE, 'paid', 'rt-1', ?),
-		(1, 1, 'Old Listed', 'ol@ex.org', '2 Old Street', 'Listed Corp', TRUE, 'paid', 'rt-2', ?),
-		(2, 2, 'New One', 'new@ex.org', '3 New Street', 'New Corp', FALSE, 'paid', 'rt-3', ?)`, days(150), days(150), days(30))
+	exec(`INSERT INTO registrations (meeting_id, ticket_id, name, email, postal_address, affiliation, list_me, status, token, created_at, refund_reason)
+		VALUES (1, 1, 'Old One', 'old@ex.org', '1 Old Street', 'Old Corp', FALSE, 'paid', 'rt-1', ?, 'Old reason'),
+		(1, 1, 'Old Listed', 'ol@ex.org', '2 Old Street', 'Listed Corp', TRUE, 'paid', 'rt-2', ?, ''),
+		(2, 2, 'New One', 'new@ex.org', '3 New Street', 'New Corp', FALSE, 'paid', 'rt-3', ?, 'New reason')`, days(150), days(150), days(30))
+	// The disclosure register (U4): one entry past six years, one recent.
+	exec(`INSERT INTO disclosures (person_id, requester, legal_basis, disclosed, disclosed_at, untold, recorded_by, recorded_at)
+		VALUES (1, 'A court', 'An order', 'The address', ?, 'gagged', 9, ?), (1, 'A court', 'An order', 'The name', ?, 'gagged', 9, ?)`,
+		days(2200), days(2200), days(100), days(100))
+	// The outbox of account mail: one message never delivered in three
+	// days goes, one from an hour ago stays.
+	exec("INSERT INTO mail_outbox (what, sealed, created_at) VALUES ('a reset link', ?, ?), ('a reset link', ?, ?)", []byte{1}, days(3), []byte{2}, now.Add(-time.Hour))
 
 	old := &audit.Log{DB: db, Key: env.Audit.Key, Now: func() time.Time { return days(2200) }}
 	for range 2 {

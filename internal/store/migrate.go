@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -79,7 +81,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 			return applied, fmt.Errorf("reading migration %s: %w", name, err)
 		}
 		did := false
-		err = db.Tx(ctx, func(tx *Tx) error {
+		run := db.Tx
+		if db.dialect == SQLite && strings.HasPrefix(string(body), foreignKeysOff) {
+			run = db.txForeignKeysOff
+		}
+		err = run(ctx, func(tx *Tx) error {
 			if err := tx.Lock(ctx, migrationLock); err != nil {
 				return err
 			}
@@ -124,8 +130,11 @@ func (db *DB) Columns(ctx context.Context) ([]Column, error) {
 		query = `SELECT table_name, column_name FROM information_schema.columns
 			WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position`
 	default:
-		query = `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid`
+		// The shadow tables of a full-text index (list_search_data…) are
+		// the engine's own storage of that index, as a B-tree is of an
+		// ordinary one; the index itself (type 'virtual') is listed.
+		query = `SELECT m.name, p.name FROM pragma_table_list m, pragma_table_info(m.name) p
+			WHERE m.schema = 'main' AND m.type IN ('table', 'virtual') AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid`
 	}
 	rows, err := db.Query(ctx, query)
 	if err != nil {
@@ -184,4 +193,67 @@ func (db *DB) ForeignKeys(ctx context.Context) ([]ForeignKey, error) {
 		out = append(out, fk)
 	}
 	return out, rows.Err()
+}
+
+// foreignKeysOff opens a SQLite migration that rebuilds a table other
+// tables point to (SQLite cannot drop a constraint in place): with foreign
+// keys on, dropping the old table would first delete its rows and with
+// them, through ON DELETE CASCADE, every row that points to them.
+const foreignKeysOff = "-- plenary: foreign keys off"
+
+// txForeignKeysOff runs fn as Tx does, on one connection with SQLite's
+// foreign keys off (a setting that cannot change inside a transaction),
+// and checks every foreign key before committing, so the rebuilt table
+// answers for every row that points to it.
+func (db *DB) txForeignKeysOff(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("taking a connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("turning foreign keys off: %w", err)
+	}
+	defer func() {
+		if _, ferr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); ferr != nil {
+			// The connection must not go back to the pool without them.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("turning foreign keys back on: %w", ferr))
+		}
+	}()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("beginning transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			sqlTx.Rollback()
+			panic(p)
+		}
+	}()
+	tx := &Tx{tx: sqlTx, dialect: db.dialect}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	rows, err := tx.Query(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		sqlTx.Rollback()
+		return fmt.Errorf("checking foreign keys: %w", err)
+	}
+	bad := rows.Next()
+	rerr := rows.Err()
+	rows.Close()
+	if rerr != nil {
+		sqlTx.Rollback()
+		return fmt.Errorf("checking foreign keys: %w", rerr)
+	}
+	if bad {
+		sqlTx.Rollback()
+		return errors.New("the migration leaves rows whose foreign keys point nowhere")
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	return nil
 }

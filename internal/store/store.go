@@ -59,6 +59,9 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	desc  string
+	// stmts keeps read statements prepared on SQLite; nil on PostgreSQL
+	// (stmtcache.go).
+	stmts *stmtCache
 }
 
 // Open opens the database named by dsn. An empty dsn, a plain file path or a
@@ -107,7 +110,9 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{dialect: SQLite, write: write, read: read, desc: "sqlite:" + path}
+	// Idle connections keep their prepared statements (stmtcache.go).
+	read.SetMaxIdleConns(8)
+	db := &DB{dialect: SQLite, write: write, read: read, desc: "sqlite:" + path, stmts: newStmtCache(read)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("opening SQLite database %s: %w", path, err)
@@ -115,12 +120,22 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// postgresConns is how many connections one instance keeps to PostgreSQL
+// at most; several instances share the server's max_connections (100 by
+// default).
+const postgresConns = 20
+
 func openPostgres(ctx context.Context, dsn string) (*DB, error) {
 	pool, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("opening PostgreSQL %s: %w", redact(dsn), err)
 	}
-	pool.SetMaxOpenConns(20)
+	pool.SetMaxOpenConns(postgresConns)
+	// As many idle as open: database/sql keeps two by default, so under
+	// load every other query closed its connection and the next opened a
+	// new one, a PostgreSQL backend started per query (bench/README.md,
+	// "PostgreSQL connections"). Idle ones still close after a while.
+	pool.SetMaxIdleConns(postgresConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	db := &DB{dialect: Postgres, write: pool, read: pool, desc: redact(dsn)}
 	if err := db.Ping(ctx); err != nil {
@@ -186,6 +201,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes every connection.
 func (db *DB) Close() error {
+	if db.stmts != nil {
+		db.stmts.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -200,11 +218,17 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a read-only query.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if db.stmts != nil {
+		return db.stmts.query(ctx, Rebind(db.dialect, query), args...)
+	}
 	return db.read.QueryContext(ctx, Rebind(db.dialect, query), args...)
 }
 
 // QueryRow runs a read-only query that returns at most one row.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.stmts != nil {
+		return db.stmts.queryRow(ctx, Rebind(db.dialect, query), args...)
+	}
 	return db.read.QueryRowContext(ctx, Rebind(db.dialect, query), args...)
 }
 

@@ -10,6 +10,9 @@ package usage
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -47,6 +50,14 @@ type Ingester struct {
 	// Progress, when set, is told about each file as it is ingested.
 	Progress func(file string, lines int64)
 }
+
+// KeyDays is how many days a day's visitor-hash key is kept after the
+// day ended, for instances that count their file of that day late (one
+// restarted after an outage). Past it the key is deleted; an instance
+// counting that day later still makes a sketch, under a key of its own,
+// which then merges as if its visitors were all new (the figure stays
+// between the largest instance's and the sum).
+const KeyDays = 3
 
 // Ingested describes one file the job took in.
 type Ingested struct {
@@ -90,6 +101,10 @@ func (in *Ingester) Run(ctx context.Context, today time.Time) ([]Ingested, error
 		}
 		done = append(done, got)
 	}
+	cutoff := today.UTC().AddDate(0, 0, -KeyDays).Format(time.DateOnly)
+	if _, err := in.DB.Exec(ctx, "DELETE FROM usage_day_keys WHERE day < ?", cutoff); err != nil {
+		errs = append(errs, fmt.Errorf("deleting old visitor keys: %w", err))
+	}
 	return done, errors.Join(errs...)
 }
 
@@ -99,10 +114,14 @@ func (in *Ingester) ingestFile(ctx context.Context, f accesslog.DayFile) (Ingest
 		return Ingested{}, err
 	}
 	res := Ingested{File: filepath.Base(f.Path), Day: f.Day}
+	key, err := in.dayKey(ctx, f.Day)
+	if err != nil {
+		return res, err
+	}
 	// Every line of the file counts for the file's day (Options.Day), and
 	// each group keeps its visitors until the day is closed and folded.
 	agg, _, err := analytics.Count(ctx, []analytics.Source{analytics.FileSource(f.Path)}, analytics.Options{
-		Day: date, Groups: true, MinVisitors: in.MinVisitors, Site: in.Site, Samples: -1,
+		Day: date, Groups: true, MinVisitors: in.MinVisitors, Site: in.Site, Samples: -1, VisitorKey: key,
 	})
 	if err != nil {
 		return res, err
@@ -112,10 +131,12 @@ func (in *Ingester) ingestFile(ctx context.Context, f accesslog.DayFile) (Ingest
 	// CloseDay drops the visitor hashes and their key: from here on only
 	// counts exist. An empty file is a day with nothing in it.
 	d, _ := agg.CloseDay(date)
+	clear(key[:])
+	vs, hs := encodeSketch(d.VisitorSketch), encodeSketch(d.HumanSketch)
 	err = in.DB.Tx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO usage_days (day, instance, requests, human_requests, bot_requests, visitors, human_visitors, pages, static_files, not_found, bytes)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			f.Day, in.Instance, d.Requests, d.HumanRequests, d.BotRequests, d.UniqueVisitors, d.HumanVisitors, d.Pages, d.StaticFiles, d.NotFound, d.Bytes); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO usage_days (day, instance, requests, human_requests, bot_requests, visitors, human_visitors, pages, static_files, not_found, bytes, visitor_sketch, human_sketch)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.Day, in.Instance, d.Requests, d.HumanRequests, d.BotRequests, d.UniqueVisitors, d.HumanVisitors, d.Pages, d.StaticFiles, d.NotFound, d.Bytes, vs, hs); err != nil {
 			return err
 		}
 		for dim, groups := range d.Groups {
@@ -144,4 +165,44 @@ type Row struct {
 	Name     string
 	Requests int64
 	Visitors int64
+}
+
+// dayKey returns the key every instance hashes day's visitors with: the
+// first instance to count the day makes it, the others read it.
+func (in *Ingester) dayKey(ctx context.Context, day string) (*[32]byte, error) {
+	var fresh [32]byte
+	rand.Read(fresh[:])
+	if _, err := in.DB.Exec(ctx, "INSERT INTO usage_day_keys (day, secret) VALUES (?, ?) ON CONFLICT (day) DO NOTHING",
+		day, hex.EncodeToString(fresh[:])); err != nil {
+		return nil, fmt.Errorf("making the visitor key of %s: %w", day, err)
+	}
+	var secret string
+	if err := in.DB.QueryRow(ctx, "SELECT secret FROM usage_day_keys WHERE day = ?", day).Scan(&secret); err != nil {
+		return nil, fmt.Errorf("reading the visitor key of %s: %w", day, err)
+	}
+	var key [32]byte
+	if n, err := hex.Decode(key[:], []byte(secret)); err != nil || n != len(key) {
+		return nil, fmt.Errorf("the visitor key of %s is corrupt", day)
+	}
+	return &key, nil
+}
+
+func encodeSketch(s *analytics.Sketch) string {
+	if s == nil {
+		return ""
+	}
+	b, _ := s.MarshalBinary()
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func decodeSketch(s string) (*analytics.Sketch, bool) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || s == "" {
+		return nil, false
+	}
+	var sk analytics.Sketch
+	if sk.UnmarshalBinary(b) != nil {
+		return nil, false
+	}
+	return &sk, true
 }

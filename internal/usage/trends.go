@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"plenary/internal/analytics"
 	"plenary/internal/store"
 )
 
@@ -62,6 +63,9 @@ func Query(ctx context.Context, db *store.DB, from, to string, top int) (*Trends
 		t.Totals.Bytes += d.Bytes
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := mergeVisitors(ctx, db, t); err != nil {
 		return nil, err
 	}
 	if n := int64(len(t.Days)); n > 0 {
@@ -127,4 +131,56 @@ func topRows(dim string, rs []Row, top int) []Row {
 		kept = append(kept, other)
 	}
 	return kept
+}
+
+// mergeVisitors replaces each day's summed visitors with the size of the
+// union of its instances' visitors, from their merged sketches: a person
+// whose requests reached two instances is one visitor, not two. A day
+// with a row that has no sketch (stored before sketches were) keeps its
+// sum.
+func mergeVisitors(ctx context.Context, db *store.DB, t *Trends) error {
+	rows, err := db.Query(ctx, "SELECT day, visitor_sketch, human_sketch FROM usage_days WHERE day >= ? AND day <= ?", t.From, t.To)
+	if err != nil {
+		return fmt.Errorf("reading visitor sketches: %w", err)
+	}
+	defer rows.Close()
+	type merged struct {
+		all, human analytics.Sketch
+		broken     bool
+	}
+	days := map[string]*merged{}
+	for rows.Next() {
+		var day, vs, hs string
+		if err := rows.Scan(&day, &vs, &hs); err != nil {
+			return fmt.Errorf("reading visitor sketches: %w", err)
+		}
+		m := days[day]
+		if m == nil {
+			m = &merged{}
+			days[day] = m
+		}
+		a, ok1 := decodeSketch(vs)
+		h, ok2 := decodeSketch(hs)
+		if !ok1 || !ok2 {
+			m.broken = true
+			continue
+		}
+		m.all.Merge(a)
+		m.human.Merge(h)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading visitor sketches: %w", err)
+	}
+	for i := range t.Days {
+		d := &t.Days[i]
+		m := days[d.Day]
+		if m == nil || m.broken {
+			continue
+		}
+		all, human := m.all.Estimate(), m.human.Estimate()
+		t.Totals.Visitors += all - d.Visitors
+		t.Totals.HumanVisitors += human - d.HumanVisitors
+		d.Visitors, d.HumanVisitors = all, human
+	}
+	return nil
 }

@@ -55,9 +55,9 @@ func peopleError(err error) error {
 
 type accountData struct {
 	people.Record
-	// Registrations made while signed in, with their payments; on the
-	// person's own page only.
-	Registrations []meetings.Registration
+	// Registrations made while signed in or from an address whose mailbox
+	// the person proved, with their payments; on their own page only.
+	Registrations []meetings.Own
 	Done          string
 	Error         string           // a refusal that concerns the whole page
 	Errors        *validate.Errors // every problem of the form sent
@@ -78,11 +78,20 @@ type accountData struct {
 	// Subscriptions to discussion groups of the person's addresses; on
 	// their own page only.
 	Subscriptions []lists.Subscription
+	// DisabledDays is how long a subscription whose mail bounced is kept
+	// before it is removed (retention key list_disabled).
+	DisabledDays int
+	// Postings to discussion groups, newest first, at most
+	// lists.AccountPostings of PostingsTotal; on their own page only.
+	Postings      []lists.Posting
+	PostingsTotal int
 	// RemovalPending says the person has asked for removal and staff have
 	// not decided yet (R4).
 	RemovalPending bool
 	// Drafts the person posted (PUB1); on their own page.
 	Submissions []documents.Summary
+	// IPR disclosures the person sent, in every state (issue 11).
+	Disclosures []documents.Disclosure
 }
 
 // ReasonFor is what the reason field of form shows: the typed request
@@ -130,6 +139,12 @@ var doneMessages = map[string]string{
 	"mail-stopped":      "You will receive no more announcements. This is recorded in what you agreed to, below.",
 	"unsubscribed":      "You are unsubscribed, and the subscription is deleted.",
 	"removal-requested": "Your request for removal is recorded. Staff will decide it and write to your primary address.",
+	// Meetings, the registrant's side (issue 10).
+	"registration-cancelled":        "Your registration is cancelled and its place is free for someone else.",
+	"registration-cancelled-refund": "Your registration is cancelled and its place is free for someone else. As it was paid, a refund request went to finance, who refund through the card processor and write to you.",
+	"refund-requested":              "Your refund request is recorded. Finance decide it; a refund goes back to your card through the processor and cancels the registration.",
+	// IPR disclosures (issue 11).
+	"ipr-sent": "Your disclosure was received. It waits for the secretariat, who will post it or tell you why not; it is listed below with its state.",
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) error {
@@ -158,13 +173,26 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 	if d.Subscriptions, err = lists.SubscriptionsOf(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
+	d.DisabledDays = s.Inventory.RetentionDays("list_disabled")
+	// The postings the export would hand over: by the account or from
+	// an address whose mailbox the person proved (dsr.LoadSubject).
+	subject, err := dsr.LoadSubject(r.Context(), s.DB, id.PersonID)
+	if err != nil {
+		return err
+	}
+	if d.Postings, d.PostingsTotal, err = lists.PostingsBy(r.Context(), s.DB, id.PersonID, subject.Addresses, lists.AccountPostings); err != nil {
+		return err
+	}
 	if _, d.RemovalPending, err = dsr.PendingFor(r.Context(), s.DB, id.PersonID); err != nil {
+		return err
+	}
+	if d.Disclosures, err = documents.IPRBySubmitter(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
 	if d.Submissions, err = documents.SubmittedBy(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
-	if d.Registrations, err = meetings.OfPerson(r.Context(), s.DB, id.PersonID); err != nil {
+	if d.Registrations, err = s.ownRegistrations(r, v); err != nil {
 		return err
 	}
 	s.render(w, r, status, "account", pageData{Title: "Your account", Data: d})
@@ -262,7 +290,7 @@ func (s *Server) mailConfirmation(r *http.Request, c people.Confirmation) error 
 	if c.Token == "" {
 		return nil
 	}
-	if err := s.Mail.Send(r.Context(), s.verifyMessage(c)); err != nil {
+	if err := (durableSender{s, "a confirmation link"}).Send(r.Context(), s.verifyMessage(c)); err != nil {
 		s.Log.Error("sending a confirmation link failed", "err", err)
 		return &Error{Status: http.StatusServiceUnavailable, Message: "The confirmation message could not be sent just now. Please try again later."}
 	}

@@ -127,21 +127,40 @@ func (a *accountSite) waitForMail() { a.Server.Wait() }
 
 var linkPattern = regexp.MustCompile(`/(verify|reset|signin)/([A-Za-z0-9_-]{20,})`)
 
-// mailedToken returns the token of the newest link mailed to addr.
-func (a *accountSite) mailedToken(t testing.TB, addr, kind string) string {
+// newestMailWith returns the submatches of re in the newest mail to addr
+// that has a match. Mail sent after different answers can arrive in any
+// order (each is delivered by its own goroutine), so the newest mail to an
+// address may be an earlier answer's; the link a test asks for is the
+// newest of its kind.
+func (a *accountSite) newestMailWith(t testing.TB, addr string, re *regexp.Regexp, match func([]string) bool) []string {
 	t.Helper()
 	a.waitForMail()
-	m, ok := a.outbox.Last(addr)
-	if !ok {
-		t.Fatalf("no mail to %s", addr)
-	}
-	for _, sm := range linkPattern.FindAllStringSubmatch(m.Body, -1) {
-		if sm[1] == kind {
-			return sm[2]
+	msgs := a.outbox.Messages()
+	var newest *mail.Message
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if !strings.EqualFold(msgs[i].To, addr) {
+			continue
+		}
+		if newest == nil {
+			newest = &msgs[i]
+		}
+		for _, sm := range re.FindAllStringSubmatch(msgs[i].Body, -1) {
+			if match == nil || match(sm) {
+				return sm
+			}
 		}
 	}
-	t.Fatalf("mail to %s has no /%s/ link: %q", addr, kind, m.Body)
-	return ""
+	if newest == nil {
+		t.Fatalf("no mail to %s", addr)
+	}
+	t.Fatalf("no mail to %s has a link matching %s; the newest: %q", addr, re, newest.Body)
+	return nil
+}
+
+// mailedToken returns the token of the newest /kind/ link mailed to addr.
+func (a *accountSite) mailedToken(t testing.TB, addr, kind string) string {
+	t.Helper()
+	return a.newestMailWith(t, addr, linkPattern, func(sm []string) bool { return sm[1] == kind })[2]
 }
 
 const testPassword = "a long enough passphrase"
@@ -325,6 +344,7 @@ func TestSignUpWithoutAgeKeepsNothing(t *testing.T) {
 				t.Error("the refusal set a cookie")
 			}
 		}
+		a.waitForMail()
 		if n := len(a.outbox.Messages()); n != 0 {
 			t.Errorf("%d messages sent", n)
 		}
@@ -336,6 +356,7 @@ func TestSignUpWithoutAgeKeepsNothing(t *testing.T) {
 // and the server log for the typed values.
 func assertNowhere(t *testing.T, a *accountSite, typed map[string]string) {
 	t.Helper()
+	a.waitForMail() // mail leaves after the answer; what it logs must be here too
 	needles := map[string]string{}
 	for field, v := range typed {
 		needles["the typed "+field] = v
@@ -411,6 +432,7 @@ func TestSignUpRejectsBadInput(t *testing.T) {
 	if res.Status != 200 || !strings.Contains(res.Body, "Check your mail") {
 		t.Errorf("sign-up with a taken address: %d", res.Status)
 	}
+	a.waitForMail() // the mail leaves after the answer
 	if m, _ := a.outbox.Last("ada@example.org"); !strings.Contains(m.Subject, "already have an account") {
 		t.Errorf("owner was mailed %q", m.Subject)
 	}
@@ -884,6 +906,7 @@ func TestMailWithoutSMTPGoesToServerLog(t *testing.T) {
 	if res.Status != 200 {
 		t.Fatalf("sign-up: %d", res.Status)
 	}
+	a.waitForMail() // the link is written when the outbox sends, after the answer
 	if !linkPattern.MatchString(a.srvLog.String()) || !strings.Contains(a.srvLog.String(), "no --smtp server") {
 		t.Errorf("server log lacks the link: %s", a.srvLog.String())
 	}

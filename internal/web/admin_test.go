@@ -98,7 +98,7 @@ func TestAuditLogPage(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, siteOptions{DB: db})
 		ctx := context.Background()
-		if err := s.Audit.Record(ctx, db, audit.Entry{Actor: 7, Label: "Sam Secretariat", Action: "people.view", Subject: "person:42", Detail: "opened the record"}); err != nil {
+		if err := s.Audit.Record(ctx, db, audit.Entry{Actor: 7, Label: "Sam Secretariat", Role: "secretariat", Action: "people.view", Subject: "person:42", Detail: "opened the record"}); err != nil {
 			t.Fatal(err)
 		}
 		scenario{name: "list", path: "/admin/audit", header: roleHeader(auth.Security), status: 200,

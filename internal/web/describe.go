@@ -35,10 +35,9 @@ var pageDescriptions = map[string]string{
 	"logout":           "Sign out of your participant account with ORG.",
 	"signin_token":     "Sign in to your account with ORG through the link mailed to you.",
 	"lists":            "The discussion groups of ORG: what each is about, how to subscribe and its public archive.",
-	"list":             "A discussion group of ORG: subscribe by e-mail, read its archive, post to it.",
+	"list":             "A discussion group of ORG: subscribe by e-mail, read its archive in threads or by date, post to it.",
 	"list_token":       "Confirm a subscription, leave a discussion group or accept the contribution terms at ORG.",
 	"list_post":        "Post to a discussion group of ORG; postings are public and attributed.",
-	"list_archive":     "The public archive of a discussion group of ORG, in threads, newest first.",
 	"list_message":     "A posting to a discussion group of ORG.",
 	"admin_lists":      "Staff page of ORG for creating discussion groups.",
 	"admin_list_queue": "Staff moderation queue of a discussion group of ORG.",
@@ -54,6 +53,25 @@ var pageDescriptions = map[string]string{
 	"registration":     "Your registration for a meeting of ORG, its payment and its receipt.",
 	"admin_meetings":   "Staff page of ORG for announcing meetings and their tickets.",
 	"admin_payments":   "Finance page of ORG with the payments for meeting registrations, audited.",
+	// Meetings, the registrant's side and the secretariat's list (issue 10).
+	"receipt":       "A printable receipt of ORG for a payment of a meeting registration.",
+	"admin_refunds": "Finance page of ORG with the refunds registrants asked for.",
+	"admin_meeting": "Staff page of ORG for one meeting: its registrations, their export and the meeting's details.",
+	// IPR disclosures and liaison statements (issue 11).
+	"ipr_list":       "The IPR disclosures made to ORG: patents that may bear on its documents, and their licensing terms.",
+	"ipr_disclosure": "An IPR disclosure made to ORG: the holder, the patents, the drafts named and the licensing declaration.",
+	"ipr_gone":       "An IPR disclosure that ORG removed, with the reason and the date.",
+	"ipr_submit":     "Disclose patents that may bear on the documents of ORG; a disclosure becomes a public record.",
+	"admin_ipr":      "Staff page of ORG for reviewing IPR disclosures before they are posted.",
+	"liaisons":       "Liaison statements sent to ORG by other organizations, newest first.",
+	"liaison":        "A liaison statement sent to ORG by another organization, with its attachments.",
+	"admin_liaisons": "Staff page of ORG for entering liaison statements and posting them.",
+	// The disclosure register (U4).
+	"admin_disclosures": "Staff register of ORG of disclosures of personal data required by law.",
+	// Discussion groups, the reading side.
+	"list_search":    "Search the archives of the discussion groups of ORG by words, phrase, group, author and date.",
+	"list_thread":    "A thread of a discussion group of ORG, its postings in order of arrival.",
+	"list_tombstone": "A posting removed from the archive of a discussion group of ORG, with the reason and date.",
 }
 
 // describe returns the meta description of the page rendered from the

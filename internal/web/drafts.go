@@ -160,7 +160,9 @@ type draftData struct {
 	Draft    documents.Draft
 	Rendered *documents.Rendered
 	Status   string
-	Now      time.Time
+	Expired  bool // the shown revision's expiry date has passed
+	// IPR are the posted disclosures naming the draft (issue 11).
+	IPR []documents.Disclosure
 }
 
 // draft shows a draft's latest revision at /drafts/{name}, a given one at
@@ -177,41 +179,64 @@ func (s *Server) draft(w http.ResponseWriter, r *http.Request) error {
 			return s.draftSource(w, r, name, rev, ext)
 		}
 	}
-	name, rev := full, ""
-	if n, v, ok := documents.SplitName(full); ok {
-		// draft-x-y-01 names revision 01 of draft-x-y, unless a draft is
-		// itself called that.
-		if latest, err := documents.LatestRev(r.Context(), s.DB, full); err != nil {
-			return err
-		} else if latest == "" {
-			name, rev = n, v
-		}
-	}
-	return s.showDraft(w, r, name, rev)
+	return s.showDraft(w, r, full, "", true)
 }
 
 func (s *Server) draftRevision(w http.ResponseWriter, r *http.Request) error {
-	return s.showDraft(w, r, r.PathValue("name"), r.PathValue("rev"))
+	return s.showDraft(w, r, r.PathValue("name"), r.PathValue("rev"), false)
 }
 
-func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, name, rev string) error {
-	d, err := documents.Get(r.Context(), s.DB, name, rev)
-	if errors.Is(err, documents.ErrNotFound) {
-		return notFound("There is no such draft or revision.")
+// showDraft shows revision rev of the draft name (the latest when rev is
+// empty). With split, a name ending in a revision number names that
+// revision, unless a draft is itself called that.
+func (s *Server) showDraft(w http.ResponseWriter, r *http.Request, name, rev string, split bool) error {
+	build := func() (*versionedPage, error) {
+		name, rev := name, rev
+		if n, v, ok := documents.SplitName(name); split && ok {
+			if latest, err := documents.LatestRev(r.Context(), s.DB, name); err != nil {
+				return nil, err
+			} else if latest == "" {
+				name, rev = n, v
+			}
+		}
+		d, err := documents.GetOutline(r.Context(), s.DB, name, rev)
+		if errors.Is(err, documents.ErrNotFound) {
+			return nil, notFound("There is no such draft or revision.")
+		}
+		if err != nil {
+			return nil, err
+		}
+		data := draftData{Draft: d, Status: d.Status(s.Now()), Expired: s.Now().After(d.Latest.Expires())}
+		if data.IPR, err = s.iprForDraft(r, d.Latest.Name); err != nil {
+			return nil, err
+		}
+		xml, txt, err := documents.Sources(r.Context(), s.DB, d.Latest.ID)
+		if err != nil {
+			return nil, err
+		}
+		data.Draft.Latest.XML, data.Draft.Latest.Txt = xml, txt
+		if txt == "" && xml != "" {
+			out, err := documents.RenderXML(xml)
+			if err != nil {
+				return nil, fmt.Errorf("rendering %s: %w", d.Latest.FullName(), err)
+			}
+			data.Rendered = &out
+		}
+		title := d.Latest.FullName() + ": " + d.Latest.Title
+		summary := "The Internet-Draft " + d.Latest.FullName() + ", " + d.Latest.Title + ", with its authors and every revision."
+		// The page changes when the shown revision expires. No
+		// Last-Modified: an author's removal changes the page without a
+		// date to show for it; the ETag alone validates.
+		return &versionedPage{page: pageData{Title: title, Data: data, Summary: summary}, until: d.Latest.Expires().Add(time.Nanosecond)}, nil
 	}
+	if handled, err := s.serveVersioned(w, r, "draft", draftAreas, build); handled {
+		return err
+	}
+	v, err := build()
 	if err != nil {
 		return err
 	}
-	data := draftData{Draft: d, Status: d.Status(s.Now()), Now: s.Now()}
-	if d.Latest.Txt == "" && d.Latest.XML != "" {
-		out, err := documents.RenderXML(d.Latest.XML)
-		if err != nil {
-			return fmt.Errorf("rendering %s: %w", d.Latest.FullName(), err)
-		}
-		data.Rendered = &out
-	}
-	s.render(w, r, http.StatusOK, "draft", pageData{Title: d.Latest.FullName() + ": " + d.Latest.Title, Data: data,
-		Summary: "The Internet-Draft " + d.Latest.FullName() + ", " + d.Latest.Title + ", with its authors and every revision."})
+	s.render(w, r, http.StatusOK, "draft", v.page)
 	return nil
 }
 

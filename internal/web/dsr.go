@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"plenary/internal/dsr"
+	"plenary/internal/inventory"
 )
 
 // Data-subject rights: a participant's copy of their data (R2) and their
@@ -21,7 +22,8 @@ func dsrError(err error) error {
 		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
 	case errors.Is(err, dsr.ErrOwnRequest):
 		return &Error{Status: http.StatusForbidden, Message: err.Error()}
-	case errors.Is(err, dsr.ErrNoReason), errors.Is(err, dsr.ErrNoteLong):
+	case errors.Is(err, dsr.ErrNoReason), errors.Is(err, dsr.ErrNoteLong), errors.Is(err, dsr.ErrUndecided),
+		errors.Is(err, dsr.ErrNoVerification), errors.Is(err, dsr.ErrNoSuchAddress):
 		return badRequest(err.Error())
 	}
 	return err
@@ -88,13 +90,14 @@ func (s *Server) accountRemoval(w http.ResponseWriter, r *http.Request) error {
 }
 
 type adminRemovalsData struct {
-	Requests []dsr.RemovalRequest
-	Done     string
-	Warning  string
-	Why      []removalWhy
+	Requests   []dsr.RemovalRequest
+	Done       string
+	Warning    string
+	Why        []removalWhy
+	Categories []inventory.RemovalCategory
 }
 
-type removalWhy struct{ Table, Action, Why string }
+type removalWhy struct{ Table, Category, Action, Why, Detached, DetachedWhy string }
 
 func (s *Server) adminRemovals(w http.ResponseWriter, r *http.Request) error {
 	list, err := dsr.Queue(r.Context(), s.DB, s.Audit, staffActor(r))
@@ -104,47 +107,92 @@ func (s *Server) adminRemovals(w http.ResponseWriter, r *http.Request) error {
 	d := adminRemovalsData{Requests: list}
 	switch r.URL.Query().Get("done") {
 	case "approved":
-		d.Done = "The removal is carried out and the person is told."
+		d.Done = "The approved removals are carried out; the person is told by mail."
 	case "declined":
-		d.Done = "The request is declined and the person is told."
-	case "unsent":
-		d.Warning = "The decision is recorded, but the message to the person could not be sent. Tell them by another way."
+		d.Done = "The request is declined; the person is told by mail."
+	case "entered":
+		d.Done = "The request is entered; it waits below for a decision."
+	case "exported":
+		d.Done = "The copy is mailed to the person's confirmed primary address."
+	case "export-unsent":
+		d.Warning = "The copy was made, but the message to the person could not be sent. Try again later."
 	}
+	d.Categories = inventory.RemovalCategories()
 	for _, rt := range s.Inventory.Rights() {
-		d.Why = append(d.Why, removalWhy{Table: rt.Table, Action: string(rt.Removal.Action), Why: rt.Removal.Why})
+		d.Why = append(d.Why, removalWhy{Table: rt.Table, Category: rt.Category, Action: string(rt.Removal.Action), Why: rt.Removal.Why,
+			Detached: string(rt.Detached.Action), DetachedWhy: rt.Detached.Why})
 	}
 	s.render(w, r, http.StatusOK, "admin_removals", pageData{Title: "Removal requests", Data: d})
 	return nil
 }
 
-// adminRemovalDecide approves or declines a request and mails the
-// decision to the requester.
+// adminRemovalDecide records the decision on every category of a
+// request, carries out the approved ones, and queues the mail to the
+// requester. "Approve all" and "Decline all" decide every category the
+// same way; otherwise each category's choice comes from its own field.
 func (s *Server) adminRemovalDecide(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return notFound(dsr.ErrNotFound.Error())
 	}
-	var approve bool
-	switch r.PostFormValue("decision") {
-	case "approve":
-		approve = true
-	case "decline":
-	default:
-		return badRequest("Choose whether to approve or decline the request.")
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
 	}
-	d, err := dsr.Decide(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), id, approve, r.PostFormValue("reason"), s.Now())
+	var decisions []dsr.CategoryDecision
+	all := r.PostForm.Get("decision")
+	for _, c := range inventory.RemovalCategories() {
+		choice := r.PostForm.Get("decision-" + c.Name)
+		if all == "approve" || all == "decline" {
+			choice = all
+		}
+		if choice != "approve" && choice != "decline" {
+			return badRequest(dsr.ErrUndecided.Error())
+		}
+		decisions = append(decisions, dsr.CategoryDecision{Category: c.Name, Approve: choice == "approve", Reason: r.PostForm.Get("reason-" + c.Name)})
+	}
+	d, err := dsr.Decide(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), id, decisions, r.PostForm.Get("reason"), s.Now())
 	if err != nil {
 		return dsrError(err)
 	}
 	done := "declined"
-	if approve {
+	if d.Approved() {
 		done = "approved"
 	}
-	if d.To != "" {
-		if err := s.Mail.Send(r.Context(), dsr.DecisionMail(d, s.Config.OrgName)); err != nil {
-			s.Log.Error("sending a removal decision failed", "err", err)
-			done = "unsent"
-		}
+	http.Redirect(w, r, "/admin/removals?done="+done, http.StatusSeeOther)
+	return nil
+}
+
+// adminRemovalEnter records a removal request a person sent by mail.
+func (s *Server) adminRemovalEnter(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	_, err := dsr.EnterRemoval(r.Context(), s.DB, s.Audit, staffActor(r), r.PostForm.Get("who"), r.PostForm.Get("verified"), r.PostForm.Get("note"), s.Now())
+	if err != nil {
+		return dsrError(err)
+	}
+	http.Redirect(w, r, "/admin/removals?done=entered", http.StatusSeeOther)
+	return nil
+}
+
+// adminExportByMail mails a copy of a person's data to their confirmed
+// primary address, for a verified request by mail; the export is audited.
+func (s *Server) adminExportByMail(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	e, to, err := dsr.StaffExport(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), r.PostForm.Get("who"), r.PostForm.Get("verified"), s.Now())
+	if err != nil {
+		return dsrError(err)
+	}
+	msg, err := dsr.ExportMail(e, to, s.Config.OrgName)
+	if err != nil {
+		return err
+	}
+	done := "exported"
+	if err := s.Mail.Send(r.Context(), msg); err != nil {
+		s.Log.Error("mailing a copy of a person's data failed", "err", err)
+		done = "export-unsent"
 	}
 	http.Redirect(w, r, "/admin/removals?done="+done, http.StatusSeeOther)
 	return nil

@@ -12,6 +12,7 @@ import (
 	"plenary/internal/auth"
 	"plenary/internal/dsr"
 	"plenary/internal/inventory"
+	"plenary/internal/jobs"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
@@ -99,8 +100,9 @@ func TestExportAndRemovalThroughTheSite(t *testing.T) {
 		if res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/admin/removals?done=approved" {
 			t.Fatalf("approve: %d %s %.300s", res.Status, res.Header.Get("Location"), res.Body)
 		}
+		runDecisionMail(t, a)
 		msg, ok := a.outbox.Last("ros@example.org")
-		if !ok || !strings.Contains(msg.Body, "approved") || !strings.Contains(msg.Body, "nothing requires keeping it") {
+		if !ok || !strings.Contains(msg.Body, "Approved: removed") || !strings.Contains(msg.Body, "nothing requires keeping it") {
 			t.Errorf("decision mail: %+v %v", msg, ok)
 		}
 		if res := b.get("/account"); res.Status != http.StatusSeeOther {
@@ -160,4 +162,14 @@ func TestAdminPurgesAChild(t *testing.T) {
 			t.Errorf("the child is still signed in: %d", res.Status)
 		}
 	})
+}
+
+// runDecisionMail runs the queued jobs that mail removal decisions.
+func runDecisionMail(t *testing.T, a *accountSite) {
+	t.Helper()
+	r := &jobs.Runner{Queue: &jobs.Queue{DB: a.DB, Worker: "test"}, Handlers: map[string]jobs.Handler{
+		dsr.MailKind: (&dsr.Mailer{DB: a.DB, Audit: a.Audit, Inv: a.Server.Inventory, Mail: a.outbox, Org: a.Config.OrgName}).Handle}}
+	if _, err := r.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -21,8 +21,8 @@ import (
 
 // listService is the lists domain's use cases over this server.
 func (s *Server) listService() *lists.Service {
-	return &lists.Service{DB: s.DB, Audit: s.Audit, Policy: s.Policy, Mail: s.Mail,
-		Domain: s.Config.MailDomain, BaseURL: s.base(), Org: s.Config.OrgName, Now: s.Now}
+	return &lists.Service{DB: s.DB, Audit: s.Audit, Policy: s.Policy, Mail: durableSender{s, "a discussion-group message"},
+		Domain: s.Config.MailDomain, BaseURL: s.base(), Org: s.Config.OrgName, Now: s.Now, Mailboxes: []string{lists.Mailbox(s.Config.MailingAddress)}}
 }
 
 // listError turns a refusal of the lists domain into a page.
@@ -62,6 +62,12 @@ type listData struct {
 	Collected []collectedField
 	Transfer  string
 	CanRead   bool
+	// The archive, when CanRead: threads, or postings by date.
+	ByDate   bool
+	Threads  []lists.Thread
+	Postings []lists.Posting
+	Page     int
+	More     bool
 }
 
 func (s *Server) listPageData(r *http.Request, name string) (listData, error) {
@@ -85,6 +91,9 @@ func (s *Server) listPageData(r *http.Request, name string) (listData, error) {
 func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.listPageData(r, r.PathValue("name"))
 	if err != nil {
+		return err
+	}
+	if err := s.listArchiveInto(r, &d); err != nil {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "list", pageData{Title: d.List.Name, Data: d})
@@ -117,6 +126,9 @@ func (s *Server) listSubscribe(w http.ResponseWriter, r *http.Request) error {
 			d.Email = addr
 		}
 		d.Problems = lists.Problems(probs)
+		if err := s.listArchiveInto(r, &d); err != nil {
+			return err
+		}
 		s.render(w, r, http.StatusBadRequest, "list", pageData{Title: d.List.Name, Data: d})
 		return nil
 	}
@@ -142,33 +154,77 @@ type listTokenData struct {
 	Terms   string
 }
 
+// listLink checks a mailed link before its page shows anything or its
+// POST does anything: the list must exist and the token must be one of
+// that list's (lists.SubscriptionLink, lists.TermsLink). A link that
+// fails is answered with a page that says nothing was changed and where
+// to go on; sub is set for confirm and unsubscribe.
+func (s *Server) listLink(r *http.Request, action string) (lists.List, lists.Subscription, error) {
+	ctx := r.Context()
+	name, token := r.PathValue("name"), r.PathValue("token")
+	l, err := lists.Get(ctx, s.DB, name)
+	if errors.Is(err, lists.ErrNotFound) {
+		return l, lists.Subscription{}, &Error{Status: http.StatusNotFound, Again: "/lists", AgainText: "See the discussion groups",
+			Message: "There is no discussion group of this name, so this link does nothing, and nothing was changed."}
+	}
+	if err != nil {
+		return l, lists.Subscription{}, err
+	}
+	addr := l.Address(s.Config.MailDomain)
+	notHere := func(msg string) error {
+		return &Error{Status: http.StatusNotFound, Message: msg, Again: "/lists/" + l.Name, AgainText: "Go to the page of " + addr}
+	}
+	var sub lists.Subscription
+	switch action {
+	case "confirm":
+		sub, err = lists.SubscriptionLink(ctx, s.DB, l, token)
+		if errors.Is(err, lists.ErrLinkNotHere) {
+			return l, sub, notHere("This link does not confirm any subscription to " + addr + ", and nothing was changed. " +
+				"It is not one we sent for this list, or the request it named was deleted unconfirmed. You can ask again on the list's page.")
+		}
+		if err == nil && sub.Expired(s.Now()) {
+			return l, sub, &Error{Status: http.StatusGone, Again: "/lists/" + l.Name, AgainText: "Ask again on the list's page",
+				Message: "This link expired: a subscription is confirmed within " + strconv.Itoa(lists.PendingDays) + " days of asking for it. Nothing was changed; ask again and a new link is mailed to you."}
+		}
+	case "unsubscribe":
+		sub, err = lists.SubscriptionLink(ctx, s.DB, l, token)
+		if errors.Is(err, lists.ErrLinkNotHere) {
+			// A used link cannot be told from one never sent: an ended
+			// subscription is deleted with its token. So the page
+			// claims nothing either way.
+			return l, sub, notHere("This link does not end any subscription to " + addr + ", and nothing was changed. " +
+				"Either it was used already, and the subscription it named ended then, or it is not one we sent for this list. " +
+				"If messages of the list still reach you, use the link in the newest one.")
+		}
+	default:
+		_, err = lists.TermsLink(ctx, s.DB, l, token)
+		if errors.Is(err, lists.ErrLinkNotHere) {
+			return l, sub, notHere("This link does not belong to a posting to " + addr + ", and nothing was changed. " +
+				"It is not one we sent for this list, or the posting it named was deleted.")
+		}
+	}
+	return l, sub, err
+}
+
 // listTokenPage shows the button a mailed link leads to.
 func (s *Server) listTokenPage(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	name, token, action := r.PathValue("name"), r.PathValue("token"), tokenAction(r)
-	d := listTokenData{List: name, Token: token, Action: action}
+	action := tokenAction(r)
+	l, sub, err := s.listLink(r, action)
+	if err != nil {
+		return err
+	}
+	addr := l.Address(s.Config.MailDomain)
+	d := listTokenData{List: l.Name, Token: r.PathValue("token"), Action: action}
 	switch action {
-	case "confirm", "unsubscribe":
-		sub, err := lists.ByToken(ctx, s.DB, token)
-		if err != nil || sub.List != name {
-			if action == "unsubscribe" && errors.Is(err, lists.ErrNoSuchLink) {
-				return s.unsubscribed(w, r, name)
-			}
-			return listError(lists.ErrNoSuchLink)
-		}
-		if action == "confirm" {
-			d.Heading, d.Button = "Confirm your subscription", "Confirm the subscription"
-			d.Text = "Press the button to receive the messages of " + name + "@" + s.Config.MailDomain + " at " + sub.Email + ". You can leave at any time from the link in every message."
-		} else {
-			d.Heading, d.Button = "Leave "+name, "Unsubscribe"
-			d.Text = "Press the button to stop receiving " + name + "@" + s.Config.MailDomain + " at " + sub.Email + ". Your subscription is deleted."
-		}
-	case "terms":
-		if _, err := lists.TermsFor(ctx, s.DB, token); err != nil {
-			return listError(err)
-		}
+	case "confirm":
+		d.Heading, d.Button = "Confirm your subscription", "Confirm the subscription"
+		d.Text = "Press the button to receive the messages of " + addr + " at " + sub.Email + ". You can leave at any time from the link in every message."
+	case "unsubscribe":
+		d.Heading, d.Button = "Leave "+l.Name, "Unsubscribe"
+		d.Text = "Press the button to stop receiving " + addr + " at " + sub.Email + ". Your subscription is deleted."
+	default:
 		d.Heading, d.Button, d.Terms = "Publish your posting", "I accept: publish my postings", lists.Terms
-		d.Text = "Your posting to " + name + "@" + s.Config.MailDomain + " is held until you accept, once, what posting means:"
+		d.Text = "Your posting to " + addr + " is held until you accept, once, what posting means:"
 	}
 	s.render(w, r, http.StatusOK, "list_token", pageData{Title: d.Heading, Data: d})
 	return nil
@@ -186,25 +242,44 @@ func tokenAction(r *http.Request) string {
 }
 
 // listTokenAct does what the page's button says; for unsubscribe it is
-// also the RFC 8058 one-click target.
+// also the RFC 8058 one-click target, which a mail program POSTs in the
+// background with no page to show.
+//
+// A one-click POST with a link that names no subscription of the list is
+// answered 404, like the page: an ended subscription is deleted with its
+// token, so a link used before cannot be told from one never sent, and
+// answering 200 would claim success for a forged link. RFC 8058 asks
+// nothing of the status, and no mail program shows this answer to the
+// person. A POST that loses a race with another one for the same link
+// (the subscription found, then gone) answers 200: it named a real
+// subscription, and that subscription has ended.
 func (s *Server) listTokenAct(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	name, token := r.PathValue("name"), r.PathValue("token")
+	action := tokenAction(r)
+	l, _, err := s.listLink(r, action)
+	if err != nil {
+		return err
+	}
+	token := r.PathValue("token")
+	addr := l.Address(s.Config.MailDomain)
 	svc := s.listService()
-	switch tokenAction(r) {
+	switch action {
 	case "confirm":
 		if _, err := svc.Confirm(ctx, token); err != nil {
 			return listError(err)
 		}
 		s.render(w, r, http.StatusOK, "message", pageData{Title: "Subscribed", Data: messageData{
 			Heading: "You are subscribed",
-			Text:    "Messages of " + name + "@" + s.Config.MailDomain + " now come to you. Each carries a link to leave.",
-			Link:    "/lists/" + name + "/archive", LinkText: "Read the archive"}})
+			Text:    "Messages of " + addr + " now come to you. Each carries a link to leave.",
+			Link:    "/lists/" + l.Name, LinkText: "Read the archive"}})
 	case "unsubscribe":
 		if _, err := svc.Unsubscribe(ctx, token, policy.ChannelWeb); err != nil && !errors.Is(err, lists.ErrNoSuchLink) {
 			return listError(err)
 		}
-		return s.unsubscribed(w, r, name)
+		s.render(w, r, http.StatusOK, "message", pageData{Title: "Unsubscribed", Data: messageData{
+			Heading: "You are unsubscribed",
+			Text:    "Nothing more of " + addr + " is sent to this address, and its subscription is deleted.",
+			Link:    "/lists/" + l.Name, LinkText: "Back to the list"}})
 	default:
 		n, err := svc.AcceptTerms(ctx, token)
 		if err != nil {
@@ -213,16 +288,8 @@ func (s *Server) listTokenAct(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, http.StatusOK, "message", pageData{Title: "Terms accepted", Data: messageData{
 			Heading: "Thank you",
 			Text:    "Your acceptance is recorded. " + strconv.Itoa(n) + " held posting(s) went on: published, or to the list's moderators where the list asks for it.",
-			Link:    "/lists/" + name + "/archive", LinkText: "Read the archive"}})
+			Link:    "/lists/" + l.Name, LinkText: "Read the archive"}})
 	}
-	return nil
-}
-
-func (s *Server) unsubscribed(w http.ResponseWriter, r *http.Request, name string) error {
-	s.render(w, r, http.StatusOK, "message", pageData{Title: "Unsubscribed", Data: messageData{
-		Heading: "You are unsubscribed",
-		Text:    "Nothing more of " + name + "@" + s.Config.MailDomain + " is sent to this address, and its subscription is deleted.",
-		Link:    "/lists/" + name, LinkText: "Back to the list"}})
 	return nil
 }
 
@@ -309,7 +376,7 @@ func (s *Server) listPost(w http.ResponseWriter, r *http.Request) error {
 		return listError(err)
 	}
 	if res.Posting.Status == lists.Published {
-		http.Redirect(w, r, "/lists/"+d.List.Name+"/archive/"+strconv.FormatInt(res.Posting.ID, 10), http.StatusSeeOther)
+		http.Redirect(w, r, "/lists/"+d.List.Name+"/msg/"+strconv.FormatInt(res.Posting.ID, 10), http.StatusSeeOther)
 		return nil
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Posting held", Data: messageData{
@@ -317,12 +384,6 @@ func (s *Server) listPost(w http.ResponseWriter, r *http.Request) error {
 		Text:    "This list's postings from you are read by a moderator first. It is published once approved, and deleted unpublished after " + strconv.Itoa(lists.HeldDays) + " days otherwise.",
 		Link:    "/lists/" + d.List.Name, LinkText: "Back to the list"}})
 	return nil
-}
-
-type listArchiveData struct {
-	List    lists.List
-	Domain  string
-	Threads []lists.Thread
 }
 
 func (s *Server) readable(r *http.Request) (lists.List, error) {
@@ -344,53 +405,6 @@ func (s *Server) readable(r *http.Request) (lists.List, error) {
 	return l, nil
 }
 
-func (s *Server) listArchive(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.readable(r)
-	if err != nil {
-		return err
-	}
-	threads, err := lists.Threads(r.Context(), s.DB, l.Name)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "list_archive", pageData{Title: "Archive of " + l.Name, Data: listArchiveData{List: l, Domain: s.Config.MailDomain, Threads: threads}})
-	return nil
-}
-
-type listMessageData struct {
-	List    lists.List
-	Posting lists.Posting
-	Thread  []lists.Posting
-}
-
-func (s *Server) listMessage(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.readable(r)
-	if err != nil {
-		return err
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return notFound(lists.ErrNoPost.Error())
-	}
-	p, thread, err := lists.Message(r.Context(), s.DB, l.Name, id)
-	if err != nil {
-		return listError(err)
-	}
-	s.render(w, r, http.StatusOK, "list_message", pageData{Title: p.Subject, Data: listMessageData{List: l, Posting: p, Thread: thread},
-		Summary: "A posting by " + p.Author + " to the discussion group " + l.Name + " of " + s.Config.OrgName + "."})
-	return nil
-}
-
-func (s *Server) listMbox(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.readable(r)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/mbox")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+l.Name+`.mbox"`)
-	return lists.WriteMbox(r.Context(), s.DB, l.Name, w)
-}
-
 // listAtom is the list's Atom feed: postings republished (G1).
 func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) error {
 	l, err := s.readable(r)
@@ -398,7 +412,7 @@ func (s *Server) listAtom(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := lists.WriteAtom(r.Context(), s.DB, l, s.base(), &buf); err != nil {
+	if err := lists.WriteAtom(r.Context(), s.DB, l, s.base(), person(r) == 0, &buf); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/atom+xml; charset=utf-8")
@@ -435,7 +449,8 @@ func (s *Server) adminListCreate(w http.ResponseWriter, r *http.Request) error {
 		return formError(err)
 	}
 	id := identityOf(r)
-	form := lists.NewList{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description"), Posting: r.PostForm.Get("posting"), Archive: r.PostForm.Get("archive")}
+	form := lists.NewList{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description"), Posting: r.PostForm.Get("posting"), Archive: r.PostForm.Get("archive"),
+		NoSearch: r.PostForm.Get("no_search") != ""}
 	_, err := s.listService().Create(r.Context(), lists.Actor{ID: id.PersonID, Label: id.Name}, form)
 	var probs lists.ProblemsError
 	if errors.As(err, &probs) || errors.Is(err, lists.ErrNameTaken) {

@@ -85,12 +85,10 @@ func (s *Server) accountMailings(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return mailingError(err)
 		}
-		if err := s.Mail.Send(ctx, mail.Message{To: addr, Subject: "Confirm that you want announcements from " + s.Config.OrgName, Body: fmt.Sprintf(
+		s.sendInBackground(r, mail.Message{To: addr, Subject: "Confirm that you want announcements from " + s.Config.OrgName, Body: fmt.Sprintf(
 			"You asked to receive %s's announcements by e-mail at %s.\n\nTo confirm, open this link and press the button on the page:\n\n%s/mailings/confirm/%s\n\n"+
 				"The link works once, for two days. If you did not ask, ignore this message: you will get no announcements.\n",
-			s.Config.OrgName, addr, s.base(), tok)}); err != nil {
-			s.Log.Error("sending the mailing confirmation failed", "err", err)
-		}
+			s.Config.OrgName, addr, s.base(), tok)}, "a mailing confirmation")
 		http.Redirect(w, r, "/account?done=mail-asked#mailings", http.StatusSeeOther)
 	case "stop":
 		if err := mailings.OptOut(ctx, s.mailingsEnv(), a, s.Now()); err != nil {

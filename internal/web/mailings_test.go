@@ -67,6 +67,7 @@ func TestMailingOptInSendAndOneClickUnsubscribe(t *testing.T) {
 		if res := ann.post("/account/mailings", url.Values{"action": {"subscribe"}, "optin": {"yes"}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("opt-in: %d %.300s", res.Status, res.Body)
 		}
+		a.waitForMail() // delivered from the outbox after the answer
 		m, _ := a.outbox.Last("ann@example.org")
 		link := confirmLinkPattern.FindStringSubmatch(m.Body)
 		if link == nil {
@@ -109,6 +110,7 @@ func TestMailingOptInSendAndOneClickUnsubscribe(t *testing.T) {
 		if res := sam.post(loc+"/test", nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("test send: %d %.300s", res.Status, res.Body)
 		}
+		a.waitForMail()
 		if m, ok := a.outbox.Last("sam@example.org"); !ok || m.Subject != "[Test] Plenary in Geneva" {
 			t.Errorf("test message %+v", m)
 		}

@@ -25,9 +25,9 @@ func meetingError(err error) error {
 	case errors.Is(err, meetings.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Message: err.Error()}
 	case errors.Is(err, meetings.ErrFull), errors.Is(err, meetings.ErrClosed), errors.Is(err, meetings.ErrPaid), errors.Is(err, meetings.ErrNoFee),
-		errors.Is(err, meetings.ErrNotRefundable):
+		errors.Is(err, meetings.ErrNotRefundable), errors.Is(err, meetings.ErrReleased), errors.Is(err, meetings.ErrCheckoutBusy):
 		return &Error{Status: http.StatusConflict, Message: err.Error()}
-	case errors.Is(err, meetings.ErrNoAudit):
+	case errors.Is(err, meetings.ErrNoAudit), errors.Is(err, meetings.ErrNoProcessor):
 		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
 	}
 	return err
@@ -63,15 +63,27 @@ type meetingData struct {
 }
 
 func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) error {
-	m, err := s.meetingOf(r)
+	build := func() (*versionedPage, error) {
+		m, err := s.meetingOf(r)
+		if err != nil {
+			return nil, err
+		}
+		att, err := meetings.Attendees(r.Context(), s.DB, m)
+		if err != nil {
+			return nil, err
+		}
+		// The page changes when registration opens or closes.
+		return &versionedPage{page: pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), Attendees: att}},
+			until: earliest(s.Now(), m.Opens, m.Closes)}, nil
+	}
+	if handled, err := s.serveVersioned(w, r, "meeting", meetingAreas, build); handled {
+		return err
+	}
+	v, err := build()
 	if err != nil {
 		return err
 	}
-	att, err := meetings.Attendees(r.Context(), s.DB, m)
-	if err != nil {
-		return err
-	}
-	s.render(w, r, http.StatusOK, "meeting", pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), Attendees: att}})
+	s.render(w, r, http.StatusOK, "meeting", v.page)
 	return nil
 }
 
@@ -172,41 +184,78 @@ type registrationData struct {
 	Registration meetings.Registration
 	CanPay       bool
 	Declined     bool
+	// Released: the payment was not completed in time and the ticket was
+	// freed; paying now takes a place again if one is left.
+	Released bool
+	// Received: the processor says the payment went through, and it is
+	// not recorded here yet (its webhook is late).
+	Received bool
+	// CanCheck offers the button that asks the processor and records what
+	// it says.
+	CanCheck bool
 }
 
+// receivedRefresh is how often the registration's page reloads itself
+// while the processor says the payment went through and it is not yet
+// recorded.
+const receivedRefresh = "10"
+
 // registration is the registrant's own page, at the link only they were
-// given. A checkout still open is looked up at the processor first, so a
-// late webhook does not leave the page saying "unpaid".
+// given. It changes nothing: a checkout still live is looked up at the
+// processor, so that a late webhook does not leave the page saying only
+// "waiting for payment", but what the processor says is recorded by the
+// webhook, the reconcile job, or the page's "check payment" button (a
+// POST). Meanwhile the page reloads itself (a Refresh header; no script).
 func (s *Server) registration(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	token := r.PathValue("token")
-	reg, err := meetings.ByToken(ctx, s.DB, token)
+	reg, err := meetings.ByToken(ctx, s.DB, r.PathValue("token"))
 	if err != nil {
 		return meetingError(err)
 	}
-	if s.Payments != nil && reg.Due() {
-		for _, p := range reg.Payments {
-			if p.Status != payments.Open || p.Processor != s.Payments.Name() {
-				continue
-			}
-			o, err := s.Payments.LookUp(ctx, p.CheckoutID)
-			if err != nil || o.Status != payments.Paid {
-				continue
-			}
-			if err := meetings.Apply(ctx, s.DB, s.Audit, s.paymentSealer(), s.Payments.Name(), payments.Event{Outcome: o}, s.Now()); err != nil {
-				return err
-			}
-			if reg, err = meetings.ByToken(ctx, s.DB, token); err != nil {
-				return err
-			}
-		}
-	}
-	d := registrationData{Registration: reg, CanPay: s.Payments != nil && reg.Due()}
+	d := registrationData{Registration: reg, Released: reg.Status == meetings.Expired}
 	if n := len(reg.Payments); n > 0 && reg.Due() {
 		d.Declined = reg.Payments[n-1].Status == payments.Declined
 	}
+	if s.Payments != nil && reg.Due() {
+		for _, p := range reg.Payments {
+			if (p.Status == payments.Open || p.Status == payments.Declined) && p.Processor == s.Payments.Name() {
+				d.CanCheck = true
+			}
+		}
+		d.Received = s.checkouts().PaidAtProcessor(ctx, reg)
+	}
+	d.CanPay = s.Payments != nil && (reg.Due() || reg.Status == meetings.Expired) && !d.Received
+	if d.Received {
+		w.Header().Set("Refresh", receivedRefresh)
+	}
 	s.render(w, r, http.StatusOK, "registration", pageData{Title: "Your registration", Data: d})
 	return nil
+}
+
+// checkPayment is the registration page's "check payment" button: it
+// asks the processor and records what it says, then shows the page again.
+func (s *Server) checkPayment(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	if _, err := meetings.ByToken(r.Context(), s.DB, token); err != nil {
+		return meetingError(err)
+	}
+	if s.Payments == nil {
+		return &Error{Status: http.StatusServiceUnavailable, Message: meetings.ErrNoProcessor.Error()}
+	}
+	if err := s.checkouts().CheckPayment(r.Context(), token, s.Now()); err != nil {
+		return meetingError(err)
+	}
+	http.Redirect(w, r, "/registrations/"+token, http.StatusSeeOther)
+	return nil
+}
+
+// checkouts is the payment use cases with this site's processor.
+func (s *Server) checkouts() meetings.Checkouts {
+	c := meetings.Checkouts{DB: s.DB, Audit: s.Audit, Sealer: s.paymentSealer(), Proc: s.Payments}
+	if s.Config != nil {
+		c.Expiry, c.BaseURL = s.Config.CheckoutExpiry, s.base()
+	}
+	return c
 }
 
 // pay sends the browser to the processor's page for the registration.
@@ -216,9 +265,9 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 		return meetingError(err)
 	}
 	if s.Payments == nil {
-		return &Error{Status: http.StatusServiceUnavailable, Message: "Card payment is not set up on this site; please contact the secretariat."}
+		return &Error{Status: http.StatusServiceUnavailable, Message: meetings.ErrNoProcessor.Error()}
 	}
-	url, err := meetings.StartPayment(r.Context(), s.DB, s.Audit, s.Payments, token, s.base()+"/registrations/"+token, s.Now())
+	url, err := s.checkouts().StartPayment(r.Context(), token, s.Now())
 	if err != nil {
 		return meetingError(err)
 	}
@@ -233,31 +282,40 @@ func (s *Server) paymentSealer() *secrets.Sealer {
 	return s.Keys.Sealer("payments")
 }
 
+// webhookPaths names each processor's webhook path segment.
+var webhookPaths = map[string]string{
+	"test":   payments.TestProcessorName,
+	"stripe": payments.StripeName,
+}
+
 // paymentWebhook takes the processor's signed notice. A forged or stale
-// one is refused; a replayed one is acknowledged and changes nothing.
+// one is refused; a replayed one, or one about nothing this site tracks,
+// is acknowledged and changes nothing.
 func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) error {
-	if s.Payments == nil || r.PathValue("processor") != "test" {
+	if s.Payments == nil || webhookPaths[r.PathValue("processor")] != s.Payments.Name() {
 		return &Error{Status: http.StatusNotFound, Message: "There is no such payment processor here."}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	body, err := io.ReadAll(io.LimitReader(r.Body, 256<<10))
 	if err != nil {
 		return formError(err)
 	}
-	ev, err := s.Payments.Webhook(r.Header, body, s.Now())
-	if err != nil {
-		return &Error{Status: http.StatusBadRequest, Message: "The webhook could not be verified."}
-	}
-	err = meetings.Apply(r.Context(), s.DB, s.Audit, s.paymentSealer(), s.Payments.Name(), ev, s.Now())
+	err = s.checkouts().Webhook(r.Context(), r.Header, body, s.Now())
+	answer := "ok\n"
 	switch {
+	case errors.Is(err, payments.ErrBadSignature):
+		return &Error{Status: http.StatusBadRequest, Message: "The webhook could not be verified."}
+	case errors.Is(err, payments.ErrMalformed):
+		return &Error{Status: http.StatusBadRequest, Message: "The webhook's event could not be read; nothing was changed."}
 	case errors.Is(err, payments.ErrReplayed):
-		w.WriteHeader(http.StatusOK)
-		_, err = io.WriteString(w, "already applied\n")
-		return err
+		answer = "already applied\n"
+	case errors.Is(err, meetings.ErrIgnored):
+		answer = "nothing to do here\n"
 	case err != nil:
 		return meetingError(err)
 	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	_, err = io.WriteString(w, "ok\n")
+	_, err = io.WriteString(w, answer)
 	return err
 }
 

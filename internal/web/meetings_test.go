@@ -201,7 +201,9 @@ func (ms *meetingSite) payWith(t *testing.T, regPath, number string) string {
 // the confirmation mail, a declined card that leaves the registration
 // unpaid, a good card that pays it, the attendee list with only those who
 // asked (list_me), the payment record with sealed details shown only to
-// finance with the view audited (P2), and afterwards no trace of the card
+// finance with the view audited (P2), a declined registrant who never
+// comes back, whose checkout the reconcile job expires at the processor
+// and whose ticket it frees, and afterwards no trace of the card
 // number, security code or cardholder name in any table, any file under
 // the data directory, the server's output or any request body plenary
 // received (P1).
@@ -337,6 +339,20 @@ func TestMeetingRegistrationAndPayment(t *testing.T) {
 		}
 		if entries, err := ms.Audit.List(context.Background(), audit.Filter{Action: "payments.refund"}); err != nil || len(entries) != 1 {
 			t.Errorf("audit entries for the refund: %d, %v", len(entries), err)
+		}
+
+		// A registrant whose card is declined and who never comes back:
+		// the reconcile job looks the checkout up at the processor,
+		// expires it there and frees the ticket (issue 10, state that
+		// cannot drift); what it records is searched below too.
+		rexPath := ms.send(t, "POST", ms.url+meeting+"/register", registration("Rex Released", "rex@example.net", full, false), nil).Header.Get("Location")
+		ms.payWith(t, rexPath, payments.CardDeclined)
+		r, err := ms.Server.checkouts().Reconcile(context.Background(), time.Now().Add(2*time.Hour), time.Minute)
+		if err != nil || r.Expired != 1 || r.Released != 1 {
+			t.Errorf("reconcile: %+v %v, want one checkout expired and one registration released", r, err)
+		}
+		if page := ms.send(t, "GET", ms.url+rexPath, nil, nil); !strings.Contains(page.Body, "Your place was released") {
+			t.Errorf("the released registration's page:\n%s", page.Body)
 		}
 
 		// P1: the card's number, security code and holder's name are

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"time"
 
+	"plenary/internal/auth"
 	"plenary/internal/demo"
 	"plenary/internal/documents"
+	"plenary/internal/dsr"
 	"plenary/internal/inventory"
 	"plenary/internal/lists"
 	"plenary/internal/policy"
@@ -31,7 +33,15 @@ type homeData struct {
 	Drafts []documents.Summary
 	// Next is the next meeting that has not ended, if any.
 	Next *meetings.Meeting
+	// Documents are the newest IPR disclosures and liaison statements
+	// (issue 11).
+	Documents recentDocuments
+	// Privacy is the data-subject rights panel for admins and privacy
+	// staff: how many removal requests wait (a count, nothing personal).
+	Privacy *homePrivacy
 }
+
+type homePrivacy struct{ Pending int }
 
 type homeDemo struct {
 	Link     string
@@ -40,19 +50,80 @@ type homeDemo struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	ann, err := s.Policy.Announcements(r.Context(), s.Now())
+	// Anonymous: served from the cache while the tables it lists from
+	// are unchanged (pagever.go).
+	if handled, err := s.serveVersioned(w, r, "home", homeAreas, func() (*versionedPage, error) {
+		d, until, err := s.homeShared(r)
+		if err != nil {
+			return nil, err
+		}
+		return &versionedPage{page: pageData{Title: "Home", Data: d}, until: until}, nil
+	}); handled {
+		return err
+	}
+	// Signed in: the page is rendered for this visitor, but what it shows
+	// everyone comes from memory under the same counters.
+	shared, err := s.versionedData(r.Context(), "home", homeAreas, func() (any, time.Time, error) {
+		return s.homeShared(r)
+	})
 	if err != nil {
 		return err
 	}
+	d := shared.(homeData) // a copy: the visitor's panels are set on it alone
+	if id := identityOf(r); id != nil {
+		if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
+			return err
+		}
+		// Data-subject rights (R4, U4): the staff panel.
+		if id.Has(auth.Admin) || id.Has(auth.Privacy) {
+			n, err := dsr.PendingCount(r.Context(), s.DB)
+			if err != nil {
+				return err
+			}
+			d.Privacy = &homePrivacy{Pending: n}
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: d})
+	return nil
+}
+
+// homeShared is what the home page shows everyone, and the moment it
+// changes without a write: an announcement starting or ending, or the
+// next meeting's registration opening or closing (the meeting itself
+// changes at midnight, which every entry turns over at).
+func (s *Server) homeShared(r *http.Request) (homeData, time.Time, error) {
+	d, err := s.homeData(r)
+	if err != nil {
+		return d, time.Time{}, err
+	}
+	until, err := s.Policy.NextAnnouncementChange(r.Context(), s.Now())
+	if err != nil {
+		return d, time.Time{}, err
+	}
+	if d.Next != nil {
+		until = earliest(s.Now(), until, d.Next.Opens, d.Next.Closes)
+	}
+	return d, until, nil
+}
+
+// homeData reads what the home page shows everyone.
+func (s *Server) homeData(r *http.Request) (homeData, error) {
+	ann, err := s.Policy.Announcements(r.Context(), s.Now())
+	if err != nil {
+		return homeData{}, err
+	}
 	d := homeData{Announcements: ann}
 	if d.Lists, err = lists.Active(r.Context(), s.DB, 5); err != nil {
-		return err
+		return d, err
 	}
 	if d.Drafts, err = documents.List(r.Context(), s.DB, "", 5); err != nil {
-		return err
+		return d, err
+	}
+	if d.Documents, err = s.recentDocuments(r); err != nil {
+		return d, err
 	}
 	if next, ok, err := meetings.Next(r.Context(), s.DB, s.Now()); err != nil {
-		return err
+		return d, err
 	} else if ok {
 		d.Next = &next
 	}
@@ -61,13 +132,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}
 		}
 	}
-	if id := identityOf(r); id != nil {
-		if d.Mailing, err = s.accountMailing(r, id.PersonID); err != nil {
-			return err
-		}
-	}
-	s.render(w, r, http.StatusOK, "home", pageData{Title: "Home", Data: d})
-	return nil
+	return d, nil
 }
 
 // healthz reports whether this instance can serve: it answers JSON and
@@ -104,35 +169,61 @@ type privacyData struct {
 }
 
 func (s *Server) privacy(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.Policy.Current(r.Context())
+	// Besides the statement, the page shows the inventory and the
+	// configuration, which do not change while the server runs.
+	build := func() (*versionedPage, error) {
+		id, published, err := s.Policy.CurrentID(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.Policy.Get(r.Context(), id)
+		if err != nil {
+			return nil, err
+		}
+		return &versionedPage{lastMod: published, page: pageData{Title: "Privacy", Data: privacyData{
+			Version:      v,
+			Blocks:       policy.Blocks(v.Body),
+			LogGroups:    policy.RetentionGroups(s.Inventory.Personal(inventory.LogField), s.Config.RetentionDays),
+			ColumnGroups: policy.RetentionGroups(s.Inventory.Personal(inventory.Column), s.Config.RetentionDays),
+			Contact:      s.Config.PrivacyContact,
+		}}}, nil
+	}
+	if handled, err := s.serveVersioned(w, r, "privacy", policyAreas, build); handled {
+		return err
+	}
+	v, err := build()
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "privacy", pageData{Title: "Privacy", Data: privacyData{
-		Version:      v,
-		Blocks:       policy.Blocks(v.Body),
-		LogGroups:    policy.RetentionGroups(s.Inventory.Personal(inventory.LogField), s.Config.RetentionDays),
-		ColumnGroups: policy.RetentionGroups(s.Inventory.Personal(inventory.Column), s.Config.RetentionDays),
-		Contact:      s.Config.PrivacyContact,
-	}})
+	s.render(w, r, http.StatusOK, "privacy", v.page)
 	return nil
 }
 
 func (s *Server) privacyCookies(w http.ResponseWriter, r *http.Request) error {
-	s.render(w, r, http.StatusOK, "cookies", pageData{Title: "Cookies", Data: privacyData{
+	// The inventory and the configuration: fixed while the server runs.
+	return s.renderCached(w, r, "", time.Time{}, "cookies", fixed(pageData{Title: "Cookies", Data: privacyData{
 		Cookies:    s.Inventory.Cookies(),
 		Contact:    s.Config.PrivacyContact,
 		ThirdParty: s.Config.ThirdPartyCookies,
-	}})
-	return nil
+	}}))
 }
 
 func (s *Server) privacyVersions(w http.ResponseWriter, r *http.Request) error {
-	vs, err := s.Policy.List(r.Context())
+	build := func() (*versionedPage, error) {
+		vs, err := s.Policy.List(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		return &versionedPage{page: pageData{Title: "Privacy statement versions", Data: vs}}, nil
+	}
+	if handled, err := s.serveVersioned(w, r, "versions", policyAreas, build); handled {
+		return err
+	}
+	v, err := build()
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "versions", pageData{Title: "Privacy statement versions", Data: vs})
+	s.render(w, r, http.StatusOK, "versions", v.page)
 	return nil
 }
 
@@ -149,25 +240,39 @@ func (s *Server) privacyVersion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil || id <= 0 {
 		return notFound("There is no such version of the privacy statement.")
 	}
-	v, err := s.Policy.Get(r.Context(), id)
-	if errors.Is(err, policy.ErrNoVersion) {
-		return notFound("There is no such version of the privacy statement.")
+	// Versions never change once published; the page changes only when
+	// it stops being the current one, which a write to policy_versions
+	// tells.
+	build := func() (*versionedPage, error) {
+		v, err := s.Policy.Get(r.Context(), id)
+		if errors.Is(err, policy.ErrNoVersion) {
+			return nil, notFound("There is no such version of the privacy statement.")
+		}
+		if err != nil {
+			return nil, err
+		}
+		cur, _, err := s.Policy.CurrentID(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		d := versionData{Version: v, Blocks: policy.Blocks(v.Body), Current: cur == v.ID}
+		prev, ok, err := s.Policy.Previous(r.Context(), v)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			d.Previous = &prev
+			d.Diff = policy.Diff(prev.Body, v.Body)
+		}
+		return &versionedPage{page: pageData{Title: "Privacy statement of " + v.PublishedAt.UTC().Format(time.DateOnly), Data: d}}, nil
 	}
+	if handled, err := s.serveVersioned(w, r, "version", policyAreas, build); handled {
+		return err
+	}
+	v, err := build()
 	if err != nil {
 		return err
 	}
-	d := versionData{Version: v, Blocks: policy.Blocks(v.Body)}
-	prev, ok, err := s.Policy.Previous(r.Context(), v)
-	if err != nil {
-		return err
-	}
-	if ok {
-		d.Previous = &prev
-		d.Diff = policy.Diff(prev.Body, v.Body)
-	}
-	if cur, err := s.Policy.Current(r.Context()); err == nil && cur.ID == v.ID {
-		d.Current = true
-	}
-	s.render(w, r, http.StatusOK, "version", pageData{Title: "Privacy statement of " + v.PublishedAt.UTC().Format(time.DateOnly), Data: d})
+	s.render(w, r, http.StatusOK, "version", v.page)
 	return nil
 }

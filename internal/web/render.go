@@ -186,31 +186,41 @@ var renderHook func(name string)
 // render executes a page into a buffer first, so a template error becomes a
 // clean error page instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p pageData) {
-	t, err := s.views.page(name)
-	if err == nil {
-		p.Org = s.Config.OrgName
-		p.Path = r.URL.Path
-		if p.Summary == "" {
-			p.Summary = describe(name, p.Org)
-		}
-		if p.Identity == nil {
-			p.Identity = identityOf(r)
-		}
-		var buf bytes.Buffer
-		if err = t.Execute(&buf, p); err == nil {
-			if renderHook != nil {
-				renderHook(name)
-			}
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(status)
-			if r.Method != http.MethodHead {
-				w.Write(buf.Bytes())
-			}
-			return
-		}
+	body, err := s.renderBytes(r, name, p)
+	if err != nil {
+		s.Log.Error("rendering page", "page", name, "err", err)
+		http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
+		return
 	}
-	s.Log.Error("rendering page", "page", name, "err", err)
-	http.Error(w, "Something went wrong on our side. Please try again later.", http.StatusInternalServerError)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// renderBytes executes a page for the request r.
+func (s *Server) renderBytes(r *http.Request, name string, p pageData) ([]byte, error) {
+	t, err := s.views.page(name)
+	if err != nil {
+		return nil, err
+	}
+	p.Org = s.Config.OrgName
+	p.Path = r.URL.Path
+	if p.Summary == "" {
+		p.Summary = describe(name, p.Org)
+	}
+	if p.Identity == nil {
+		p.Identity = identityOf(r)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, p); err != nil {
+		return nil, err
+	}
+	if renderHook != nil {
+		renderHook(name)
+	}
+	return buf.Bytes(), nil
 }
 
 // serveStatic serves /static/{hash}/{file}. The hash is checked, so an old
@@ -229,6 +239,9 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	http.ServeFileFS(w, r, static, name)
+	if s.views.dev || !serveStaticCompressed(w, r, static, name, want) {
+		w.Header().Set("Vary", "Accept-Encoding")
+		http.ServeFileFS(w, r, static, name)
+	}
 	return nil
 }

@@ -110,24 +110,43 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /lists/{name}/unsubscribe/{token}", public, s.listTokenAct)
 	s.handle("GET /lists/{name}/terms/{token}", public, s.listTokenPage)
 	s.handle("POST /lists/{name}/terms/{token}", public, s.listTokenAct)
-	s.handle("GET /lists/{name}/archive", public, s.listArchive)
-	s.handle("GET /lists/{name}/archive/{id}", public, s.listMessage)
-	s.handle("GET /lists/{name}/archive.mbox", public, s.listMbox)
 	s.handle("GET /lists/{name}/atom.xml", public, s.listAtom)
 	s.handle("GET /lists/{name}/post", signedIn, s.listPostForm)
 	s.handle("POST /lists/{name}/post", signedIn, s.listPost)
 	s.handle("POST /account/lists/{id}/unsubscribe", signedIn, s.accountListUnsubscribe)
+	// Discussion groups, the ingest side: attachments of postings.
+	s.handle("GET /lists/{name}/msg/{id}/att/{n}", public, s.listAttachment)
 	listStaff := auth.Roles(auth.Secretariat, auth.Admin)
 	s.handle("GET /admin/lists", listStaff, s.adminLists)
 	s.handle("POST /admin/lists", listStaff, s.adminListCreate)
 	s.handle("GET /admin/lists/{name}/queue", listStaff, s.adminListQueue)
 	s.handle("POST /admin/lists/{name}/queue/{id}/{action}", listStaff, s.adminListModerate)
+	// Discussion groups, the reading side (G1, R4): search, the archive's
+	// pages and exports (the old /archive addresses redirect for good), and
+	// staff's removal of a posting, which leaves a tombstone.
+	s.handle("GET /lists/search", public, s.listSearch)
+	s.handle("GET /lists/{name}/msg/{id}", public, s.listMessage)
+	s.handle("GET /lists/{name}/thread/{id}", public, s.listThread)
+	s.handle("GET /lists/{name}/mbox", public, s.listMbox)
+	s.handle("GET /lists/{name}/thread/{id}/mbox", public, s.listThreadMbox)
+	s.handle("GET /lists/{name}/archive", public, s.listOldAddress)
+	s.handle("GET /lists/{name}/archive/{id}", public, s.listOldAddress)
+	s.handle("GET /lists/{name}/archive.mbox", public, s.listOldAddress)
+	s.handle("POST /admin/lists/{name}/msg/{id}/remove", listStaff, s.adminListRemove)
 
 	// Removal requests, decided by admins and privacy staff, each decision
 	// with a reason, mailed to the requester and audited (R4).
 	privacyStaff := auth.Roles(auth.Admin, auth.Privacy)
 	s.handle("GET /admin/removals", privacyStaff, s.adminRemovals)
 	s.handle("POST /admin/removals/{id}", privacyStaff, s.adminRemovalDecide)
+	// Data-subject rights by mail and the disclosure register (R2, R4,
+	// U4): requests staff enter for a person who wrote in, a copy mailed
+	// for a verified request, disclosures required by law.
+	s.handle("POST /admin/removals", privacyStaff, s.adminRemovalEnter)
+	s.handle("POST /admin/exports", privacyStaff, s.adminExportByMail)
+	s.handle("GET /admin/disclosures", privacyStaff, s.adminDisclosures)
+	s.handle("POST /admin/disclosures", privacyStaff, s.adminDisclosureRecord)
+	s.handle("POST /admin/disclosures/{id}/told", privacyStaff, s.adminDisclosureTold)
 
 	// Internet-Drafts (PUB1): public records; submitting needs an account.
 	s.handle("GET /drafts", public, s.drafts)
@@ -149,8 +168,11 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /meetings/{id}", public, s.meetingPage)
 	s.handle("GET /meetings/{id}/register", public, s.registerForm)
 	s.handle("POST /meetings/{id}/register", public, s.register)
-	s.handle("GET /registrations/{token}", public, s.registration)
+	s.handle("GET /registrations/{token}", public, s.payableFrom(s.registration))
 	s.handle("POST /registrations/{token}/pay", public, s.pay)
+	// Payments (issue 10, read-only registration page): the page's button
+	// records what the processor says.
+	s.handle("POST /registrations/{token}/check", public, s.checkPayment)
 	s.handle("POST /payments/webhook/{processor}", public, s.paymentWebhook)
 	meetingStaff := auth.Roles(auth.Secretariat, auth.Admin)
 	s.handle("GET /admin/meetings", meetingStaff, s.adminMeetings)
@@ -158,11 +180,43 @@ func (s *Server) registerRoutes() {
 	finance := auth.Roles(auth.Finance)
 	s.handle("GET /admin/payments", finance, s.adminPayments)
 	s.handle("POST /admin/payments/{id}/refund", finance, s.adminPaymentRefund)
+	// Meetings, the registrant's side and the secretariat's list (issue 10):
+	// receipts, cancelling and refund requests through the registration's
+	// own link; finance's refund requests; one meeting's registrations,
+	// their CSV export and its editing.
+	s.handle("GET /registrations/{token}/receipt", public, s.registrationReceipt)
+	s.handle("POST /registrations/{token}/cancel", public, s.registrationCancel)
+	s.handle("POST /registrations/{token}/refund", public, s.registrationRefund)
+	s.handle("GET /admin/refunds", finance, s.adminRefunds)
+	s.handle("GET /admin/meetings/{id}", meetingStaff, s.adminMeeting)
+	s.handle("POST /admin/meetings/{id}", meetingStaff, s.adminMeetingUpdate)
+	s.handle("GET /admin/meetings/{id}/registrations.csv", meetingStaff, s.adminMeetingExport)
+
+	// IPR disclosures and liaison statements (issue 11, PUB1, R4): public
+	// once posted; a participant sends a disclosure, the secretariat
+	// reviews it; liaison statements are entered and posted by staff.
+	s.handle("GET /ipr", public, s.iprList)
+	s.handle("GET /ipr/new", signedIn, s.iprSubmitForm)
+	s.handle("POST /ipr/new", signedIn, s.iprSubmit)
+	s.handle("GET /ipr/{id}", public, s.iprPage)
+	documentStaff := auth.Roles(auth.Secretariat, auth.Admin)
+	s.handle("GET /admin/ipr", documentStaff, s.adminIPR)
+	s.handle("POST /admin/ipr/{id}", documentStaff, s.adminIPRDecide)
+	s.handle("GET /liaisons", public, s.liaisons)
+	s.handle("GET /liaisons/{id}", public, s.liaison)
+	s.handle("GET /liaisons/{id}/attachments/{aid}", public, s.liaisonAttachment)
+	s.handle("GET /admin/liaisons", documentStaff, s.adminLiaisons)
+	s.handle("POST /admin/liaisons", documentStaff, s.adminLiaisonEnter)
+	s.handle("POST /admin/liaisons/{id}", documentStaff, s.adminLiaisonDecide)
 
 	// The audit log itself: who accessed restricted data (S3).
 	auditors := auth.Roles(auth.Security, auth.Admin)
 	s.handle("GET /admin/audit", auditors, s.auditPage)
 	s.handle("POST /admin/audit/verify", auditors, s.auditVerify)
+
+	// Monitoring (issue 14): Prometheus text, open to the addresses of
+	// --metrics-allow only (checked by the handler: it is not a role).
+	s.handle("GET /metrics", public, s.metricsPage)
 
 	// Anything else is a clean 404 page rather than the mux's plain text.
 	s.handle("/", public, s.notFoundPage)

@@ -130,6 +130,7 @@ func TestStaffEnteredAddressCannotTakeOverAccount(t *testing.T) {
 			t.Fatal("the role was granted")
 		}
 		// The confirmation went to the participant's own address.
+		a.waitForMail()
 		m, ok := a.outbox.Last("pat@example.org")
 		if !ok || !strings.Contains(m.Body, "mallory@evil.example") || !strings.Contains(m.Body, "/verify/") {
 			t.Fatalf("the owner was not asked to confirm: %q", m.Body)

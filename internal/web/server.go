@@ -16,6 +16,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/config"
+	"plenary/internal/documents"
 	"plenary/internal/inventory"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
@@ -58,6 +59,16 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []Route
 	views  *views
+	// pages is the cache of anonymous public pages (pagecache.go); nil
+	// with --dev, where templates change under a running server.
+	pages *pageCache
+	// versionReads shares the cache's reads of the content counters
+	// among concurrent requests (pagever.go).
+	versionReads versionReads
+	// sharedData keeps what signed-in pages show everyone (pagever.go).
+	sharedData sharedData
+	// metrics counts requests for /metrics (metrics.go).
+	metrics *metrics
 	// mailing counts messages still being sent after their response; see
 	// sendInBackground.
 	mailing sync.WaitGroup
@@ -91,7 +102,10 @@ func New(d Deps) (*Server, error) {
 	if d.Hasher == nil {
 		d.Hasher = auth.DefaultHasher()
 	}
-	s := &Server{Deps: d, mux: http.NewServeMux(), views: v}
+	s := &Server{Deps: d, mux: http.NewServeMux(), views: v, metrics: &metrics{}}
+	if !d.Config.Dev {
+		s.pages = newPageCache(pageCacheBytes)
+	}
 	if s.Identify == nil {
 		s.Identify = s.identifySession
 	}
@@ -102,21 +116,6 @@ func New(d Deps) (*Server, error) {
 // Wait waits for messages still being sent; call it once the HTTP server
 // has shut down, so that a reset link asked for just before is not lost.
 func (s *Server) Wait() { s.mailing.Wait() }
-
-// sendInBackground sends m without making the response wait for it. A
-// form whose answer must not tell whether an address has an account (the
-// password reset) would otherwise answer later, by an SMTP round trip, when
-// it has one. Failures go to the server log, without the message.
-func (s *Server) sendInBackground(r *http.Request, m mail.Message, what string) {
-	ctx := context.WithoutCancel(r.Context())
-	s.mailing.Go(func() {
-		ctx, cancel := context.WithTimeout(ctx, time.Minute)
-		defer cancel()
-		if err := s.Mail.Send(ctx, m); err != nil {
-			s.Log.Error("sending "+what+" failed", "err", err)
-		}
-	})
-}
 
 // Routes lists every registered route with its rule, for the access test.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
@@ -129,6 +128,7 @@ func (s *Server) handle(pattern string, rule auth.Rule, h handlerFunc) {
 	}
 	s.routes = append(s.routes, Route{Pattern: pattern, Rule: rule})
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		noteRoute(r, pattern)
 		id, err := s.identify(r)
 		if err != nil {
 			s.serveError(w, r, err)
@@ -146,6 +146,9 @@ func (s *Server) handle(pattern string, rule auth.Rule, h handlerFunc) {
 		if !rule.Allows(id) {
 			s.refuse(w, r, id, rule)
 			return
+		}
+		if id == nil && s.serveRecent(w, r) {
+			return // --page-recheck: recheck.go
 		}
 		if sent, err := s.interstitial(w, r, id); sent || err != nil {
 			if err != nil {
@@ -198,6 +201,7 @@ func (s *Server) Handler() http.Handler {
 	h = s.crossOrigin(h)
 	h = s.securityHeaders(h)
 	h = s.recoverPanics(h)
+	h = s.metrics.observe(h)
 	if s.AccessLog != nil {
 		al := &accesslog.Logger{Writer: s.AccessLog, Trusted: s.Config.TrustedProxies, Redact: redactURI, Log: s.Log, Now: s.Now}
 		h = al.Wrap(h)
@@ -224,7 +228,7 @@ func redactURI(uri string) string {
 
 // searchPaths are the site's public searches, by GET so that results can
 // be linked to.
-var searchPaths = map[string]bool{"/drafts": true, "/api/drafts": true}
+var searchPaths = map[string]bool{"/drafts": true, "/api/drafts": true, "/lists/search": true}
 
 // redactSearch replaces the terms of the site's public searches (the q
 // parameter of /drafts) with "[search]": what people search for is often a
@@ -238,8 +242,9 @@ func redactSearch(uri string) string {
 	params := strings.Split(query, "&")
 	changed := false
 	for i, p := range params {
-		if p == "q" || strings.HasPrefix(p, "q=") {
-			params[i], changed = "q=[search]", true
+		if p == "q" || strings.HasPrefix(p, "q=") || strings.HasPrefix(p, "author=") {
+			name, _, _ := strings.Cut(p, "=")
+			params[i], changed = name+"=[search]", true
 		}
 	}
 	if !changed {
@@ -307,6 +312,10 @@ func (s *Server) limitBodies(next http.Handler) http.Handler {
 		// memory within its own limits (readUpload).
 		if r.Method == http.MethodPost && r.URL.Path == "/drafts/submit" {
 			limit = max(limit, maxUpload)
+		}
+		// So is a liaison statement's, with its attachments (readLiaison).
+		if r.Method == http.MethodPost && r.URL.Path == "/admin/liaisons" {
+			limit = max(limit, documents.MaxLiaisonUpload)
 		}
 		if r.ContentLength > limit {
 			s.serveError(w, r, &http.MaxBytesError{Limit: limit})

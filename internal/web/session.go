@@ -30,15 +30,7 @@ func (s *Server) identifySession(r *http.Request) (*auth.Identity, error) {
 	if err != nil {
 		return nil, nil
 	}
-	pid, err := auth.LookupSession(r.Context(), s.DB, c.Value, auth.KindSession, s.Now())
-	if err != nil || pid == 0 {
-		return nil, err
-	}
-	id, err := people.Identity(r.Context(), s.DB, pid)
-	if errors.Is(err, people.ErrNotFound) {
-		return nil, nil
-	}
-	return id, err
+	return people.SessionIdentity(r.Context(), s.DB, c.Value, auth.KindSession, s.Now())
 }
 
 // secureCookies reports whether cookies get the Secure attribute: whenever

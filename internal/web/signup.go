@@ -12,6 +12,7 @@ import (
 	"plenary/internal/mail"
 	"plenary/internal/people"
 	"plenary/internal/policy"
+	"plenary/internal/store"
 	"plenary/internal/validate"
 )
 
@@ -161,13 +162,20 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.peopleService().SignUp(ctx, clean, hash, s.Now())
+	// A new account's confirmation is stored (the outbox) in the account's
+	// own transaction; the other message, right after.
+	addr := clean.Email
+	var queued int64
+	res, err := s.peopleService().SignUpThen(ctx, clean, hash, s.Now(), func(tx *store.Tx, res people.SignedUp) error {
+		var err error
+		queued, err = s.queueMail(ctx, tx, s.verifyMessage(people.Confirmation{Email: res.Email, To: addr, Token: res.Token}), "the sign-up message")
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	// The same answer whether or not the address had an account, so the
 	// form does not tell strangers who has one; the mail says which.
-	addr := clean.Email
 	var msg mail.Message
 	if res.Existing {
 		msg = mail.Message{To: addr, Subject: "You already have an account at " + s.Config.OrgName, Body: fmt.Sprintf(
@@ -177,8 +185,13 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		msg = s.verifyMessage(people.Confirmation{Email: res.Email, To: addr, Token: res.Token})
 	}
-	if err := s.Mail.Send(ctx, msg); err != nil {
-		s.Log.Error("sending the sign-up message failed", "err", err)
+	switch {
+	case queued != 0:
+		s.deliverSoon(ctx, queued)
+	case res.Existing:
+		s.sendInBackground(r, msg, "the sign-up message")
+	default:
+		s.sendFromMemory(ctx, msg, "the sign-up message")
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Check your mail", Data: messageData{
 		Heading: "Check your mail",

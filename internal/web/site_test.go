@@ -30,6 +30,7 @@ import (
 	"plenary/internal/inventory"
 	"plenary/internal/logsearch"
 	"plenary/internal/policy"
+	"plenary/internal/secrets"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
@@ -186,8 +187,13 @@ func newSite(t testing.TB, o siteOptions) *site {
 		identify = identifyFromTestHeader
 	}
 	auditLog := &audit.Log{DB: db, Key: []byte("test audit key, 32 bytes long..")}
+	// The site's key seals the outbox of account mail (internal/outbox).
+	keys, err := secrets.FromBytes([]byte("test site master key, at least 32 bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := New(Deps{Config: cfg, DB: db, Inventory: inv, Policy: pol, AccessLog: logs, Version: "test", Now: now, Identify: identify,
-		Audit: auditLog, LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: auditLog}})
+		Audit: auditLog, Keys: keys, LogSearch: &logsearch.Service{Dir: logs.Dir(), Audit: auditLog}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,24 +52,34 @@ func lockedError(wait time.Duration) *Error {
 func (s *Server) mailSignInLink(r *http.Request, personID int64, e people.Email) error {
 	ctx := r.Context()
 	now := s.Now()
-	var tok string
+	var msg mail.Message
+	var queued int64
+	// The link and its mail (the outbox) are stored together.
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
 		ok, _, err := mailPerPerson.Hit(ctx, tx, fmt.Sprint(personID), now)
 		if err != nil || !ok {
 			return err
 		}
-		tok, err = auth.IssueToken(ctx, tx, auth.PurposeSignIn, personID, e.ID, auth.SignInTTL, now)
+		tok, err := auth.IssueToken(ctx, tx, auth.PurposeSignIn, personID, e.ID, auth.SignInTTL, now)
+		if err != nil {
+			return err
+		}
+		msg = mail.Message{To: e.Address, Subject: "Sign in to " + s.Config.OrgName, Body: fmt.Sprintf(
+			"Someone signed in to your account at %s with the right password, while the account was closed to passwords "+
+				"because of many failed attempts, perhaps someone else's.\n\n"+
+				"If that was you, open this link to sign in:\n\n%s/signin/%s\n\n"+
+				"The link works once, for 15 minutes. If it was not you, someone knows your password: set a new one at %s/reset.\n",
+			s.Config.OrgName, s.base(), tok, s.base())}
+		queued, err = s.queueMail(ctx, tx, msg, "a sign-in link")
 		return err
 	})
-	if err != nil || tok == "" {
+	if err != nil || msg.To == "" {
 		return err
 	}
-	s.sendInBackground(r, mail.Message{To: e.Address, Subject: "Sign in to " + s.Config.OrgName, Body: fmt.Sprintf(
-		"Someone signed in to your account at %s with the right password, while the account was closed to passwords "+
-			"because of many failed attempts, perhaps someone else's.\n\n"+
-			"If that was you, open this link to sign in:\n\n%s/signin/%s\n\n"+
-			"The link works once, for 15 minutes. If it was not you, someone knows your password: set a new one at %s/reset.\n",
-		s.Config.OrgName, s.base(), tok, s.base())}, "a sign-in link")
+	if queued == 0 {
+		s.sendFromMemory(ctx, msg, "a sign-in link")
+	}
+	s.deliverSoon(ctx, queued)
 	return nil
 }
 

@@ -128,23 +128,46 @@ func FindInTables(t testing.TB, db *store.DB, values map[string]string) []string
 
 func findInTable(t testing.TB, db *store.DB, table string, values map[string]string) []string {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT * FROM "+table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	names, _ := rows.Columns()
 	var found []string
 	reported := map[string]bool{}
-	for rows.Next() {
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+	eachRow(t, db, table, func(text string) {
+		row := strings.ToLower(text)
+		for key, v := range values {
+			if !reported[key] && strings.Contains(row, strings.ToLower(v)) {
+				reported[key] = true
+				found = append(found, table+" holds "+key)
+			}
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	})
+	return found
+}
+
+// TableText renders every row of table as text, a line a row, for tests
+// that check what a table holds in clear.
+func TableText(t testing.TB, db *store.DB, table string) string {
+	t.Helper()
+	var b strings.Builder
+	eachRow(t, db, table, func(row string) {
+		b.WriteString(row)
+		b.WriteByte('\n')
+	})
+	return b.String()
+}
+
+// eachRow hands fn every row of table as text: its values, bytes as they
+// are, one space after each, as someone reading the database would see
+// them.
+func eachRow(t testing.TB, db *store.DB, table string, fn func(row string)) {
+	t.Helper()
+	rows, err := db.Query(context.Background(), "SELECT * FROM "+table)
+	if err != nil {
+		t.Fatalf("reading %s: %v", table, err)
+	}
+	all, err := store.Collect(rows, store.Values)
+	if err != nil {
+		t.Fatalf("reading %s: %v", table, err)
+	}
+	for _, vals := range all {
 		var b strings.Builder
 		for _, v := range vals {
 			if raw, ok := v.([]byte); ok {
@@ -154,16 +177,6 @@ func findInTable(t testing.TB, db *store.DB, table string, values map[string]str
 			}
 			b.WriteByte(' ')
 		}
-		row := strings.ToLower(b.String())
-		for key, v := range values {
-			if !reported[key] && strings.Contains(row, strings.ToLower(v)) {
-				reported[key] = true
-				found = append(found, table+" holds "+key)
-			}
-		}
+		fn(b.String())
 	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return found
 }

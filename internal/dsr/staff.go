@@ -1,0 +1,160 @@
+package dsr
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"plenary/internal/audit"
+	"plenary/internal/inventory"
+	"plenary/internal/mail"
+	"plenary/internal/store"
+)
+
+// Refusals of requests staff enter for a person who wrote in.
+var (
+	ErrNoVerification = errors.New("Say how you checked that the request comes from the person (for example: the message came from their confirmed address, and they confirmed from it again). Nothing was changed.")
+	ErrNoSuchAddress  = errors.New("No participant has that confirmed address or number. Data sent without an account (an inquiry) is removed by deleting the inquiry. Nothing was changed.")
+)
+
+// FindPerson finds the participant a request by mail is about, by their
+// account number or a confirmed address.
+func FindPerson(ctx context.Context, q store.Querier, who string) (int64, error) {
+	who = strings.TrimSpace(who)
+	var id int64
+	var err error
+	if n, perr := parseID(who); perr == nil {
+		err = q.QueryRow(ctx, `SELECT id FROM people WHERE id = ?`, n).Scan(&id)
+	} else {
+		err = q.QueryRow(ctx, `SELECT person_id FROM person_emails WHERE address_key = ? AND verified_at IS NOT NULL`, strings.ToLower(who)).Scan(&id)
+	}
+	if errors.Is(err, sql.ErrNoRows) || who == "" {
+		return 0, ErrNoSuchAddress
+	}
+	if err != nil {
+		return 0, fmt.Errorf("looking up the participant: %w", err)
+	}
+	return id, nil
+}
+
+func parseID(s string) (int64, error) {
+	var n int64
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, errors.New("not a number")
+		}
+		n = n*10 + int64(r-'0')
+		if n > 1<<50 {
+			return 0, errors.New("too large")
+		}
+	}
+	return n, nil
+}
+
+func cleanVerified(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", ErrNoVerification
+	}
+	if utf8.RuneCountInString(v) > maxNote {
+		return "", ErrNoteLong
+	}
+	return v, nil
+}
+
+// EnterRemoval records a removal request that a person sent by mail,
+// entered by staff with how the person's identity was checked, and its
+// audit entry, in one transaction. It is then decided like any other
+// (by another member of staff when the one entering it is the person).
+func EnterRemoval(ctx context.Context, db *store.DB, log *audit.Log, staff Actor, who, verified, note string, now time.Time) (int64, error) {
+	if log == nil {
+		return 0, ErrNoAudit
+	}
+	verified, err := cleanVerified(verified)
+	if err != nil {
+		return 0, err
+	}
+	if note, err = CleanNote(note); err != nil {
+		return 0, err
+	}
+	var id int64
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		person, err := FindPerson(ctx, tx, who)
+		if err != nil {
+			return err
+		}
+		if old, ok, err := PendingFor(ctx, tx, person); err != nil {
+			return err
+		} else if ok {
+			id = old
+			return nil
+		}
+		id, err = store.Insert(ctx, tx, `INSERT INTO removal_requests (person_id, note, status, requested_at, entered_by, verified) VALUES (?, ?, ?, ?, ?, ?)`,
+			person, note, Pending, now.UTC(), staff.ID, verified)
+		if err != nil {
+			return fmt.Errorf("storing a removal request: %w", err)
+		}
+		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.removal.enter",
+			Subject: fmt.Sprintf("removal:%d", id), Detail: fmt.Sprintf("for person:%d; verified: %s", person, verified)})
+	})
+	return id, err
+}
+
+// StaffExport makes the copy of a person's data for a verified request by
+// mail and returns it with the person's primary address to send it to.
+// The export and how identity was checked are in the audit log, in the
+// same transaction as the reading.
+func StaffExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, staff Actor, who, verified string, now time.Time) (Export, string, error) {
+	if log == nil {
+		return Export{}, "", ErrNoAudit
+	}
+	verified, err := cleanVerified(verified)
+	if err != nil {
+		return Export{}, "", err
+	}
+	var e Export
+	var to string
+	err = db.Tx(ctx, func(tx *store.Tx) error {
+		person, err := FindPerson(ctx, tx, who)
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `SELECT address FROM person_emails WHERE person_id = ? AND is_primary AND verified_at IS NOT NULL`, person).Scan(&to); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNoSuchAddress
+			}
+			return fmt.Errorf("reading the person's address: %w", err)
+		}
+		s, err := LoadSubject(ctx, tx, person)
+		if err != nil {
+			return err
+		}
+		tables, err := collect(ctx, tx, inv, s)
+		if err != nil {
+			return err
+		}
+		e = Export{Person: person, Generated: now.UTC(), Addresses: s.Addresses, Tables: tables, AccessLogs: AccessLogStatement}
+		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.export",
+			Subject: fmt.Sprintf("person:%d", person), Detail: "by mail to the primary address; verified: " + verified})
+	})
+	return e, to, err
+}
+
+// ExportMail is the message carrying a copy to the person's confirmed
+// primary address: a short letter, then the copy as JSON.
+func ExportMail(e Export, to, org string) (mail.Message, error) {
+	body, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return mail.Message{}, fmt.Errorf("encoding an export: %w", err)
+	}
+	text := fmt.Sprintf("Hello,\n\nas you asked, here is a copy of all the data the site of %s holds about you, as JSON below this line. You can also see and download it from your account page when you are signed in.\n\n%s\n", org, body)
+	return mail.Message{To: to, Subject: "A copy of your data", Body: text}, nil
+}

@@ -1,0 +1,365 @@
+package lists
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message"
+)
+
+// Masking for anonymous readers. The author's address is not the only one
+// a posting shows: people quote each other ("On …, jane@example.org
+// wrote:"), sign with their address, paste mailto: links. Every output an
+// anonymous reader gets (the archive's pages, search snippets, the feed,
+// the mbox) passes the posting through Masked, so each address is
+// masked the same way (MaskAddress) wherever it appears.
+
+// Masked returns p as an anonymous reader sees it: every e-mail address
+// in its subject, text and author's name masked, and the author's
+// address too.
+func (p Posting) Masked() Posting {
+	p.Subject = MaskAddresses(p.Subject)
+	p.Body = MaskAddresses(p.Body)
+	p.Author = MaskAddresses(p.Author)
+	if p.Email != "" {
+		p.Email = MaskAddress(p.Email)
+	}
+	return p
+}
+
+// Masked returns a with every address in its file name masked, for a
+// reader who is not signed in, and in its contents when they are text
+// (MaskedContents).
+func (a Attachment) Masked() Attachment {
+	a.Filename = MaskAddresses(a.Filename)
+	a.Data = MaskedContents(a.ContentType, a.Data)
+	a.Size = int64(len(a.Data))
+	return a
+}
+
+// MaskedContents returns an attachment's bytes as a reader who is not
+// signed in gets them: with every address masked when the file is text
+// (a forwarded message's headers, a pasted list of participants, a
+// diff), as they came otherwise. Text is a text/ or message/ type, or an
+// untyped file whose bytes are UTF-8 without a NUL, or UTF-16
+// (utf16Order), which is masked as such. Formats with their
+// own structure (PDF, office documents, archives, images) are never
+// rewritten: a PDF can be plain ASCII, and changing the length of its
+// text would break the offsets it depends on; what they hold is left out
+// of the mask, as the README says.
+func MaskedContents(contentType string, data []byte) []byte {
+	t, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(contentType)), ";")
+	t = strings.TrimSpace(t)
+	switch {
+	case strings.HasPrefix(t, "text/"), strings.HasPrefix(t, "message/"):
+	case t == "application/octet-stream" || t == "":
+		if _, ok := utf16Order(data); !ok && (!utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0) {
+			return data
+		}
+	default:
+		return data
+	}
+	if order, ok := utf16Order(data); ok {
+		return maskedUTF16(order, data)
+	}
+	if bytes.IndexByte(data, '@') < 0 && !strings.HasPrefix(t, "message/") {
+		return data
+	}
+	if (t == "message/rfc822" || t == "message/global") && encodedParts(data) {
+		if out, ok := maskedMessage(data, 0); ok {
+			return out
+		}
+	}
+	return []byte(MaskAddresses(string(data)))
+}
+
+// encodedParts reports whether a message may hold a part in base64 or
+// quoted-printable, whose addresses masking the raw bytes cannot see.
+// Without one, the raw bytes are masked and otherwise kept as they are.
+func encodedParts(data []byte) bool {
+	l := bytes.ToLower(data)
+	return bytes.Contains(l, []byte("content-transfer-encoding")) &&
+		(bytes.Contains(l, []byte("base64")) || bytes.Contains(l, []byte("quoted-printable")))
+}
+
+// maxMessageDepth bounds how deep multiparts and forwarded messages
+// within each other are opened; deeper ones are masked as raw text.
+const maxMessageDepth = 8
+
+// maskedMessage masks a forwarded message part by part. Masking its raw
+// bytes covers the headers and plain text, but not a body in base64 or
+// quoted-printable ("=40" for "@"), which is how mail programs often
+// forward: each text part is decoded, masked and encoded again (as UTF-8),
+// and a message forwarded inside it is opened in turn. Other parts keep
+// their bytes. ok is false when the message does not parse, or names a
+// charset or encoding the reader does not know; the caller then masks the
+// raw bytes.
+func maskedMessage(data []byte, depth int) (out []byte, ok bool) {
+	if depth >= maxMessageDepth {
+		return nil, false
+	}
+	// The header block is masked as text, before parsing: addresses in
+	// header fields are never encoded (only display names are).
+	end := bytes.Index(data, []byte("\r\n\r\n"))
+	if i := bytes.Index(data, []byte("\n\n")); end < 0 || i >= 0 && i < end {
+		end = i
+	}
+	if end < 0 {
+		return nil, false
+	}
+	head := MaskAddresses(string(data[:end]))
+	changed := head != string(data[:end])
+	raw := append([]byte(head), data[end:]...)
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil {
+		return nil, false
+	}
+	masked, err := maskedEntity(e, depth, &changed)
+	if err != nil {
+		return nil, false
+	}
+	if !changed {
+		return data, true // nothing to mask: the message as it came
+	}
+	var b bytes.Buffer
+	if err := masked.WriteTo(&b); err != nil {
+		return nil, false
+	}
+	return b.Bytes(), true
+}
+
+// maskedEntity returns e with the addresses of its text parts masked.
+// depth counts the multiparts and messages it is inside: a crafted file
+// of parts nested thousands deep is masked as raw text instead.
+// changed is set when anything was masked.
+func maskedEntity(e *message.Entity, depth int, changed *bool) (*message.Entity, error) {
+	if depth >= maxMessageDepth {
+		return nil, errors.New("parts nested too deep to mask")
+	}
+	if mr := e.MultipartReader(); mr != nil {
+		var parts []*message.Entity
+		for {
+			p, err := mr.NextPart()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if maskHeader(&p.Header) {
+				*changed = true
+			}
+			mp, err := maskedEntity(p, depth+1, changed)
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, mp)
+		}
+		return message.NewMultipart(e.Header, parts)
+	}
+	body, err := io.ReadAll(io.LimitReader(e.Body, maxAttachmentMask+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(body) > maxAttachmentMask {
+		return nil, errors.New("a part too large to mask")
+	}
+	t, params, _ := e.Header.ContentType()
+	switch {
+	case t == "message/rfc822" || t == "message/global":
+		inner, ok := maskedMessage(body, depth+1)
+		if !ok {
+			inner = []byte(MaskAddresses(string(body)))
+		}
+		*changed = *changed || !bytes.Equal(inner, body)
+		body = inner
+	case strings.HasPrefix(t, "text/"):
+		// Decoded to UTF-8 on reading; written back as UTF-8.
+		masked := MaskAddresses(string(body))
+		*changed = *changed || masked != string(body)
+		body = []byte(masked)
+		if params == nil {
+			params = map[string]string{}
+		}
+		params["charset"] = "utf-8"
+		e.Header.SetContentType(t, params)
+	}
+	// The body is decoded; New would decode it again by the header's
+	// transfer encoding, which WriteTo then applies on the way out.
+	h := e.Header.Copy()
+	cte := h.Get("Content-Transfer-Encoding")
+	h.Del("Content-Transfer-Encoding")
+	out, err := message.New(h, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if cte != "" {
+		out.Header.Set("Content-Transfer-Encoding", cte)
+	}
+	return out, nil
+}
+
+// maskHeader masks the addresses in a part's header fields, keeping each
+// field's values in their order, and reports whether it masked any.
+func maskHeader(h *message.Header) bool {
+	var keys []string
+	for f := h.Fields(); f.Next(); {
+		if strings.Contains(f.Value(), "@") && !slices.Contains(keys, f.Key()) {
+			keys = append(keys, f.Key())
+		}
+	}
+	changed := false
+	for _, k := range keys {
+		vals := slices.Clone(h.Values(k))
+		h.Del(k)
+		for i := len(vals) - 1; i >= 0; i-- { // Add puts each before the last
+			m := MaskAddresses(vals[i])
+			changed = changed || m != vals[i]
+			h.Add(k, m)
+		}
+	}
+	return changed
+}
+
+// maxAttachmentMask bounds one part's decoded size while masking; the
+// list's message size limit keeps real parts far below it.
+const maxAttachmentMask = 32 << 20
+
+// utf16Order tells whether data is UTF-16 text, and in which byte order:
+// a spreadsheet's "Unicode text" export is, and its addresses, two bytes
+// a character, are never seen by a mask looking for "@" between ASCII
+// letters. It is, with a byte-order mark, or when every second byte is
+// NUL and the others are not: text in a Latin script, whose addresses are
+// the ones to mask. (A declared charset is not read: the download's type
+// has lost it, SafeType.)
+func utf16Order(data []byte) (binary.ByteOrder, bool) {
+	if len(data) < 2 || len(data)%2 != 0 {
+		return nil, false
+	}
+	switch {
+	case data[0] == 0xff && data[1] == 0xfe:
+		return binary.LittleEndian, true
+	case data[0] == 0xfe && data[1] == 0xff:
+		return binary.BigEndian, true
+	}
+	var nul [2]int // NUL bytes at even and at odd offsets
+	for i, b := range data {
+		if b == 0 {
+			nul[i%2]++
+		}
+	}
+	half := len(data) / 2
+	switch {
+	case nul[1] == half && nul[0] == 0:
+		return binary.LittleEndian, true
+	case nul[0] == half && nul[1] == 0:
+		return binary.BigEndian, true
+	}
+	return nil, false
+}
+
+// maskedUTF16 is MaskedContents for UTF-16 text: decoded, masked, and
+// written back in the same order, mark included; as it came when it
+// holds no address.
+func maskedUTF16(order binary.ByteOrder, data []byte) []byte {
+	units := make([]uint16, len(data)/2)
+	for i := range units {
+		units[i] = order.Uint16(data[2*i:])
+	}
+	text := string(utf16.Decode(units))
+	masked := MaskAddresses(text)
+	if masked == text {
+		return data
+	}
+	out := make([]byte, 0, len(data))
+	for _, u := range utf16.Encode([]rune(masked)) {
+		out = order.(binary.AppendByteOrder).AppendUint16(out, u)
+	}
+	return out
+}
+
+// Masked is Attachment.Masked for the page's list of attachments.
+func (a AttachmentInfo) Masked() AttachmentInfo {
+	a.Filename = MaskAddresses(a.Filename)
+	return a
+}
+
+// MaskAddresses masks every e-mail address in text with MaskAddress,
+// leaving everything around it (angle brackets, "mailto:", punctuation)
+// as it was. It errs towards masking: anything shaped local@domain is
+// taken for an address. Masking masked text changes nothing, since the
+// ellipsis ends the local part it leaves.
+func MaskAddresses(text string) string {
+	if !strings.Contains(text, "@") {
+		return text
+	}
+	var b strings.Builder
+	done := 0 // text[:done] is written out
+	for i := 0; i < len(text); i++ {
+		if text[i] != '@' {
+			continue
+		}
+		start := i
+		for start > done {
+			r, size := utf8.DecodeLastRuneInString(text[done:start])
+			if !localRune(r) {
+				break
+			}
+			start -= size
+		}
+		// A local part does not start or end with a dot; the dots
+		// before it are the sentence's.
+		for start < i && text[start] == '.' {
+			start++
+		}
+		end := i + 1
+		for end < len(text) {
+			r, size := utf8.DecodeRuneInString(text[end:])
+			if !domainRune(r) {
+				break
+			}
+			end += size
+		}
+		// The full stop or hyphen after an address ends the sentence.
+		for end > i+1 && (text[end-1] == '.' || text[end-1] == '-') {
+			end--
+		}
+		if start == i || end == i+1 {
+			continue
+		}
+		b.WriteString(text[done:start])
+		b.WriteString(MaskAddress(text[start:end]))
+		done = end
+		i = end - 1
+	}
+	b.WriteString(text[done:])
+	return b.String()
+}
+
+// localRune reports whether r may be in an address's local part: RFC 5322
+// atext and dots, and any letter or digit for internationalized ones. The
+// atext characters "/=?^`{|}" are left out: no real address uses them, and
+// a link's query ("?to=jane@example.org") would otherwise be taken for
+// part of the address.
+func localRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+_~-", r)
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}
+
+// domainRune reports whether r may be in a domain: letters, digits,
+// hyphens and dots (and any letter, for internationalized names).
+func domainRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.'
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)
+}

@@ -1,0 +1,65 @@
+package meetings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"plenary/internal/payments"
+)
+
+// A registrant's own page may ask the processor how their payment
+// stands, but a GET changes nothing (issue 10): PaidAtProcessor only
+// reads, and the outcome is applied by the webhook, by the reconcile job,
+// or by CheckPayment, behind the page's button (a POST).
+
+// PaidAtProcessor reports whether the processor says one of the
+// registration's live checkouts is paid while it is not yet recorded here
+// (its webhook is late). It looks only, and records nothing.
+func (c Checkouts) PaidAtProcessor(ctx context.Context, r Registration) bool {
+	if c.Proc == nil || !r.Due() {
+		return false
+	}
+	for _, p := range r.Payments {
+		if !live(p.Status) || p.Processor != c.Proc.Name() {
+			continue
+		}
+		if o, err := c.Proc.LookUp(ctx, p.CheckoutID); err == nil && o.Status == payments.Paid {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckPayment asks the processor about the live checkouts of the
+// registration at token and applies a paid outcome it reports, as the
+// webhook would have (Apply: once, audited, never moving a payment back).
+// It is the registrant's "check payment" button; it expires nothing. A
+// processor that cannot be asked now leaves the registration as it is.
+func (c Checkouts) CheckPayment(ctx context.Context, token string, now time.Time) error {
+	if c.Proc == nil {
+		return ErrNoProcessor
+	}
+	r, err := ByToken(ctx, c.DB, token)
+	if err != nil {
+		return err
+	}
+	if !r.Due() {
+		return nil
+	}
+	var errs []error
+	for _, p := range r.Payments {
+		if !live(p.Status) || p.Processor != c.Proc.Name() {
+			continue
+		}
+		o, err := c.Proc.LookUp(ctx, p.CheckoutID)
+		if err != nil || o.Status != payments.Paid {
+			continue
+		}
+		if err := c.Apply(ctx, payments.Event{Outcome: o}, now); err != nil {
+			errs = append(errs, fmt.Errorf("applying payment %d's outcome: %w", p.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,139 @@
+package meetings_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"plenary/internal/meetings"
+	"plenary/internal/payments"
+	"plenary/internal/store"
+	"plenary/internal/store/storetest"
+)
+
+// cutRefund makes the refund at the processor and then cuts the caller
+// off before it records it (a crash, a lost database connection); with
+// down, the processor cannot be reached at all.
+type cutRefund struct {
+	*fakeProc
+	cancel context.CancelFunc
+	down   bool
+}
+
+func (p cutRefund) Refund(ctx context.Context, id, key string) error {
+	if p.down {
+		return errors.New("fake processor: unreachable")
+	}
+	err := p.fakeProc.Refund(ctx, id, key)
+	p.cancel()
+	return err
+}
+
+// paidRegistration registers and pays one ticket through proc, and
+// returns the registration's token and its payment's id.
+func paidRegistration(t *testing.T, db *store.DB, c meetings.Checkouts, proc *fakeProc, capacity string) (string, int64) {
+	t.Helper()
+	ctx := context.Background()
+	m := openMeeting(t, db, c.Audit, capacity)
+	r, err := register(t, db, c.Audit, m, version(t, db), 0, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := c.StartPayment(ctx, r.Token, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, ok := proc.pay(url)
+	if !ok {
+		t.Fatal("the checkout took no card")
+	}
+	if err := c.Apply(ctx, ev, now); err != nil {
+		t.Fatal(err)
+	}
+	got, err := meetings.ByToken(ctx, db, r.Token)
+	if err != nil || len(got.Payments) != 1 {
+		t.Fatalf("the paid registration: %+v %v", got, err)
+	}
+	return r.Token, got.Payments[0].ID
+}
+
+// TestRefundAskedAgainWithItsKey: finance's refund is made at the
+// processor and recording it fails (cut off); the payment is left
+// "refund asked for", and asking again, by finance's button or by the
+// reconcile job, asks with the same key, which the processor answers as
+// the refund already made: the payment is refunded once, recorded once,
+// its registration cancelled. A processor that cannot be reached leaves
+// the request to be finished the same way. On both engines.
+func TestRefundAskedAgainWithItsKey(t *testing.T) {
+	staff := meetings.Staff{ID: 7, Name: "Fin"}
+	for _, tc := range []struct {
+		name  string
+		down  bool   // the processor cannot be reached, rather than the record failing
+		retry string // who asks again: "finance" or "reconcile"
+	}{
+		{"recording fails, finance asks again", false, "finance"},
+		{"recording fails, the reconcile job finishes it", false, "reconcile"},
+		{"the processor is down, the reconcile job finishes it", true, "reconcile"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			storetest.Engines(t, func(t *testing.T, db *store.DB) {
+				ctx := context.Background()
+				proc := &fakeProc{}
+				c, log := checkoutsFor(t, db, proc)
+				token, pid := paidRegistration(t, db, c, proc, "3")
+
+				cctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				err := meetings.Refund(cctx, db, log, cutRefund{fakeProc: proc, cancel: cancel, down: tc.down}, staff, pid, now.Add(time.Hour))
+				if err == nil {
+					t.Fatal("the cut-off refund reported success")
+				}
+				var status, key string
+				if err := db.QueryRow(ctx, "SELECT status, refund_key FROM payments WHERE id = ?", pid).Scan(&status, &key); err != nil {
+					t.Fatal(err)
+				}
+				if status != payments.RefundRequested || key == "" {
+					t.Fatalf("after the cut-off refund: status %q, key %q; want the request recorded with its key", status, key)
+				}
+				wantRefunds := 1
+				if tc.down {
+					wantRefunds = 0
+				}
+				if proc.refunds != wantRefunds {
+					t.Fatalf("the processor made %d refunds, want %d", proc.refunds, wantRefunds)
+				}
+
+				switch tc.retry {
+				case "finance":
+					if err := meetings.Refund(ctx, db, log, proc, staff, pid, now.Add(2*time.Hour)); err != nil {
+						t.Fatalf("asking again: %v", err)
+					}
+				case "reconcile":
+					r, err := c.Reconcile(ctx, now.Add(2*time.Hour), time.Minute)
+					if err != nil || r != (meetings.Reconciled{Refunded: 1}) {
+						t.Fatalf("reconcile: %+v %v, want one refund finished", r, err)
+					}
+				}
+				if proc.refunds != 1 {
+					t.Errorf("the processor made %d refunds, want 1", proc.refunds)
+				}
+				if err := meetings.Refund(ctx, db, log, proc, staff, pid, now.Add(3*time.Hour)); !errors.Is(err, meetings.ErrNotRefundable) {
+					t.Errorf("refunding the refunded payment again: %v, want ErrNotRefundable", err)
+				}
+				if r, err := c.Reconcile(ctx, now.Add(3*time.Hour), time.Minute); err != nil || r.Refunded != 0 {
+					t.Errorf("reconcile afterwards: %+v %v, want nothing refunded", r, err)
+				}
+				got, err := meetings.ByToken(ctx, db, token)
+				if err != nil || got.Status != meetings.Cancelled || got.Payments[0].Status != payments.Refunded {
+					t.Errorf("after the refund: registration %q, payment %q (%v); want cancelled and refunded", got.Status, got.Payments[0].Status, err)
+				}
+				for action, want := range map[string]int{"payments.request_refund": 1, "payments.refund": 1} {
+					if n := countRows(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = ?", action); n != want {
+						t.Errorf("%d %s audit entries, want %d", n, action, want)
+					}
+				}
+			})
+		})
+	}
+}
