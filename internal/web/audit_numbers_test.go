@@ -45,7 +45,7 @@ func TestAuditNamesParticipantsByNumberOnly(t *testing.T) {
 		if res := q.post("/lists/wg-audit/post", url.Values{"subject": {"Hello"}, "body": {"First words."}, "accept_terms": {"1"}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("posting: %d %.300s", res.Status, res.Body)
 		}
-		body, ct := upload(t, nil, draftFile(t, "draft-ietf-idr-rt-derived-community-00.txt"), "1")
+		body, ct := upload(t, nil, ownDraft("draft-example-small-notes", "00", "It covers one topic."), "1")
 		if res := q.do("POST", "/drafts/submit", body, ct); res.Status != http.StatusSeeOther {
 			t.Fatalf("submitting a draft: %d %.500s", res.Status, res.Body)
 		}

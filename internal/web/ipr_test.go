@@ -18,7 +18,7 @@ func iprForm(title string) url.Values {
 	return url.Values{
 		"kind": {"specific"}, "title": {title}, "holder": {"Example Corp"},
 		"contact_name": {"Pat Counsel"}, "contact_email": {"pat@example.com"}, "contact_info": {"1 Main Street, Springfield"},
-		"show_contact": {"no"}, "drafts": {"draft-ietf-idr-rt-derived-community-00"},
+		"show_contact": {"no"}, "drafts": {"draft-example-small-notes-00"},
 		"patents": {"US 9,999,999 B2, granted 2024-05-01"}, "licensing": {"royalty-free"}, "accept_terms": {"1"},
 	}
 }
@@ -39,13 +39,13 @@ func TestIPRDisclosurePages(t *testing.T) {
 		a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
 		staff := a.signIn(t, "sam@example.org")
 		// The draft the disclosure names.
-		body, ct := upload(t, nil, draftFile(t, "draft-ietf-idr-rt-derived-community-00.txt"), "1")
+		body, ct := upload(t, nil, ownDraft("draft-example-small-notes", "00", "It covers one topic."), "1")
 		if res := b.do("POST", "/drafts/submit", body, ct); res.Status != http.StatusSeeOther {
 			t.Fatalf("posting the draft: %d %.500s", res.Status, res.Body)
 		}
 
-		form := b.get("/ipr/new?draft=draft-ietf-idr-rt-derived-community")
-		for _, want := range []string{"A posted disclosure is public, forever", `name="accept_terms"`, `name="show_contact"`, "the holder&#39;s contact in a disclosure", ">draft-ietf-idr-rt-derived-community</textarea>"} {
+		form := b.get("/ipr/new?draft=draft-example-small-notes")
+		for _, want := range []string{"A posted disclosure is public, forever", `name="accept_terms"`, `name="show_contact"`, "the holder&#39;s contact in a disclosure", ">draft-example-small-notes</textarea>"} {
 			if !strings.Contains(form.Body, want) {
 				t.Errorf("the disclosure form lacks %q", want)
 			}
@@ -106,7 +106,7 @@ func TestIPRDisclosurePages(t *testing.T) {
 			t.Errorf("posting twice: %d", res.Status)
 		}
 		page := a.get(t, "/ipr/1")
-		for _, want := range []string{"Example Corp", "US 9,999,999 B2, granted 2024-05-01", `<a href="/drafts/draft-ietf-idr-rt-derived-community">`, "Royalty-free", "the discloser chose to keep the contact private"} {
+		for _, want := range []string{"Example Corp", "US 9,999,999 B2, granted 2024-05-01", `<a href="/drafts/draft-example-small-notes">`, "Royalty-free", "the discloser chose to keep the contact private"} {
 			if !strings.Contains(page.Body, want) {
 				t.Errorf("the disclosure page lacks %q", want)
 			}
@@ -114,7 +114,7 @@ func TestIPRDisclosurePages(t *testing.T) {
 		if strings.Contains(page.Body, "pat@example.com") || strings.Contains(page.Body, "Pat Counsel") {
 			t.Error("the contact shows although the discloser chose not to")
 		}
-		if d := a.get(t, "/drafts/draft-ietf-idr-rt-derived-community"); !strings.Contains(d.Body, `<a href="/ipr/1">Disclosure 1</a>`) {
+		if d := a.get(t, "/drafts/draft-example-small-notes"); !strings.Contains(d.Body, `<a href="/ipr/1">Disclosure 1</a>`) {
 			t.Error("the draft page does not list the disclosure naming it")
 		}
 		if home := a.get(t, "/"); !strings.Contains(home.Body, `<a href="/ipr/1">IPR disclosure 1</a>`) {
