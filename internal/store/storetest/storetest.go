@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"plenary/internal/store"
@@ -34,20 +35,77 @@ func Engines(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
-// SQLite returns a migrated SQLite database in the test's temporary directory.
+// SQLite returns a migrated SQLite database in the test's temporary
+// directory: a copy of one migrated once per test binary.
 func SQLite(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
+	file, err := migratedSQLiteFile()
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	db, err := store.Open(ctx, filepath.Join(dir, "test.db"), dir)
+	path := filepath.Join(dir, "test.db")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatalf("copying the migrated SQLite database: %v", err)
+	}
+	db, err := store.Open(ctx, path, dir)
 	if err != nil {
 		t.Fatalf("opening SQLite: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// Nothing is left to apply, but a copy that missed a migration would
+	// get it here rather than fail a test in a puzzling way.
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrating SQLite: %v", err)
 	}
 	return db
+}
+
+// migratedSQLite holds the bytes of an empty database with every
+// migration applied. Migrating takes a second under the race detector
+// (modernc.org/sqlite is C translated to Go, and the detector checks each
+// of its memory accesses) and the web tests alone make hundreds of
+// databases; copying the file takes a millisecond.
+var migratedSQLite struct {
+	once sync.Once
+	file []byte
+	err  error
+}
+
+func migratedSQLiteFile() ([]byte, error) {
+	m := &migratedSQLite
+	m.once.Do(func() {
+		dir, err := os.MkdirTemp("", "plenary-storetest-")
+		if err != nil {
+			m.err = fmt.Errorf("making a directory for the migrated SQLite database: %w", err)
+			return
+		}
+		defer os.RemoveAll(dir)
+		ctx := context.Background()
+		path := filepath.Join(dir, "template.db")
+		db, err := store.Open(ctx, path, dir)
+		if err != nil {
+			m.err = fmt.Errorf("opening SQLite: %w", err)
+			return
+		}
+		_, err = db.Migrate(ctx)
+		// Closing the last connection checkpoints the write-ahead log into
+		// the file and removes the log, so the file alone is the database.
+		if cerr := db.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			m.err = fmt.Errorf("migrating SQLite: %w", err)
+			return
+		}
+		if _, err := os.Stat(path + "-wal"); err == nil {
+			m.err = fmt.Errorf("the migrated SQLite database kept a write-ahead log after closing")
+			return
+		}
+		m.file, m.err = os.ReadFile(path)
+	})
+	return m.file, m.err
 }
 
 // Postgres returns a migrated database in a new PostgreSQL schema; the test
