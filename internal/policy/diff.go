@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"sort"
+	"strings"
+)
 
 // DiffLine is one line of a line-by-line comparison of two versions.
 type DiffLine struct {
@@ -8,9 +11,11 @@ type DiffLine struct {
 	Text string
 }
 
-// Diff compares two statement bodies line by line using the longest common
-// subsequence, which is exact and fast enough for documents of a few
-// hundred lines.
+// Diff compares two texts line by line: the statement's versions, and
+// two revisions of a draft. It is the longest common subsequence where
+// that fits in a bounded table, and otherwise the texts are first cut at
+// lines that occur once in each (the patience method), so that two long
+// drafts differing in every page footer still show only what changed.
 func Diff(old, new string) []DiffLine {
 	a := strings.Split(strings.TrimRight(old, "\n"), "\n")
 	b := strings.Split(strings.TrimRight(new, "\n"), "\n")
@@ -20,6 +25,10 @@ func Diff(old, new string) []DiffLine {
 	if new == "" {
 		b = nil
 	}
+	return diffLines(a, b)
+}
+
+func diffLines(a, b []string) []DiffLine {
 	// Trim the common head and tail first: versions usually differ in a
 	// few places, and what is left for the quadratic table is small.
 	var head, tail []DiffLine
@@ -31,25 +40,102 @@ func Diff(old, new string) []DiffLine {
 		tail = append([]DiffLine{{' ', a[len(a)-1]}}, tail...)
 		a, b = a[:len(a)-1], b[:len(b)-1]
 	}
-	// Two long texts changed throughout would need a table of
-	// len(a)×len(b) cells; past maxDiffCells the middle is shown as
-	// removed and added whole rather than spending unbounded memory.
-	if len(a)*len(b) > maxDiffCells {
-		out := head
-		for _, l := range a {
-			out = append(out, DiffLine{'-', l})
+	var middle []DiffLine
+	switch {
+	case len(a)*len(b) <= maxDiffCells:
+		middle = lcsDiff(a, b)
+	default:
+		anchors := uniqueAnchors(a, b)
+		if len(anchors) == 0 {
+			// Two long texts that share no line once in each would need a
+			// table of len(a)×len(b) cells; the middle is shown as removed
+			// and added whole rather than spending unbounded memory.
+			middle = wholeChange(a, b)
+			break
 		}
-		for _, l := range b {
-			out = append(out, DiffLine{'+', l})
+		i, j := 0, 0
+		for _, an := range anchors {
+			middle = append(middle, diffLines(a[i:an.a], b[j:an.b])...)
+			middle = append(middle, DiffLine{' ', a[an.a]})
+			i, j = an.a+1, an.b+1
 		}
-		return append(out, tail...)
+		middle = append(middle, diffLines(a[i:], b[j:])...)
 	}
-	return append(append(head, lcsDiff(a, b)...), tail...)
+	return append(append(head, middle...), tail...)
+}
+
+func wholeChange(a, b []string) []DiffLine {
+	out := make([]DiffLine, 0, len(a)+len(b))
+	for _, l := range a {
+		out = append(out, DiffLine{'-', l})
+	}
+	for _, l := range b {
+		out = append(out, DiffLine{'+', l})
+	}
+	return out
 }
 
 // maxDiffCells bounds the LCS table: four million cells is 32 MB, enough
-// for two 2,000-line statements that share nothing.
+// for two 2,000-line texts that share nothing.
 const maxDiffCells = 4 << 20
+
+type anchor struct{ a, b int }
+
+// uniqueAnchors pairs the lines that occur exactly once in a and once in
+// b, and keeps the longest run of pairs in the same order in both: lines
+// that can only match each other, and that split what is left into
+// stretches small enough to compare exactly. Blank lines and page breaks
+// repeat, so they never anchor; the text's own sentences do.
+func uniqueAnchors(a, b []string) []anchor {
+	type seen struct{ inA, inB, atA, atB int }
+	count := map[string]*seen{}
+	for i, l := range a {
+		c := count[l]
+		if c == nil {
+			c = &seen{}
+			count[l] = c
+		}
+		c.inA++
+		c.atA = i
+	}
+	for j, l := range b {
+		if c := count[l]; c != nil {
+			c.inB++
+			c.atB = j
+		}
+	}
+	var pairs []anchor // in the order of a
+	for i, l := range a {
+		if c := count[l]; c.inA == 1 && c.inB == 1 {
+			pairs = append(pairs, anchor{i, c.atB})
+		}
+	}
+	// The longest increasing run of b positions, by patience sorting:
+	// tops[k] is the pair ending the best run of length k+1 found so far.
+	var tops []int
+	prev := make([]int, len(pairs))
+	for p, pr := range pairs {
+		k := sort.Search(len(tops), func(k int) bool { return pairs[tops[k]].b >= pr.b })
+		if k > 0 {
+			prev[p] = tops[k-1]
+		} else {
+			prev[p] = -1
+		}
+		if k == len(tops) {
+			tops = append(tops, p)
+		} else {
+			tops[k] = p
+		}
+	}
+	if len(tops) == 0 {
+		return nil
+	}
+	run := make([]anchor, len(tops))
+	for k, p := len(tops)-1, tops[len(tops)-1]; k >= 0; k, p = k-1, prev[p] {
+		run[k] = pairs[p]
+	}
+	return run
+}
 
 func lcsDiff(a, b []string) []DiffLine {
 	// lcs[i][j] is the LCS length of a[i:] and b[j:].
