@@ -157,6 +157,22 @@ func (a *accountSite) newestMailWith(t testing.TB, addr string, re *regexp.Regex
 	return nil
 }
 
+// newestMail returns the newest mail to addr for which match holds, once
+// the mail sent after earlier answers has left. As with newestMailWith,
+// the newest mail to an address may be an earlier answer's: a test that
+// wants one kind of mail picks it by what it holds.
+func (a *accountSite) newestMail(t testing.TB, addr string, match func(mail.Message) bool) (mail.Message, bool) {
+	t.Helper()
+	a.waitForMail()
+	msgs := a.outbox.Messages()
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if strings.EqualFold(msgs[i].To, addr) && match(msgs[i]) {
+			return msgs[i], true
+		}
+	}
+	return mail.Message{}, false
+}
+
 // mailedToken returns the token of the newest /kind/ link mailed to addr.
 func (a *accountSite) mailedToken(t testing.TB, addr, kind string) string {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/auth"
 	"plenary/internal/inventory"
+	"plenary/internal/mail"
 	"plenary/internal/meetings"
 	"plenary/internal/payments"
 	"plenary/internal/people"
@@ -221,8 +222,10 @@ func TestRegistrantAccountReceiptsCancelAndRefund(t *testing.T) {
 		if res := rs.browser(t).post(veraPath+"/cancel", url.Values{}); res.Status != 200 || !strings.Contains(res.Body, "refund request went to finance") {
 			t.Errorf("cancelling a paid registration: %d %.500s", res.Status, res.Body)
 		}
-		rs.waitForMail()
-		if m, ok := rs.outbox.Last("vera@example.net"); !ok || !strings.Contains(m.Subject, "is cancelled") || !strings.Contains(m.Body, "refund request") || !strings.Contains(m.Body, veraPath) {
+		// Her registration's confirmation went out after an earlier answer,
+		// by its own goroutine, so it may arrive after the notice.
+		cancelled := func(m mail.Message) bool { return strings.Contains(m.Subject, "is cancelled") }
+		if m, ok := rs.newestMail(t, "vera@example.net", cancelled); !ok || !strings.Contains(m.Body, "refund request") || !strings.Contains(m.Body, veraPath) {
 			t.Errorf("no cancellation notice to the registration's address: %+v", m)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM registrations WHERE status = 'cancelled' AND refund_requested_at IS NOT NULL AND cancelled_at IS NOT NULL"); n != 1 {
