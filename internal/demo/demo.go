@@ -80,6 +80,7 @@ func Seed(ctx context.Context, d Deps) (bool, error) {
 		}
 		fmt.Fprintf(d.Out, "demo: wrote %d days of example access logs; see /admin/analytics as the secretariat or admin\n", n)
 	}
-	fmt.Fprintln(d.Out, "demo: added example content")
+	fmt.Fprintln(d.Out, "demo: added example content: discussion groups, drafts, an IPR disclosure, a liaison statement and a meeting")
+	fmt.Fprintln(d.Out, "demo: pay a meeting fee with the test card 4242424242424242 (4000000000003220 settles a few seconds later, 4000000000000002 is declined)")
 	return true, nil
 }

@@ -18,8 +18,10 @@ import (
 // end-to-end tests. Its hosted page is served by Handler on its own
 // listener and origin, so card details are typed on another site than
 // plenary's, as with a real processor (P1). It answers like one:
-// CardSucceeds is charged, CardDeclined is declined, any other number is
-// refused as unknown. It notifies plenary with a signed webhook and sends
+// CardSucceeds is charged, CardDeclined is declined, CardSucceedsLate is
+// charged after Delay (the browser comes back before the payment is
+// settled, as with a card that asks for a bank's confirmation), and any
+// other number is refused as unknown. It notifies plenary with a signed webhook and sends
 // the browser back. It keeps no card field past the request that carried
 // it and logs nothing.
 type TestProcessor struct {
@@ -32,6 +34,9 @@ type TestProcessor struct {
 	// Client delivers webhooks; default http.DefaultClient.
 	Client *http.Client
 	Now    func() time.Time
+	// Delay is how long a CardSucceedsLate payment takes to settle;
+	// default 5 seconds.
+	Delay time.Duration
 
 	mu       sync.Mutex
 	sessions map[string]*testSession
@@ -42,8 +47,9 @@ type TestProcessor struct {
 
 // The test cards.
 const (
-	CardSucceeds = "4242424242424242"
-	CardDeclined = "4000000000000002"
+	CardSucceeds     = "4242424242424242"
+	CardDeclined     = "4000000000000002"
+	CardSucceedsLate = "4000000000003220"
 )
 
 // TestProcessorName is how payment records name the test processor.
@@ -53,6 +59,10 @@ type testSession struct {
 	Checkout
 	outcome   Outcome
 	refundKey string
+	// settling is a CardSucceedsLate payment taken and not yet settled:
+	// the checkout reads as open, but takes no other card and cannot be
+	// expired, as a real processor's checkout that is being paid.
+	settling bool
 }
 
 func (p *TestProcessor) now() time.Time {
@@ -140,6 +150,8 @@ func (p *TestProcessor) Expire(ctx context.Context, id string) error {
 		return fmt.Errorf("test processor: checkout %s: %w", id, ErrUnknownCheckout)
 	case s.outcome.Status == Expired:
 		return nil
+	case s.settling:
+		return fmt.Errorf("test processor: checkout %s is being paid", id)
 	case s.outcome.Status != Open:
 		return fmt.Errorf("test processor: checkout %s is %s, not open", id, s.outcome.Status)
 	}
@@ -199,7 +211,7 @@ var checkoutPage = template.Must(template.New("checkout").Parse(`<!doctype html>
 <body>
 <h1>Test card processor</h1>
 <p>This page belongs to the test processor, not to the site you came from: what you type here is not sent to it.
-Use the card {{.Good}} to pay, or {{.Bad}} to see a decline.</p>
+Use the card {{.Good}} to pay, {{.Late}} to pay with the payment settled a few seconds later, or {{.Bad}} to see a decline.</p>
 {{if .Problem}}<p role="alert"><strong>{{.Problem}}</strong></p>{{end}}
 <p>Amount: <strong>{{.Amount}}</strong></p>
 <form method="post" action="/checkout/{{.ID}}" autocomplete="off">
@@ -214,7 +226,7 @@ Use the card {{.Good}} to pay, or {{.Bad}} to see a decline.</p>
 `))
 
 type checkoutView struct {
-	ID, Amount, Problem, Good, Bad string
+	ID, Amount, Problem, Good, Late, Bad string
 }
 
 // Handler serves the hosted checkout page on the processor's listener.
@@ -222,7 +234,7 @@ func (p *TestProcessor) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /checkout/{id}", func(w http.ResponseWriter, r *http.Request) {
 		s, ok := p.session(r.PathValue("id"))
-		if !ok || s.outcome.Status != Open {
+		if !ok || s.outcome.Status != Open || s.settling {
 			http.Error(w, "There is no open checkout here.", http.StatusNotFound)
 			return
 		}
@@ -237,7 +249,7 @@ func amount(c Checkout) string {
 }
 
 func (p *TestProcessor) page(w http.ResponseWriter, status int, v checkoutView) {
-	v.Good, v.Bad = CardSucceeds, CardDeclined
+	v.Good, v.Late, v.Bad = CardSucceeds, CardSucceedsLate, CardDeclined
 	var buf bytes.Buffer
 	if err := checkoutPage.Execute(&buf, v); err != nil {
 		http.Error(w, "The page could not be shown.", http.StatusInternalServerError)
@@ -272,13 +284,14 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, ok := p.session(r.PathValue("id"))
-	if !ok || s.outcome.Status != Open {
+	if !ok || s.outcome.Status != Open || s.settling {
 		http.Error(w, "There is no open checkout here.", http.StatusNotFound)
 		return
 	}
 	number := strings.NewReplacer(" ", "", "-", "").Replace(r.PostForm.Get("number"))
 	cvc := r.PostForm.Get("cvc")
 	var status string
+	late := false
 	switch {
 	case len(cvc) < 3 || len(cvc) > 4 || strings.Trim(cvc, "0123456789") != "" ||
 		r.PostForm.Get("exp_month") == "" || r.PostForm.Get("exp_year") == "":
@@ -287,11 +300,13 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 		return
 	case number == CardSucceeds:
 		status = Paid
+	case number == CardSucceedsLate:
+		status, late = Paid, true
 	case number == CardDeclined:
 		status = Declined
 	default:
 		p.page(w, http.StatusBadRequest, checkoutView{ID: s.outcome.CheckoutID, Amount: amount(s.Checkout),
-			Problem: "The test processor knows only its two test cards."})
+			Problem: "The test processor knows only its three test cards."})
 		return
 	}
 	o := s.outcome
@@ -305,8 +320,12 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 	// expired (or was paid) meanwhile takes no card.
 	p.mu.Lock()
 	cur, ok := p.sessions[o.CheckoutID]
-	charged := ok && cur.outcome.Status == Open
-	if charged {
+	charged := ok && cur.outcome.Status == Open && !cur.settling
+	switch {
+	case !charged:
+	case late:
+		cur.settling = true
+	default:
 		cur.outcome = o
 		if status == Declined {
 			// A declined checkout stays open for another card.
@@ -327,10 +346,33 @@ func (p *TestProcessor) pay(w http.ResponseWriter, r *http.Request) {
 		"transaction_id": o.TransactionID, "auth_code": o.AuthCode, "last4": o.Last4,
 		"brand": "visa", "funding": "credit",
 	})
-	if err == nil {
+	switch {
+	case err != nil:
+	case late:
+		// The browser goes back now, before the payment is settled; the
+		// webhook follows once it is, whether or not the browser waits.
+		go p.settleLate(o, body)
+	default:
 		p.notify(r.Context(), body)
 	}
 	http.Redirect(w, r, s.ReturnURL, http.StatusSeeOther)
+}
+
+// settleLate settles a CardSucceedsLate payment after the delay and then
+// notifies plenary. Only the outcome is held meanwhile, never a card field.
+func (p *TestProcessor) settleLate(o Outcome, webhook []byte) {
+	delay := p.Delay
+	if delay <= 0 {
+		delay = 5 * time.Second
+	}
+	time.Sleep(delay)
+	p.mu.Lock()
+	if cur, ok := p.sessions[o.CheckoutID]; ok && cur.settling {
+		cur.settling = false
+		cur.outcome = o
+	}
+	p.mu.Unlock()
+	p.notify(context.Background(), webhook)
 }
 
 // notify delivers a webhook; a failed delivery is left to plenary's

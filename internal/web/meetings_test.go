@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -361,6 +362,25 @@ func TestMeetingRegistrationAndPayment(t *testing.T) {
 		if found := storetest.FindInTables(t, db, card); len(found) > 0 {
 			t.Errorf("card details kept in the database: %v", found)
 		}
+		// Four digits can occur by chance inside a hash or a token, so the
+		// security code is searched for as a number standing alone.
+		cvcAlone := regexp.MustCompile(`(^|[^0-9A-Za-z])` + testCVC + `([^0-9A-Za-z]|$)`)
+		cols, err := db.Columns(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		searched := map[string]bool{}
+		for _, c := range cols {
+			if !searched[c.Table] {
+				searched[c.Table] = true
+				if cvcAlone.MatchString(storetest.TableText(t, db, c.Table)) {
+					t.Errorf("the table %s holds the card's security code", c.Table)
+				}
+			}
+		}
+		if len(searched) < 20 {
+			t.Fatalf("only %d tables searched for the security code", len(searched))
+		}
 		card["security code"] = "cvc=" + testCVC
 		card["security code field"] = `"cvc"`
 		ms.Server.Wait()
@@ -448,4 +468,44 @@ func regCheckout(t *testing.T, db *store.DB, paymentID string) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// TestLateCardIsPaidWhenItsWebhookComes: with the card that the test
+// processor settles a few moments later, the registrant is sent back
+// before the payment is settled and sees it still waiting; the webhook
+// that follows marks it paid, with no look-up and nothing done by the
+// registrant. Until then, neither another attempt nor the reconcile job
+// opens a second checkout or gives the place up.
+func TestLateCardIsPaidWhenItsWebhookComes(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ms := newMeetingSite(t, db)
+		ms.proc.Delay = 500 * time.Millisecond
+		meeting := ms.createMeeting(t, "Late card meeting", "10")
+		full, _ := ticketIDs(t, ms.send(t, "GET", ms.url+meeting+"/register", nil, nil).Body)
+		regPath := ms.send(t, "POST", ms.url+meeting+"/register", registration("Lena Late", "lena@example.net", full, false), nil).Header.Get("Location")
+		ms.payWith(t, regPath, payments.CardSucceedsLate)
+		if page := ms.send(t, "GET", ms.url+regPath, nil, nil); !strings.Contains(page.Body, "waiting for payment") {
+			t.Errorf("back from the processor before the payment settled:\n%s", page.Body)
+		}
+		if _, err := ms.Server.checkouts().Reconcile(context.Background(), time.Now(), time.Minute); err != nil {
+			t.Errorf("reconcile while the payment settles: %v", err)
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			page := ms.send(t, "GET", ms.url+regPath, nil, nil)
+			if strings.Contains(page.Body, "paid, you are registered") {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the settled payment never reached the registration:\n%s", page.Body)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if n := ms.proc.Started(); n != 1 {
+			t.Errorf("%d checkouts opened, want 1", n)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM payments WHERE status = 'paid'"); n != 1 {
+			t.Errorf("%d paid payment records, want 1", n)
+		}
+	})
 }
