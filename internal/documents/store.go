@@ -305,14 +305,20 @@ func (d Draft) Status(now time.Time) string {
 // List returns the drafts whose name, title, group or authors contain
 // text (every draft when text is empty), newest first, at most limit.
 func List(ctx context.Context, q store.Querier, text string, limit int) ([]Summary, error) {
+	return ListPage(ctx, q, text, limit, 0)
+}
+
+// ListPage is List from the offset-th draft on, for a list read page by
+// page.
+func ListPage(ctx context.Context, q store.Querier, text string, limit, offset int) ([]Summary, error) {
 	where, args := "", []any{}
 	if t := strings.ToLower(strings.TrimSpace(text)); t != "" {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(t) + "%"
 		where = ` WHERE LOWER(name) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\' OR LOWER(grp) LIKE ? ESCAPE '\' OR LOWER(authors) LIKE ? ESCAPE '\'`
 		args = append(args, like, like, like, like)
 	}
-	args = append(args, limit)
-	rows, err := q.Query(ctx, "SELECT name, rev, title, grp, authors, posted_at FROM drafts"+where+" ORDER BY posted_at DESC, id DESC LIMIT ?", args...)
+	args = append(args, limit, offset)
+	rows, err := q.Query(ctx, "SELECT name, rev, title, grp, authors, posted_at FROM drafts"+where+" ORDER BY posted_at DESC, id DESC LIMIT ? OFFSET ?", args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing drafts: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,18 +31,50 @@ const maxUpload = documents.MaxXML + documents.MaxTxt + 64<<10
 const draftsListLimit = 200
 
 type draftsData struct {
-	Query  string
-	Drafts []documents.Summary
-	Now    time.Time
+	Query      string
+	Drafts     []documents.Summary
+	Now        time.Time
+	Page       int
+	Prev, Next string
+}
+
+// draftsPage reads one page (?page=, from 1) of the drafts that match
+// ?q=, and whether another page follows.
+func (s *Server) draftsPage(r *http.Request) (list []documents.Summary, q string, page int, more bool, err error) {
+	q, page = strings.TrimSpace(r.URL.Query().Get("q")), pageNumber(r)
+	list, err = documents.ListPage(r.Context(), s.DB, q, draftsListLimit+1, (page-1)*draftsListLimit)
+	if len(list) > draftsListLimit {
+		list, more = list[:draftsListLimit], true
+	}
+	return list, q, page, more, err
 }
 
 func (s *Server) drafts(w http.ResponseWriter, r *http.Request) error {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	list, err := documents.List(r.Context(), s.DB, q, draftsListLimit)
+	list, q, page, more, err := s.draftsPage(r)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "drafts", pageData{Title: "Internet-Drafts", Data: draftsData{Query: q, Drafts: list, Now: s.Now()}})
+	d := draftsData{Query: q, Drafts: list, Now: s.Now(), Page: page}
+	link := func(n int) string {
+		u := url.Values{}
+		if q != "" {
+			u.Set("q", q)
+		}
+		if n > 1 {
+			u.Set("page", strconv.Itoa(n))
+		}
+		if len(u) == 0 {
+			return "/drafts"
+		}
+		return "/drafts?" + u.Encode()
+	}
+	if more {
+		d.Next = link(page + 1)
+	}
+	if page > 1 {
+		d.Prev = link(page - 1)
+	}
+	s.render(w, r, http.StatusOK, "drafts", pageData{Title: "Internet-Drafts", Data: d})
 	return nil
 }
 
@@ -354,16 +388,27 @@ func writeJSON(w http.ResponseWriter, v any) error {
 }
 
 func (s *Server) apiDrafts(w http.ResponseWriter, r *http.Request) error {
-	list, err := documents.List(r.Context(), s.DB, r.URL.Query().Get("q"), draftsListLimit)
+	list, q, page, more, err := s.draftsPage(r)
 	if err != nil {
 		return err
+	}
+	answer := map[string]any{}
+	if more {
+		// The whole address of the next page, so a client follows it
+		// without building one.
+		u := url.Values{"page": {strconv.Itoa(page + 1)}}
+		if q != "" {
+			u.Set("q", q)
+		}
+		answer["next"] = s.base() + "/api/drafts?" + u.Encode()
 	}
 	out := make([]apiDraftSummary, 0, len(list))
 	for _, d := range list {
 		out = append(out, apiDraftSummary{Name: d.Name, Rev: d.Rev, Title: d.Title, Group: d.Group, Authors: d.Authors,
 			Posted: d.PostedAt.UTC(), Expires: d.Expires().UTC(), Location: s.base() + "/drafts/" + d.Name})
 	}
-	return writeJSON(w, map[string]any{"drafts": out})
+	answer["drafts"] = out
+	return writeJSON(w, answer)
 }
 
 func (s *Server) apiDraft(w http.ResponseWriter, r *http.Request) error {

@@ -2,15 +2,18 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io/fs"
 	"mime/multipart"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"plenary/internal/documents"
 	"plenary/internal/store"
@@ -311,6 +314,74 @@ func TestDraftSubmissionRefusals(t *testing.T) {
 		}
 		if res := a.do(t, "POST", "/drafts/submit", strings.NewReader("x"), nil); res.Status == 200 || res.Status == 303 {
 			t.Errorf("an anonymous submission answered %d", res.Status)
+		}
+	})
+}
+
+// TestDraftListPages: the list of drafts and its API are read page by
+// page, 200 drafts a page, newest first, with links to the pages on either
+// side that keep the search; no draft is left unreachable.
+func TestDraftListPages(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			for i := range 405 {
+				if _, err := tx.Exec(ctx, "INSERT INTO drafts (name, rev, title, grp, authors, posted_at) VALUES (?, '00', ?, '', 'Pat Pager', ?)",
+					fmt.Sprintf("draft-pager-%03d", i), fmt.Sprintf("Paging test %d", i), start.Add(time.Duration(i)*time.Hour)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			path        string
+			first, last string
+			rows        int
+			prev, next  string
+		}{
+			{"/drafts", "draft-pager-404", "draft-pager-205", 200, "", "/drafts?page=2"},
+			{"/drafts?page=2", "draft-pager-204", "draft-pager-005", 200, "/drafts", "/drafts?page=3"},
+			{"/drafts?page=3", "draft-pager-004", "draft-pager-000", 5, "/drafts?page=2", ""},
+			{"/drafts?page=nonsense", "draft-pager-404", "draft-pager-205", 200, "", "/drafts?page=2"},
+			{"/drafts?q=pager&page=2", "draft-pager-204", "draft-pager-005", 200, "/drafts?q=pager", "/drafts?page=3&amp;q=pager"},
+			{"/drafts?q=nomatch", "", "", 0, "", ""},
+		} {
+			body := a.get(t, c.path).Body
+			if n := strings.Count(body, `<a href="/drafts/draft-pager-`); n != c.rows {
+				t.Errorf("%s: %d drafts, want %d", c.path, n, c.rows)
+			}
+			if i, j := strings.Index(body, c.first+"-00<"), strings.Index(body, c.last+"-00<"); c.rows > 0 && (i < 0 || j < i) {
+				t.Errorf("%s: not %s first and %s last", c.path, c.first, c.last)
+			}
+			for rel, want := range map[string]string{"prev": c.prev, "next": c.next} {
+				link := `rel="` + rel + `" href="` + want + `"`
+				if has := strings.Contains(body, `rel="`+rel+`"`); has != (want != "") || (want != "" && !strings.Contains(body, link)) {
+					t.Errorf("%s: want the %s link %q", c.path, rel, want)
+				}
+			}
+		}
+		var api struct {
+			Drafts []struct{ Name string }
+			Next   string
+		}
+		for _, c := range []struct {
+			path, first string
+			rows        int
+			next        string
+		}{
+			{"/api/drafts?page=2", "draft-pager-204", 200, "https://test.example/api/drafts?page=3"},
+			{"/api/drafts?page=3", "draft-pager-004", 5, ""},
+			{"/api/drafts?q=pager", "draft-pager-404", 200, "https://test.example/api/drafts?page=2&q=pager"},
+		} {
+			api.Drafts, api.Next = nil, ""
+			if err := json.Unmarshal([]byte(a.get(t, c.path).Body), &api); err != nil || len(api.Drafts) != c.rows || api.Drafts[0].Name != c.first || api.Next != c.next {
+				t.Errorf("%s: %v, %d drafts from %+v, next %q; want %d from %s, next %q", c.path, err, len(api.Drafts), api.Drafts[:min(1, len(api.Drafts))], api.Next, c.rows, c.first, c.next)
+			}
 		}
 	})
 }
