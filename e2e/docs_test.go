@@ -23,7 +23,13 @@ func TestDocsPromisesNameRealTests(t *testing.T) {
 	seen := map[string]bool{}
 	for line := range strings.SplitSeq(string(b), "\n") {
 		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
-		if len(cells) != 4 || !strings.HasPrefix(line, "| ") || strings.Contains(line, "----") || strings.TrimSpace(cells[0]) == "ID" {
+		if !strings.HasPrefix(line, "| ") || strings.Contains(line, "----") || strings.TrimSpace(cells[0]) == "ID" {
+			continue
+		}
+		if len(cells) != 4 {
+			// A stray or missing | would otherwise hide the row, and
+			// its tests, from every check below.
+			t.Errorf("a row has %d cells, not 4 (ID, status, where, tests): %.80s", len(cells), line)
 			continue
 		}
 		rows++

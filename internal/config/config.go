@@ -204,8 +204,8 @@ func flags(fs *flag.FlagSet, only []string) func() (*Config, error) {
 		secContact = own.String("secretariat-contact", "", "the secretariat's `phone and postal address`, named in the privacy statement for opting out of mailings by phone or post")
 	)
 	var (
-		smtpListen = own.String("smtp-listen", "", "`host:port` of the inbound mail listener for replies to inquiries (default: off)")
-		mailDomain = own.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for (default: the host of --base-url; localhost for a loopback IP address, [ADDRESS] for another)")
+		smtpListen = own.String("smtp-listen", "", "`host:port` of the inbound mail listener for --mail-domain: replies to inquiries (inquiry+TOKEN@), replies to announcements when --mailing-address is at the mail domain, and for each discussion group NAME@ (postings), NAME-unsubscribe@ (mails a subscriber the unsubscribe link) and NAME-bounces+TOKEN@ (bounces of list mail); everything else is refused (default: off)")
+		mailDomain = own.String("mail-domain", "", "`domain` of the site's own mail addresses, the only one the listener takes mail for; discussion groups are NAME@ it (default: the host of --base-url; localhost for a loopback IP address, [ADDRESS] for another)")
 		maxMessage = own.String("max-message-size", "10485760", "largest inbound message in `bytes`")
 		metricsAl  = own.String("metrics-allow", "127.0.0.0/8,::1/128", "comma-separated IPs or CIDRs of the monitoring hosts that may read /metrics (Prometheus text format)")
 		recheck    = own.String("page-recheck", "0", "serve a cached public page without checking its data again for this `duration` after a check (e.g. 1s); 0 checks on every request")
