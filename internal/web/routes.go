@@ -110,7 +110,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /lists/{name}/unsubscribe/{token}", public, s.listTokenAct)
 	s.handle("GET /lists/{name}/terms/{token}", public, s.listTokenPage)
 	s.handle("POST /lists/{name}/terms/{token}", public, s.listTokenAct)
-	s.handle("GET /lists/{name}/atom.xml", public, s.listAtom)
+	s.handle("GET /lists/{name}/atom.xml", public, compressed(s.listAtom))
 	s.handle("GET /lists/{name}/post", signedIn, s.listPostForm)
 	s.handle("POST /lists/{name}/post", signedIn, s.listPost)
 	s.handle("POST /account/lists/{id}/unsubscribe", signedIn, s.accountListUnsubscribe)
@@ -127,8 +127,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /lists/search", public, s.listSearch)
 	s.handle("GET /lists/{name}/msg/{id}", public, s.listMessage)
 	s.handle("GET /lists/{name}/thread/{id}", public, s.listThread)
-	s.handle("GET /lists/{name}/mbox", public, s.listMbox)
-	s.handle("GET /lists/{name}/thread/{id}/mbox", public, s.listThreadMbox)
+	s.handle("GET /lists/{name}/mbox", public, compressed(s.listMbox))
+	s.handle("GET /lists/{name}/thread/{id}/mbox", public, compressed(s.listThreadMbox))
 	s.handle("GET /lists/{name}/archive", public, s.listOldAddress)
 	s.handle("GET /lists/{name}/archive/{id}", public, s.listOldAddress)
 	s.handle("GET /lists/{name}/archive.mbox", public, s.listOldAddress)
@@ -149,15 +149,15 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/disclosures/{id}/told", privacyStaff, s.adminDisclosureTold)
 
 	// Internet-Drafts (PUB1): public records; submitting needs an account.
-	s.handle("GET /drafts", public, s.drafts)
+	s.handle("GET /drafts", public, compressed(s.drafts))
 	s.handle("GET /drafts/submit", signedIn, s.draftSubmitForm)
 	s.handle("POST /drafts/submit", signedIn, s.draftSubmit)
-	s.handle("GET /drafts/{name}", public, s.draft)
+	s.handle("GET /drafts/{name}", public, compressed(s.draft))
 	s.handle("GET /drafts/{name}/{rev}", public, s.draftRevision)
 	s.handle("GET /drafts/{name}/diff", public, s.draftDiff)
-	s.handle("GET /drafts/atom.xml", public, s.draftsAtom)
-	s.handle("GET /api/drafts", public, s.apiDrafts)
-	s.handle("GET /api/drafts/{name}", public, s.apiDraft)
+	s.handle("GET /drafts/atom.xml", public, compressed(s.draftsAtom))
+	s.handle("GET /api/drafts", public, compressed(s.apiDrafts))
+	s.handle("GET /api/drafts/{name}", public, compressed(s.apiDraft))
 
 	// Meetings (issue 10): registration works signed in or not, without
 	// cookies; a registration's page is behind its unguessable link; card
@@ -195,14 +195,14 @@ func (s *Server) registerRoutes() {
 	// IPR disclosures and liaison statements (issue 11, PUB1, R4): public
 	// once posted; a participant sends a disclosure, the secretariat
 	// reviews it; liaison statements are entered and posted by staff.
-	s.handle("GET /ipr", public, s.iprList)
+	s.handle("GET /ipr", public, compressed(s.iprList))
 	s.handle("GET /ipr/new", signedIn, s.iprSubmitForm)
 	s.handle("POST /ipr/new", signedIn, s.iprSubmit)
 	s.handle("GET /ipr/{id}", public, s.iprPage)
 	documentStaff := auth.Roles(auth.Secretariat, auth.Admin)
 	s.handle("GET /admin/ipr", documentStaff, s.adminIPR)
 	s.handle("POST /admin/ipr/{id}", documentStaff, s.adminIPRDecide)
-	s.handle("GET /liaisons", public, s.liaisons)
+	s.handle("GET /liaisons", public, compressed(s.liaisons))
 	s.handle("GET /liaisons/{id}", public, s.liaison)
 	s.handle("GET /liaisons/{id}/attachments/{aid}", public, s.liaisonAttachment)
 	s.handle("GET /admin/liaisons", documentStaff, s.adminLiaisons)
