@@ -2,11 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -79,18 +79,22 @@ func runDSR(ctx context.Context, env Env, args []string) error {
 
 // runDSRExport writes, as JSON on standard output, the same copy a
 // participant downloads from /account/export, for a request made by mail
-// whose sender staff have verified (R2). It is audited as the command
-// line's access to the person's data.
+// whose sender staff have verified (R2). With --zip FILE it writes the
+// download to FILE instead: a zip of the JSON and the files the person
+// sent, which the JSON names by their paths in it. It is audited as the
+// command line's access to the person's data.
 func runDSRExport(ctx context.Context, env Env, args []string) error {
+	const usage = "usage: plenary dsr export --email ADDRESS [--zip FILE] [flags]"
 	fs := newFlags(env, "dsr export")
 	addr := fs.String("email", "", "an `address` of the account, confirmed or not")
+	zipTo := fs.String("zip", "", "write the copy with the person's files, as a zip, to `file` (created; never replaced)")
 	a, err := openApp(ctx, env, fs, args, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
 	defer a.Close()
 	if *addr == "" {
-		return usageError{"--email is required; usage: plenary dsr export --email ADDRESS [flags]"}
+		return usageError{"--email is required; " + usage}
 	}
 	p, _, err := people.FindByEmail(ctx, a.db, *addr)
 	if errors.Is(err, people.ErrNotFound) {
@@ -99,11 +103,34 @@ func runDSRExport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	e, err := dsr.MakeExport(ctx, a.db, a.audit, a.inv, dsr.Actor{Label: "cli"}, p.ID, "json (command line)", time.Now())
+	format := "json (command line)"
+	if *zipTo != "" {
+		format = "zip (command line)"
+	}
+	e, err := dsr.MakeExport(ctx, a.db, a.audit, a.inv, a.keys, dsr.Actor{Label: "cli"}, p.ID, format, time.Now())
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(env.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(e)
+	if *zipTo != "" {
+		f, err := os.OpenFile(*zipTo, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return err
+		}
+		if err := dsr.WriteArchive(f, e); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	body, err := e.JSON()
+	if err != nil {
+		return err
+	}
+	if _, err := env.Stdout.Write(body); err != nil {
+		return err
+	}
+	if n := len(e.Files()); n > 0 {
+		fmt.Fprintf(env.Stderr, "the copy names %d files by their paths in the download; they are not in this output: run again with --zip FILE to write them\n", n)
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/inventory"
 	"plenary/internal/jobs"
 	"plenary/internal/meetings"
 	"plenary/internal/payments"
@@ -57,7 +58,7 @@ func (a *app) processor(procLn net.Listener, log *slog.Logger) (payments.Process
 
 // checkouts is the payment use cases with proc.
 func (a *app) checkouts(proc payments.Processor) meetings.Checkouts {
-	return meetings.Checkouts{DB: a.db, Audit: a.audit, Sealer: a.keys.Sealer("payments"), Proc: proc, Expiry: a.cfg.CheckoutExpiry,
+	return meetings.Checkouts{DB: a.db, Audit: a.audit, Sealer: a.keys.Sealer(inventory.PaymentsKey), Proc: proc, Expiry: a.cfg.CheckoutExpiry,
 		BaseURL: a.cfg.BaseURL.String()}
 }
 

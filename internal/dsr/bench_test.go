@@ -42,7 +42,7 @@ func BenchmarkExportAndRemoval(b *testing.B) {
 				}
 				b.StartTimer()
 				start := time.Now()
-				e, err := dsr.MakeExport(ctx, db, f.log, f.inv, dsr.Actor{ID: person}, person, "json", now)
+				e, err := dsr.MakeExport(ctx, db, f.log, f.inv, nil, dsr.Actor{ID: person}, person, "json", now)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -151,7 +151,7 @@ func TestStaffEnteredRequestAndMailedCopy(t *testing.T) {
 		if n := countRows(t, db, "SELECT COUNT(*) FROM removal_requests WHERE id = ? AND person_id = ? AND entered_by = 9001 AND verified LIKE 'she replied%'", id, ros); n != 1 {
 			t.Error("the entered request is not stored with who entered it and the check")
 		}
-		e, to, err := dsr.StaffExport(ctx, db, f.log, f.inv, staff, itoa(ros), "she replied to our message", now)
+		e, to, err := dsr.StaffExport(ctx, db, f.log, f.inv, nil, staff, itoa(ros), "she replied to our message", now)
 		if err != nil {
 			t.Fatal(err)
 		}

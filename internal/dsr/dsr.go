@@ -11,6 +11,7 @@ import (
 
 	"plenary/internal/audit"
 	"plenary/internal/inventory"
+	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
 
@@ -47,8 +48,11 @@ type Export struct {
 
 // MakeExport reads everything about person, walking the inventory, and
 // records the export in the audit log in the same transaction (S3).
-// format says what was produced ("html" or "json"), for the log.
-func MakeExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, actor Actor, person int64, format string, now time.Time) (Export, error) {
+// Values sealed with a site key (a card's last four digits) are opened
+// with keys: the copy is the person's, and its one audit entry covers the
+// decryption too. format says what was produced ("html" or "json"), for
+// the log.
+func MakeExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, keys *secrets.Keys, actor Actor, person int64, format string, now time.Time) (Export, error) {
 	if log == nil {
 		return Export{}, ErrNoAudit
 	}
@@ -58,7 +62,7 @@ func MakeExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventor
 		if err != nil {
 			return err
 		}
-		tables, err := collect(ctx, tx, inv, s)
+		tables, err := collect(ctx, tx, inv, keys, s)
 		if err != nil {
 			return err
 		}

@@ -143,7 +143,7 @@ func TestExportWalksTheInventory(t *testing.T) {
 		ros := f.participant(t, "Rosalind Franklin", "ros@example.org", "rosalind@lab.example")
 		f.participant(t, "Bob Bystander", "bob@example.org", "bob@other.example")
 
-		e, err := dsr.MakeExport(ctx, db, f.log, f.inv, dsr.Actor{ID: ros, Label: "the person"}, ros, "json", now)
+		e, err := dsr.MakeExport(ctx, db, f.log, f.inv, nil, dsr.Actor{ID: ros, Label: "the person"}, ros, "json", now)
 		if err != nil {
 			t.Fatal(err)
 		}

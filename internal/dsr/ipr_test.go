@@ -47,7 +47,7 @@ func TestRemovalKeepsDisclosuresAndStatementsWithoutTheContact(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		exp, err := dsr.MakeExport(ctx, db, f.log, f.inv, dsr.Actor{ID: ros, Label: "the person"}, ros, "json", now)
+		exp, err := dsr.MakeExport(ctx, db, f.log, f.inv, nil, dsr.Actor{ID: ros, Label: "the person"}, ros, "json", now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,7 +70,7 @@ func TestAddressOnlySubscriberIsFoundAfterUnsubscribing(t *testing.T) {
 		}
 		sam := su.Person.ID
 
-		e, err := dsr.MakeExport(ctx, db, f.log, f.inv, dsr.Actor{ID: sam, Label: "the person"}, sam, "json", now)
+		e, err := dsr.MakeExport(ctx, db, f.log, f.inv, nil, dsr.Actor{ID: sam, Label: "the person"}, sam, "json", now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,11 +1,15 @@
 package dsr
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
-	"encoding/json"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"mime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,6 +17,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/inventory"
 	"plenary/internal/mail"
+	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
 
@@ -111,8 +116,10 @@ func EnterRemoval(ctx context.Context, db *store.DB, log *audit.Log, staff Actor
 // StaffExport makes the copy of a person's data for a verified request by
 // mail and returns it with the person's primary address to send it to.
 // The export and how identity was checked are in the audit log, in the
-// same transaction as the reading.
-func StaffExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, staff Actor, who, verified string, now time.Time) (Export, string, error) {
+// same transaction as the reading. Sealed values are opened with keys,
+// as in the person's own copy (MakeExport): the copy goes to the person
+// alone.
+func StaffExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventory.Inventory, keys *secrets.Keys, staff Actor, who, verified string, now time.Time) (Export, string, error) {
 	if log == nil {
 		return Export{}, "", ErrNoAudit
 	}
@@ -137,7 +144,7 @@ func StaffExport(ctx context.Context, db *store.DB, log *audit.Log, inv *invento
 		if err != nil {
 			return err
 		}
-		tables, err := collect(ctx, tx, inv, s)
+		tables, err := collect(ctx, tx, inv, keys, s)
 		if err != nil {
 			return err
 		}
@@ -149,12 +156,50 @@ func StaffExport(ctx context.Context, db *store.DB, log *audit.Log, inv *invento
 }
 
 // ExportMail is the message carrying a copy to the person's confirmed
-// primary address: a short letter, then the copy as JSON.
+// primary address: a short letter, then the copy as JSON; when the copy
+// holds files, the letter with the same download the person gets from
+// their account page (a zip of the JSON and the files) attached.
 func ExportMail(e Export, to, org string) (mail.Message, error) {
-	body, err := json.MarshalIndent(e, "", "  ")
+	body, err := e.JSON()
 	if err != nil {
-		return mail.Message{}, fmt.Errorf("encoding an export: %w", err)
+		return mail.Message{}, err
 	}
-	text := fmt.Sprintf("Hello,\n\nas you asked, here is a copy of all the data the site of %s holds about you, as JSON below this line. You can also see and download it from your account page when you are signed in.\n\n%s\n", org, body)
-	return mail.Message{To: to, Subject: "A copy of your data", Body: text}, nil
+	m := mail.Message{To: to, Subject: "A copy of your data"}
+	files := e.Files()
+	if len(files) == 0 {
+		m.Body = fmt.Sprintf("Hello,\n\nas you asked, here is a copy of all the data the site of %s holds about you, as JSON below this line. You can also see and download it from your account page when you are signed in.\n\n%s", org, body)
+		return m, nil
+	}
+	var zipped bytes.Buffer
+	if err := WriteArchive(&zipped, e); err != nil {
+		return mail.Message{}, err
+	}
+	text := fmt.Sprintf("Hello,\n\nas you asked, here is a copy of all the data the site of %s holds about you, in the attached zip file: %s, the copy as JSON, and the %d files it names under files/. You can also see and download it from your account page when you are signed in.\n", org, ArchiveJSON, len(files))
+	var nonce [12]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return mail.Message{}, err
+	}
+	boundary := "=_" + hex.EncodeToString(nonce[:]) // "=_" never occurs in base64
+	name := "plenary-data-" + e.Generated.Format("2006-01-02") + ".zip"
+	var b strings.Builder
+	b.WriteString("This is a message in MIME format: a letter, then the copy of your data.\n")
+	b.WriteString("\n--" + boundary + "\nContent-Type: text/plain; charset=utf-8\nContent-Disposition: inline\nContent-Transfer-Encoding: base64\n\n")
+	b.WriteString(base64Lines([]byte(text)))
+	b.WriteString("\n--" + boundary + "\nContent-Type: application/zip; name=\"" + name + "\"\nContent-Disposition: attachment; filename=\"" + name + "\"\nContent-Transfer-Encoding: base64\n\n")
+	b.WriteString(base64Lines(zipped.Bytes()))
+	b.WriteString("\n--" + boundary + "--\n")
+	m.Body, m.BodyType = b.String(), mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": boundary})
+	return m, nil
+}
+
+// base64Lines is data in base64 lines of 76 characters (RFC 2045).
+func base64Lines(data []byte) string {
+	enc := base64.StdEncoding.EncodeToString(data)
+	var b strings.Builder
+	for len(enc) > 76 {
+		b.WriteString(enc[:76] + "\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	return b.String()
 }

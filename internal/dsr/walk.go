@@ -11,10 +11,13 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"plenary/internal/inventory"
+	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
 
@@ -119,15 +122,45 @@ type Table struct {
 	IfKept   string     `json:"if_kept,omitempty"`
 	Columns  []string   `json:"columns"`
 	Rows     [][]string `json:"rows"`
+	// Files are the binary values among Rows (an attachment to a
+	// posting): the row's cell holds the file's Path instead of its bytes.
+	Files []File `json:"files,omitempty"`
 	// Unlinked says why the table cannot be searched by person.
 	Unlinked string `json:"not_linked,omitempty"`
+}
+
+// File is a binary value in a subject's row: a file they sent. An export
+// never inlines its bytes: the page names it with its size, and the
+// download carries it as a file of its own at Path in the zip.
+type File struct {
+	Row    int    `json:"row"`    // index in Table.Rows
+	Column string `json:"column"` // the column that holds it
+	Name   string `json:"name"`   // the row's file name, as sent; "" when it has none
+	Size   int    `json:"size"`   // in bytes
+	Path   string `json:"path"`   // where the download holds it
+	Data   []byte `json:"-"`
+}
+
+// File returns the file in cell (row, col), or nil when the cell is text;
+// for the export page.
+func (t Table) File(row, col int) *File {
+	if col < 0 || col >= len(t.Columns) {
+		return nil
+	}
+	for i := range t.Files {
+		if t.Files[i].Row == row && t.Files[i].Column == t.Columns[col] {
+			return &t.Files[i]
+		}
+	}
+	return nil
 }
 
 // exportColumns are a table's declared columns minus one-way hashes of
 // secrets (password, session and link tokens, the audit chain): they say
 // nothing to the person and would help someone who got hold of the file.
-func exportColumns(inv *inventory.Inventory, table string) []string {
-	var cols []string
+// sealed maps each column encrypted with a site key to its key's purpose.
+func exportColumns(inv *inventory.Inventory, table string) (cols []string, sealed map[string]string) {
+	sealed = map[string]string{}
 	for _, it := range inv.Items() {
 		if it.Kind != inventory.Column || it.Table != table {
 			continue
@@ -136,18 +169,23 @@ func exportColumns(inv *inventory.Inventory, table string) []string {
 			continue
 		}
 		cols = append(cols, it.Name)
+		if it.Sealed != "" {
+			sealed[it.Name] = it.Sealed
+		}
 	}
-	return cols
+	return cols, sealed
 }
 
-// collect reads every declared table's rows about the subject.
-func collect(ctx context.Context, q store.Querier, inv *inventory.Inventory, s Subject) ([]Table, error) {
+// collect reads every declared table's rows about the subject. Values
+// sealed with a site key are opened with keys (the person's own copy;
+// the caller audits it); binary values become Files.
+func collect(ctx context.Context, q store.Querier, inv *inventory.Inventory, keys *secrets.Keys, s Subject) ([]Table, error) {
 	w := newWalker(inv, s)
 	var out []Table
 	for _, r := range inv.Rights() {
+		cols, sealed := exportColumns(inv, r.Table)
 		t := Table{Table: r.Table, Description: inventory.TableName(r.Table), OnRemoval: r.Removal.Why,
-			Category: r.Category, IfKept: r.Detached.Why,
-			Columns: exportColumns(inv, r.Table)}
+			Category: r.Category, IfKept: r.Detached.Why, Columns: cols}
 		cond, args := w.where(r.Table)
 		if cond == "" {
 			for _, l := range r.Links {
@@ -160,14 +198,36 @@ func collect(ctx context.Context, q store.Querier, inv *inventory.Inventory, s S
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.Table, err)
 		}
+		binary := make([]bool, len(t.Columns))
+		if types, err := rows.ColumnTypes(); err == nil && len(types) == len(binary) {
+			for i, ct := range types {
+				switch strings.ToUpper(ct.DatabaseTypeName()) {
+				case "BLOB", "BYTEA":
+					binary[i] = true
+				}
+			}
+		}
 		all, err := store.Collect(rows, store.Values)
 		if err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.Table, err)
 		}
-		for _, vals := range all {
+		idCol, nameCol := slices.Index(t.Columns, "id"), slices.Index(t.Columns, "filename")
+		paths := map[string]bool{}
+		for n, vals := range all {
 			row := make([]string, len(vals))
 			for i, v := range vals {
-				row[i] = text(v)
+				b, isBytes := v.([]byte)
+				switch {
+				case sealed[t.Columns[i]] != "":
+					row[i] = open(keys, sealed[t.Columns[i]], r.Table, t.Columns[i], v, cell(vals, idCol))
+				case isBytes && len(b) > 0 && (binary[i] || !utf8.Valid(b)):
+					f := File{Row: n, Column: t.Columns[i], Name: text(cell(vals, nameCol)), Size: len(b), Data: b}
+					f.Path = filePath(r.Table, t.Columns[i], text(cell(vals, idCol)), n, f.Name, paths)
+					t.Files = append(t.Files, f)
+					row[i] = f.Path
+				default:
+					row[i] = text(v)
+				}
 			}
 			t.Rows = append(t.Rows, row)
 		}
@@ -176,7 +236,79 @@ func collect(ctx context.Context, q store.Querier, inv *inventory.Inventory, s S
 	return out, nil
 }
 
-// text renders a database value for people to read.
+func cell(vals []any, i int) any {
+	if i < 0 {
+		return nil
+	}
+	return vals[i]
+}
+
+// NotOpened stands in an export for a sealed value that could not be
+// decrypted: never the ciphertext, which says nothing to the person.
+const NotOpened = "(encrypted; it could not be decrypted for this copy)"
+
+// open decrypts a sealed value of table.column in the row whose id is id.
+func open(keys *secrets.Keys, purpose, table, column string, v, id any) string {
+	b, ok := v.([]byte)
+	if v == nil || (ok && len(b) == 0) {
+		return ""
+	}
+	n, isID := id.(int64)
+	if keys == nil || !ok || !isID {
+		return NotOpened
+	}
+	plain, err := keys.Sealer(purpose).Open(b, inventory.SealContext(table, column, n))
+	if err != nil || !utf8.Valid(plain) {
+		return NotOpened
+	}
+	return string(plain)
+}
+
+// filePath is where the download holds a file: files/TABLE/ID-NAME, the
+// name cut to its last element and to letters, digits, '.', '-' and '_',
+// so that no name can reach outside the folder; a name seen before gets
+// its column, then its row number, added.
+func filePath(table, column, id string, row int, name string, seen map[string]bool) string {
+	if id == "" {
+		id = strconv.Itoa(row + 1)
+	}
+	base := safeName(name)
+	if base == "" {
+		base = column + ".bin"
+	}
+	p := "files/" + table + "/" + id + "-" + base
+	for i := 2; seen[p]; i++ {
+		p = "files/" + table + "/" + id + "-" + column + "-" + strconv.Itoa(i) + "-" + base
+	}
+	seen[p] = true
+	return p
+}
+
+// safeName is the last element of a file name as sent, every character
+// other than an ASCII letter, digit, '.', '-' or '_' made '_', without
+// leading dots, at most 100 bytes.
+func safeName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	s := strings.TrimLeft(b.String(), ".")
+	if len(s) > 100 {
+		s = s[len(s)-100:]
+	}
+	return s
+}
+
+// text renders a database value for people to read. Binary values never
+// reach it: collect makes them Files.
 func text(v any) string {
 	switch x := v.(type) {
 	case nil:

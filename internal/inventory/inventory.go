@@ -107,6 +107,19 @@ type Item struct {
 	// Engine names the one database engine whose schema has this column
 	// ("postgres"), for the rare copy only that engine needs; empty: both.
 	Engine string
+	// Sealed, for a column whose values are encrypted, names the purpose
+	// of the site key they are sealed with (secrets.Keys.Sealer); each
+	// value is bound to its row by SealContext. The person's own copy of
+	// their data opens it.
+	Sealed string
+}
+
+// SealContext binds a sealed value to the row and column it is stored
+// in, such as "payments.last4:42", so that it cannot be moved to another
+// row; the code that seals a declared column and the export that opens
+// it both take it from here.
+func SealContext(table, column string, id int64) string {
+	return fmt.Sprintf("%s.%s:%d", table, column, id)
 }
 
 // Key identifies an item: "table.column", "cookie:name" or "log:name".

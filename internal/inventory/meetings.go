@@ -16,6 +16,10 @@ var registrationRecord = Retention{
 	Rule: "for the organization's books, after the other details are removed 90 days after the meeting ends",
 }
 
+// PaymentsKey is the purpose of the site key that seals a payment's
+// card details (secrets.Keys.Sealer).
+const PaymentsKey = "payments"
+
 // TestProcessorName is the built-in test card processor's name in the
 // processor list; cli enables it when --test-processor-addr is given.
 const TestProcessorName = "the built-in test card processor"
@@ -35,6 +39,7 @@ func meetingItems() []Item {
 			Purpose: "to keep the books and to refund you", Origin: "sent by the card processor after you paid on its page",
 			Visible: []Audience{Self, Finance}, Retention: registrationRecord}
 	}
+	sealed := func(it Item) Item { it.Sealed = PaymentsKey; return it }
 	items := []Item{
 		reg("name", Identity, "your name as you gave it when registering (on the public attendee list only if you ask)", attend, registrationRecord),
 		reg("email", Contact, "the e-mail address you registered with", attend, registrationRetention),
@@ -56,8 +61,8 @@ func meetingItems() []Item {
 		pay("currency", "the currency you paid in"),
 		pay("status", "whether the payment went through, was declined or refunded"),
 		pay("transaction_id", "the processor's number for your payment"),
-		pay("auth_code", "the card's authorization code for your payment, encrypted"),
-		pay("last4", "the last four digits of the card you paid with, encrypted; never the full number or the security code"),
+		sealed(pay("auth_code", "the card's authorization code for your payment, encrypted")),
+		sealed(pay("last4", "the last four digits of the card you paid with, encrypted; never the full number or the security code")),
 		pay("created_at", "when you started paying"),
 		pay("updated_at", "when the payment last changed"),
 		{Kind: Column, Table: "consent_ledger", Name: "registration_id", Personal: true, Category: Consent,

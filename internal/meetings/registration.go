@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"plenary/internal/audit"
+	"plenary/internal/inventory"
 	"plenary/internal/mail"
 	"plenary/internal/payments"
 	"plenary/internal/people"
@@ -260,7 +261,7 @@ func paymentsOf(ctx context.Context, q store.Querier, reg int64) ([]Payment, err
 }
 
 // sealContext binds a sealed payment field to its row.
-func sealContext(field string, id int64) string { return fmt.Sprintf("payments.%s:%d", field, id) }
+func sealContext(field string, id int64) string { return inventory.SealContext("payments", field, id) }
 
 // FinanceRecord is a payment as finance sees it, card details opened.
 type FinanceRecord struct {

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"encoding/json"
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -41,31 +41,43 @@ func staffActor(r *http.Request) dsr.Actor {
 }
 
 // accountExport shows everything held about the signed-in person, or with
-// ?format=json sends it as a file to keep.
+// ?format=json sends it as a file to keep: the JSON alone, or, when the
+// person sent files (an attachment to a posting), a zip of the JSON and
+// the files, since bytes have no place in JSON or on a page.
 func (s *Server) accountExport(w http.ResponseWriter, r *http.Request) error {
 	format := "html"
 	if r.URL.Query().Get("format") == "json" {
 		format = "json"
 	}
 	id := identityOf(r)
-	e, err := dsr.MakeExport(r.Context(), s.DB, s.Audit, s.Inventory, selfActor(r), id.PersonID, format, s.Now())
+	e, err := dsr.MakeExport(r.Context(), s.DB, s.Audit, s.Inventory, s.Keys, selfActor(r), id.PersonID, format, s.Now())
 	if err != nil {
 		return dsrError(err)
 	}
-	if format == "json" {
-		body, err := json.MarshalIndent(e, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encoding an export: %w", err)
+	w.Header().Set("Cache-Control", "no-store")
+	if format != "json" {
+		s.render(w, r, http.StatusOK, "export", pageData{Title: "Your data", Data: e})
+		return nil
+	}
+	name := "plenary-data-" + e.Generated.Format("2006-01-02")
+	if len(e.Files()) > 0 {
+		var buf bytes.Buffer
+		if err := dsr.WriteArchive(&buf, e); err != nil {
+			return err
 		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="plenary-data-%s.json"`, e.Generated.Format("2006-01-02")))
-		w.Header().Set("Cache-Control", "no-store")
-		_, err = w.Write(append(body, '\n'))
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.zip"`, name))
+		_, err = w.Write(buf.Bytes())
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, "export", pageData{Title: "Your data", Data: e})
-	return nil
+	body, err := e.JSON()
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.json"`, name))
+	_, err = w.Write(body)
+	return err
 }
 
 // accountRemoval records the signed-in person's request for removal.
@@ -181,7 +193,7 @@ func (s *Server) adminExportByMail(w http.ResponseWriter, r *http.Request) error
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	e, to, err := dsr.StaffExport(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), r.PostForm.Get("who"), r.PostForm.Get("verified"), s.Now())
+	e, to, err := dsr.StaffExport(r.Context(), s.DB, s.Audit, s.Inventory, s.Keys, staffActor(r), r.PostForm.Get("who"), r.PostForm.Get("verified"), s.Now())
 	if err != nil {
 		return dsrError(err)
 	}

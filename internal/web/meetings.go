@@ -279,7 +279,7 @@ func (s *Server) paymentSealer() *secrets.Sealer {
 	if s.Keys == nil {
 		return nil
 	}
-	return s.Keys.Sealer("payments")
+	return s.Keys.Sealer(inventory.PaymentsKey)
 }
 
 // webhookPaths names each processor's webhook path segment.
