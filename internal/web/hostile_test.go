@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -315,3 +317,94 @@ func TestInjectionInARegistrationIsStoredVerbatimAndShownEscaped(t *testing.T) {
 		}
 	})
 }
+
+// TestInjectionInContributionsIsShownEscaped types markup into what
+// participants and staff publish: a list's description, a posting's
+// subject and body, a disclosure's fields, a liaison statement's fields,
+// a draft's title and a meeting's name and place. It then reads every
+// HTML page reachable from the site's links, anonymously and as the
+// secretariat: none may hold the markup as markup, and each contribution
+// must show up escaped somewhere, or the search would prove nothing.
+func TestInjectionInContributionsIsShownEscaped(t *testing.T) {
+	const (
+		script = `<script>alert("x")</script>`
+		img    = `"><img src=x onerror=alert(1)>`
+	)
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db, Args: []string{"--mail-domain", "lists.example.org"}})
+		a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+		staff := a.signIn(t, "sam@example.org")
+		a.signUp(t, "Hal Hostile", "hal@example.net")
+		hal := a.signIn(t, "hal@example.net")
+		mustGo := func(what string, res response) {
+			t.Helper()
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("%s: %d %.500s", what, res.Status, res.Body)
+			}
+		}
+		mustGo("creating the list", staff.post("/admin/lists", url.Values{"name": {"wg-inject"}, "description": {"Description " + script}, "posting": {"open"}, "archive": {"public"}}))
+		mustGo("posting", hal.post("/lists/wg-inject/post", url.Values{"subject": {"Subject " + img}, "body": {"Body " + script + "\n" + img}, "accept_terms": {"1"}}))
+		draft := strings.Replace(string(ownDraft("draft-example-small-notes", "00", "Scope "+script)), "Notes on Keeping Test Drafts Small", "Notes "+img, 1)
+		body, ct := upload(t, nil, []byte(draft), "1")
+		mustGo("posting a draft", hal.do("POST", "/drafts/submit", body, ct))
+		disclosure := iprForm("Disclosure " + script)
+		disclosure.Set("holder", "Holder "+img)
+		disclosure.Set("drafts", "draft-example-small-notes-00")
+		mustGo("sending a disclosure", hal.post("/ipr/new", disclosure))
+		mustGo("posting the disclosure", staff.post("/admin/ipr/1", url.Values{"action": {"post"}}))
+		lb, lct := liaisonBody(t, map[string]string{"from": "Org " + img, "to": "wg-inject", "title": "Liaison " + script, "purpose": "information",
+			"body": "Statement " + script, "contact_name": "Lia " + img, "contact_email": "lia@example.org"}, nil)
+		mustGo("entering a liaison statement", staff.do("POST", "/admin/liaisons", lb, lct))
+		today := time.Now().UTC()
+		mustGo("creating a meeting", staff.post("/admin/meetings", url.Values{
+			"name": {"Meeting " + script}, "starts_on": {today.AddDate(0, 0, 30).Format("2006-01-02")}, "ends_on": {today.AddDate(0, 0, 31).Format("2006-01-02")},
+			"place": {"Place " + img}, "time_zone": {"UTC"}, "opens": {today.AddDate(0, 0, -1).Format("2006-01-02")},
+			"closes": {today.AddDate(0, 0, 20).Format("2006-01-02")}, "capacity": {"10"}, "tickets": {"Remote | 0 | USD"},
+		}))
+
+		escaped := map[string]bool{}
+		for _, who := range []struct {
+			name string
+			b    *browser
+		}{{"anonymous", a.browser(t)}, {"secretariat", staff}} {
+			seen := map[string]bool{"/": true}
+			queue := []string{"/"}
+			for len(queue) > 0 && len(seen) < 400 {
+				path := queue[0]
+				queue = queue[1:]
+				res := who.b.get(path)
+				if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+					continue
+				}
+				for _, raw := range []string{"<script>alert", "<img src=x"} {
+					if strings.Contains(res.Body, raw) {
+						t.Errorf("%s, %s: the page holds %q as markup", who.name, path, raw)
+					}
+				}
+				for _, e := range []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;"} {
+					if strings.Contains(res.Body, e) {
+						escaped[path] = true
+					}
+				}
+				for _, m := range hrefPattern.FindAllStringSubmatch(res.Body, -1) {
+					link := html.UnescapeString(m[1])
+					if !seen[link] && !strings.Contains(link, "logout") && !strings.HasPrefix(link, "/static/") {
+						seen[link] = true
+						queue = append(queue, link)
+					}
+				}
+			}
+		}
+		for _, want := range []string{"/lists/wg-inject", "/drafts/draft-example-small-notes", "/ipr/1", "/meetings/1"} {
+			if !escaped[want] {
+				t.Errorf("%s does not show its contribution escaped: the crawl proves nothing there", want)
+			}
+		}
+		t.Logf("%d pages show a contribution escaped", len(escaped))
+		if len(escaped) < 8 {
+			t.Errorf("only %d pages show a contribution: %v", len(escaped), escaped)
+		}
+	})
+}
+
+var hrefPattern = regexp.MustCompile(`href="(/[^"#]*)"`)
