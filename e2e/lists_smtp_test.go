@@ -3,92 +3,15 @@ package e2e
 import (
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 )
-
-// envelopeMailbox is a real SMTP server that keeps each message with its
-// envelope sender, its header and its decoded subject, for checking the
-// return path list mail goes out with as well as what a reader sees.
-type envelopeMailbox struct {
-	Addr string
-	mu   sync.Mutex
-	msgs []enveloped
-	got  chan struct{}
-}
-
-type enveloped struct {
-	delivery
-	Subject string
-}
-
-func startEnvelopeMailbox(t testing.TB) *envelopeMailbox {
-	t.Helper()
-	mb := &envelopeMailbox{got: make(chan struct{}, 100)}
-	mb.Addr = startSMTPSink(t, func(d delivery) error {
-		subject, _ := new(mime.WordDecoder).DecodeHeader(d.Header.Get("Subject"))
-		mb.mu.Lock()
-		mb.msgs = append(mb.msgs, enveloped{delivery: d, Subject: subject})
-		mb.mu.Unlock()
-		select {
-		case mb.got <- struct{}{}:
-		default:
-		}
-		return nil
-	})
-	return mb
-}
-
-// wait takes the first message to addr whose subject contains subject,
-// failing the test after thirty seconds (list copies wait for the job
-// runner, which looks for work every five).
-func (mb *envelopeMailbox) wait(t testing.TB, addr, subject string) enveloped {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		mb.mu.Lock()
-		for i, m := range mb.msgs {
-			if strings.EqualFold(m.To, addr) && strings.Contains(m.Subject, subject) {
-				mb.msgs = append(mb.msgs[:i], mb.msgs[i+1:]...)
-				mb.mu.Unlock()
-				return m
-			}
-		}
-		mb.mu.Unlock()
-		select {
-		case <-mb.got:
-		case <-deadline:
-			mb.mu.Lock()
-			var have []string
-			for _, m := range mb.msgs {
-				have = append(have, m.To+": "+m.Subject)
-			}
-			mb.mu.Unlock()
-			t.Fatalf("no mail to %s about %q within thirty seconds; the mailbox holds %q", addr, subject, have)
-		}
-	}
-}
-
-// about lists the messages (to anyone) whose subject or body contains s.
-func (mb *envelopeMailbox) about(s string) []string {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	var found []string
-	for _, m := range mb.msgs {
-		if strings.Contains(m.Subject, s) || strings.Contains(m.Body, s) {
-			found = append(found, m.To+": "+m.Subject)
-		}
-	}
-	return found
-}
 
 // postForm submits a form the way a browser does from a page of the site
 // (Sec-Fetch-Site: same-origin), without following a redirect.
@@ -136,7 +59,7 @@ func TestListMailThroughServe(t *testing.T) {
 	)
 	engines(t, func(t *testing.T, db []string) {
 		start := time.Now()
-		mb := startEnvelopeMailbox(t)
+		mb := startHeaderMailbox(t)
 		data := t.TempDir()
 		site := append(append([]string{}, db...), "--data", data, "--base-url", "https://plenary.test",
 			"--mail-domain", domain, "--mailing-address", "announce@"+domain)

@@ -1,8 +1,8 @@
 package e2e
 
 import (
+	"mime"
 	"net/http"
-	"net/mail"
 	"regexp"
 	"strings"
 	"sync"
@@ -13,7 +13,9 @@ import (
 )
 
 // headerMailbox is a real SMTP server that keeps each message with its
-// header, for checking what a mail client would see (RFC 8058 fields).
+// envelope sender, its header and its decoded subject, for checking what a
+// mail client would see (RFC 8058 fields) and the return path mail goes
+// out with.
 type headerMailbox struct {
 	Addr string
 	mu   sync.Mutex
@@ -22,32 +24,37 @@ type headerMailbox struct {
 }
 
 type mailed struct {
-	To     string
-	Header mail.Header
-	Body   string
+	delivery
+	Subject string
 }
 
 func startHeaderMailbox(t testing.TB) *headerMailbox {
 	t.Helper()
 	mb := &headerMailbox{got: make(chan struct{}, 100)}
 	mb.Addr = startSMTPSink(t, func(d delivery) error {
+		subject, _ := new(mime.WordDecoder).DecodeHeader(d.Header.Get("Subject"))
 		mb.mu.Lock()
-		mb.msgs = append(mb.msgs, mailed{To: d.To, Header: d.Header, Body: d.Body})
+		mb.msgs = append(mb.msgs, mailed{delivery: d, Subject: subject})
 		mb.mu.Unlock()
-		mb.got <- struct{}{}
+		select {
+		case mb.got <- struct{}{}:
+		default:
+		}
 		return nil
 	})
 	return mb
 }
 
-// wait returns the next message to addr whose subject contains subject.
+// wait takes the first message to addr whose subject contains subject,
+// failing the test after thirty seconds (list copies wait for the job
+// runner, which looks for work every five).
 func (mb *headerMailbox) wait(t testing.TB, addr, subject string) mailed {
 	t.Helper()
-	deadline := time.After(20 * time.Second)
+	deadline := time.After(30 * time.Second)
 	for {
 		mb.mu.Lock()
 		for i, m := range mb.msgs {
-			if strings.EqualFold(m.To, addr) && strings.Contains(m.Header.Get("Subject"), subject) {
+			if strings.EqualFold(m.To, addr) && strings.Contains(m.Subject, subject) {
 				mb.msgs = append(mb.msgs[:i], mb.msgs[i+1:]...)
 				mb.mu.Unlock()
 				return m
@@ -57,9 +64,22 @@ func (mb *headerMailbox) wait(t testing.TB, addr, subject string) mailed {
 		select {
 		case <-mb.got:
 		case <-deadline:
-			t.Fatalf("no mail to %s about %q within twenty seconds", addr, subject)
+			t.Fatalf("no mail to %s about %q within thirty seconds; the mailbox holds %q", addr, subject, mb.about(""))
 		}
 	}
+}
+
+// about lists the messages (to anyone) whose subject or body contains s.
+func (mb *headerMailbox) about(s string) []string {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	var found []string
+	for _, m := range mb.msgs {
+		if strings.Contains(m.Subject, s) || strings.Contains(m.Body, s) {
+			found = append(found, m.To+": "+m.Subject)
+		}
+	}
+	return found
 }
 
 var (
