@@ -157,32 +157,22 @@ func readLiaison(r *http.Request) (documents.LiaisonForm, error) {
 		if part.FormName() != "attachment" && int64(len(b)) > max {
 			return f, badRequest(fmt.Sprintf("The field %q is longer than %d bytes, so the form was refused. Nothing was saved.", part.FormName(), max))
 		}
-		v := string(b)
-		switch part.FormName() {
-		case "attachment":
+		if part.FormName() == "attachment" {
 			if part.FileName() == "" && len(b) == 0 {
 				continue // no file chosen
 			}
 			f.Attachments = append(f.Attachments, documents.Attachment{Filename: part.FileName(), Data: b})
-		case "from":
-			f.From = v
-		case "to":
-			f.To = v
-		case "title":
-			f.Title = v
-		case "purpose":
-			f.Purpose = v
-		case "deadline":
-			f.Deadline = v
-		case "body":
-			f.Body = v
-		case "contact_name":
-			f.ContactName = v
-		case "contact_email":
-			f.ContactEmail = v
+		} else if field, ok := liaisonTextFields(&f)[part.FormName()]; ok {
+			*field = string(b)
 		}
 	}
 	return f, nil
+}
+
+// liaisonTextFields maps the form's text fields to where they go.
+func liaisonTextFields(f *documents.LiaisonForm) map[string]*string {
+	return map[string]*string{"from": &f.From, "to": &f.To, "title": &f.Title, "purpose": &f.Purpose, "deadline": &f.Deadline,
+		"body": &f.Body, "contact_name": &f.ContactName, "contact_email": &f.ContactEmail}
 }
 
 func (s *Server) adminLiaisonEnter(w http.ResponseWriter, r *http.Request) error {
@@ -195,7 +185,7 @@ func (s *Server) adminLiaisonEnter(w http.ResponseWriter, r *http.Request) error
 	if probs, ok := validate.From(err); ok {
 		// What was typed comes back (valid text only); files must be
 		// chosen again.
-		for _, p := range []*string{&f.From, &f.To, &f.Title, &f.Purpose, &f.Deadline, &f.Body, &f.ContactName, &f.ContactEmail} {
+		for _, p := range liaisonTextFields(&f) {
 			if !isText(*p) {
 				*p = ""
 			}
