@@ -408,33 +408,20 @@ func GetIPR(ctx context.Context, q store.Querier, id int64) (Disclosure, error) 
 		return d, err
 	}
 	rows, err := q.Query(ctx, "SELECT draft_name FROM ipr_documents WHERE disclosure_id = ? ORDER BY id", id)
+	if err == nil {
+		d.Drafts, err = store.Collect(rows, store.Scalar[string])
+	}
 	if err != nil {
 		return d, fmt.Errorf("reading a disclosure's drafts: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return d, fmt.Errorf("reading a disclosure's drafts: %w", err)
-		}
-		d.Drafts = append(d.Drafts, n)
+	rows, err = q.Query(ctx, "SELECT id FROM ipr_disclosures WHERE updates_id = ? AND state = ? ORDER BY id", id, IPRPosted)
+	if err == nil {
+		d.UpdatedBy, err = store.Collect(rows, store.Scalar[int64])
 	}
-	if err := rows.Err(); err != nil {
-		return d, fmt.Errorf("reading a disclosure's drafts: %w", err)
-	}
-	rows2, err := q.Query(ctx, "SELECT id FROM ipr_disclosures WHERE updates_id = ? AND state = ? ORDER BY id", id, IPRPosted)
 	if err != nil {
 		return d, fmt.Errorf("reading a disclosure's updates: %w", err)
 	}
-	defer rows2.Close()
-	for rows2.Next() {
-		var n int64
-		if err := rows2.Scan(&n); err != nil {
-			return d, fmt.Errorf("reading a disclosure's updates: %w", err)
-		}
-		d.UpdatedBy = append(d.UpdatedBy, n)
-	}
-	return d, rows2.Err()
+	return d, nil
 }
 
 func listIPR(ctx context.Context, q store.Querier, where string, args ...any) ([]Disclosure, error) {

@@ -58,19 +58,27 @@ func MakeExport(ctx context.Context, db *store.DB, log *audit.Log, inv *inventor
 	}
 	var e Export
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		s, err := LoadSubject(ctx, tx, person)
-		if err != nil {
-			return err
-		}
-		tables, err := collect(ctx, tx, inv, keys, s)
-		if err != nil {
-			return err
-		}
-		e = Export{Person: person, Generated: now.UTC(), Addresses: s.Addresses, Tables: tables, AccessLogs: AccessLogStatement}
-		return log.Record(ctx, tx, audit.Entry{Actor: actor.ID, Label: actor.Label, Action: "dsr.export",
-			Subject: fmt.Sprintf("person:%d", person), Detail: "format " + format})
+		var err error
+		e, err = exportIn(ctx, tx, log, inv, keys, actor, person, "format "+format, now)
+		return err
 	})
 	return e, err
+}
+
+// exportIn reads the copy of person's data inside tx and records it in
+// the audit log with detail, for the person's own copy and staff's alike.
+func exportIn(ctx context.Context, tx *store.Tx, log *audit.Log, inv *inventory.Inventory, keys *secrets.Keys, actor Actor, person int64, detail string, now time.Time) (Export, error) {
+	s, err := LoadSubject(ctx, tx, person)
+	if err != nil {
+		return Export{}, err
+	}
+	tables, err := collect(ctx, tx, inv, keys, s)
+	if err != nil {
+		return Export{}, err
+	}
+	e := Export{Person: person, Generated: now.UTC(), Addresses: s.Addresses, Tables: tables, AccessLogs: AccessLogStatement}
+	return e, log.Record(ctx, tx, audit.Entry{Actor: actor.ID, Label: actor.Label, Action: "dsr.export",
+		Subject: fmt.Sprintf("person:%d", person), Detail: detail})
 }
 
 // Request states of a removal request.

@@ -140,17 +140,8 @@ func StaffExport(ctx context.Context, db *store.DB, log *audit.Log, inv *invento
 			}
 			return fmt.Errorf("reading the person's address: %w", err)
 		}
-		s, err := LoadSubject(ctx, tx, person)
-		if err != nil {
-			return err
-		}
-		tables, err := collect(ctx, tx, inv, keys, s)
-		if err != nil {
-			return err
-		}
-		e = Export{Person: person, Generated: now.UTC(), Addresses: s.Addresses, Tables: tables, AccessLogs: AccessLogStatement}
-		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.export",
-			Subject: fmt.Sprintf("person:%d", person), Detail: "by mail to the primary address; verified: " + verified})
+		e, err = exportIn(ctx, tx, log, inv, keys, staff, person, "by mail to the primary address; verified: "+verified, now)
+		return err
 	})
 	return e, to, err
 }

@@ -22,6 +22,14 @@ func Collect[T any](rows *sql.Rows, scan func(*sql.Rows) (T, error)) ([]T, error
 	return out, rows.Err()
 }
 
+// Scalar scans a row of one column; with Collect it reads a list of ids
+// or names.
+func Scalar[T any](rows *sql.Rows) (T, error) {
+	var v T
+	err := rows.Scan(&v)
+	return v, err
+}
+
 // Values scans the current row whatever its columns, each value as the
 // driver gives it: for dumps, exports and tests that read any table. With
 // Collect it reads them all.

@@ -12,7 +12,8 @@ import (
 )
 
 // TestCollectReadsEveryRowAndStopsAtAScanError: Collect returns the rows
-// in order, turns NULL times into nil, and gives back a scan's error.
+// in order, turns NULL times into nil, reads one column with Scalar, and
+// gives back a scan's error.
 func TestCollectReadsEveryRowAndStopsAtAScanError(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -34,6 +35,13 @@ func TestCollectReadsEveryRowAndStopsAtAScanError(t *testing.T) {
 		})
 		if err != nil || len(got) != 2 || got[0].n != 1 || got[1].n != 2 || got[0].at != nil {
 			t.Fatalf("collected %+v, %v", got, err)
+		}
+		rows, err = db.Query(ctx, "SELECT 'b' UNION ALL SELECT 'a' ORDER BY 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names, err := store.Collect(rows, store.Scalar[string]); err != nil || len(names) != 2 || names[0] != "a" || names[1] != "b" {
+			t.Fatalf("one column collected as %q, %v", names, err)
 		}
 		rows, err = db.Query(ctx, q)
 		if err != nil {
