@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -339,14 +340,19 @@ func (s *Server) adminMeetingsPage(w http.ResponseWriter, r *http.Request, statu
 	return nil
 }
 
+// meetingForm reads the fields of the meetingFields block and the ticket
+// and attendee-list fields, for creating and for editing a meeting.
+func meetingForm(p url.Values) meetings.Form {
+	return meetings.Form{Name: p.Get("name"), StartsOn: p.Get("starts_on"), EndsOn: p.Get("ends_on"), Place: p.Get("place"),
+		TimeZone: p.Get("time_zone"), Opens: p.Get("opens"), Closes: p.Get("closes"), Capacity: p.Get("capacity"),
+		Tickets: p.Get("tickets"), Online: p.Get("online") != "", PublishAttendees: p.Get("publish_attendees") != ""}
+}
+
 func (s *Server) adminMeetingCreate(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	p := r.PostForm
-	f := meetings.Form{Name: p.Get("name"), StartsOn: p.Get("starts_on"), EndsOn: p.Get("ends_on"), Place: p.Get("place"),
-		TimeZone: p.Get("time_zone"), Opens: p.Get("opens"), Closes: p.Get("closes"), Capacity: p.Get("capacity"),
-		Tickets: p.Get("tickets"), Online: p.Get("online") != "", PublishAttendees: p.Get("publish_attendees") != ""}
+	f := meetingForm(r.PostForm)
 	m, err := f.Clean()
 	if problems, ok := validate.From(err); ok {
 		return s.adminMeetingsPage(w, r, http.StatusBadRequest, adminMeetingsData{Form: f, Problems: problems})

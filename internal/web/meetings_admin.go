@@ -51,10 +51,7 @@ func (s *Server) adminMeetingUpdate(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	p := r.PostForm
-	f := meetings.Form{Name: p.Get("name"), StartsOn: p.Get("starts_on"), EndsOn: p.Get("ends_on"), Place: p.Get("place"),
-		TimeZone: p.Get("time_zone"), Opens: p.Get("opens"), Closes: p.Get("closes"), Capacity: p.Get("capacity"),
-		Tickets: p.Get("tickets"), Online: p.Get("online") != "", PublishAttendees: p.Get("publish_attendees") != ""}
+	f := meetingForm(r.PostForm)
 	changed, err := f.Clean()
 	if err == nil {
 		id := identityOf(r)
