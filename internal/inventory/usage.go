@@ -8,7 +8,11 @@ func usageItems() []Item {
 	items = append(items, notPersonal("usage_days", "day", "instance", "requests", "human_requests", "bot_requests",
 		"visitors", "human_visitors", "pages", "static_files", "not_found", "bytes")...)
 	// Scale-out visitor counting: sketches merge across instances; the
-	// day's hash key is kept a few days, then deleted by the ingester.
+	// day's hash key is kept a few days, then deleted by the ingester. A
+	// small day's sketch lists its visitors' keyed hashes (so it counts
+	// them exactly): while the key lasts they say no more than the access
+	// log file the day was counted from, which is kept longer; once it is
+	// deleted they say nothing of anyone.
 	items = append(items, notPersonal("usage_days", "visitor_sketch", "human_sketch")...)
 	items = append(items, notPersonal("usage_day_keys", "day", "secret")...)
 	items = append(items, notPersonal("usage_counts", "day", "instance", "dimension", "name", "requests", "visitors")...)
