@@ -53,9 +53,9 @@ func TestSketchMergesOverlappingVisitors(t *testing.T) {
 	var s Sketch
 	for _, bad := range [][]byte{
 		nil, {3}, {1}, {1, 0, 0}, {1, 0x80, 0x40, 1}, {1, 200, 3}, // registers
-		{2, 0x80},   // a list whose gap is cut off
-		{2, 8, 0},   // the same hash twice
-		{2, 8, 3},   // a hash with flag bits
+		{2, 0x80}, // a list whose gap is cut off
+		{2, 8, 0}, // the same hash twice
+		{2, 8, 3}, // a hash with flag bits
 		{2, 0x88, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01, 0x88, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, // past 2^64
 	} {
 		if err := s.UnmarshalBinary(bad); err == nil {
