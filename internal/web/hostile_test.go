@@ -321,10 +321,14 @@ func TestInjectionInARegistrationIsStoredVerbatimAndShownEscaped(t *testing.T) {
 // TestInjectionInContributionsIsShownEscaped types markup into what
 // participants and staff publish: a list's description, a posting's
 // subject and body, a disclosure's fields, a liaison statement's fields,
-// a draft's title and a meeting's name and place. It then reads every
-// HTML page reachable from the site's links, anonymously and as the
-// secretariat: none may hold the markup as markup, and each contribution
-// must show up escaped somewhere, or the search would prove nothing.
+// a draft's title and a meeting's name and place; and into what only
+// staff read: a participant's name, an inquiry, a registration, a
+// removal request's note, a posting held for moderation, a mailing and
+// an entry of the register of disclosures to authorities. It then reads
+// every HTML page reachable from the site's links, anonymously and as
+// staff holding every role: none may hold the markup as markup, and each
+// contribution must show up escaped somewhere, or the search would prove
+// nothing.
 func TestInjectionInContributionsIsShownEscaped(t *testing.T) {
 	const (
 		script = `<script>alert("x")</script>`
@@ -332,9 +336,9 @@ func TestInjectionInContributionsIsShownEscaped(t *testing.T) {
 	)
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		a := newAccountSite(t, siteOptions{DB: db, Args: []string{"--mail-domain", "lists.example.org"}})
-		a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+		a.makeStaff(t, "Sam Staff", "sam@example.org", auth.Secretariat, auth.Privacy, auth.Finance, auth.Security, auth.Admin)
 		staff := a.signIn(t, "sam@example.org")
-		a.signUp(t, "Hal Hostile", "hal@example.net")
+		halID := a.signUp(t, "Hal "+img, "hal@example.net")
 		hal := a.signIn(t, "hal@example.net")
 		mustGo := func(what string, res response) {
 			t.Helper()
@@ -362,11 +366,36 @@ func TestInjectionInContributionsIsShownEscaped(t *testing.T) {
 			"closes": {today.AddDate(0, 0, 20).Format("2006-01-02")}, "capacity": {"10"}, "tickets": {"Remote | 0 | USD"},
 		}))
 
+		// What only staff read.
+		if res := a.browser(t).post("/contact", url.Values{"name": {"Ina " + img}, "email": {"ina@example.net"}, "category": {"general"},
+			"message": {"Message " + script}, "consent": {"1"}, "website": {""}}); res.Status != 200 {
+			t.Fatalf("sending an inquiry: %d %.500s", res.Status, res.Body)
+		}
+		var ticket int64
+		if err := db.QueryRow(context.Background(), "SELECT id FROM meeting_tickets WHERE meeting_id = 1").Scan(&ticket); err != nil {
+			t.Fatal(err)
+		}
+		reg := registration("Reg "+img, "reg@example.net", itoa(ticket), false)
+		reg.Set("affiliation", "Affiliation "+script)
+		reg.Set("postal_address", "Street "+img)
+		if res := a.browser(t).post("/meetings/1/register", reg); res.Status != http.StatusSeeOther {
+			t.Fatalf("registering: %d %.500s", res.Status, res.Body)
+		}
+		mustGo("creating a moderated list", staff.post("/admin/lists", url.Values{"name": {"wg-held"}, "description": {"Held"}, "posting": {"moderated"}, "archive": {"public"}}))
+		if res := hal.post("/lists/wg-held/post", url.Values{"subject": {"Held " + img}, "body": {"Held body " + script}, "accept_terms": {"1"}}); res.Status != 200 || !strings.Contains(res.Body, "Posting held") {
+			t.Fatalf("posting for moderation: %d %.500s", res.Status, res.Body)
+		}
+		mustGo("writing a mailing", staff.post("/admin/mailings", url.Values{"subject": {"Mailing " + img}, "body": {"Mailing body " + script}}))
+		mustGo("recording a disclosure to an authority", staff.post("/admin/disclosures", url.Values{"who": {itoa(halID)}, "requester": {"Court " + img},
+			"legal_basis": {"Basis " + script}, "disclosed": {"Name " + img}, "disclosed_on": {"2026-02-03"}, "untold": {"Order " + script}}))
+		// Last, as it starts Hal's removal.
+		mustGo("asking for removal", hal.post("/account/removal", url.Values{"note": {"Note " + script}, "confirm": {"remove"}}))
+
 		escaped := map[string]bool{}
 		for _, who := range []struct {
 			name string
 			b    *browser
-		}{{"anonymous", a.browser(t)}, {"secretariat", staff}} {
+		}{{"anonymous", a.browser(t)}, {"staff", staff}} {
 			seen := map[string]bool{"/": true}
 			queue := []string{"/"}
 			for len(queue) > 0 && len(seen) < 400 {
@@ -395,7 +424,9 @@ func TestInjectionInContributionsIsShownEscaped(t *testing.T) {
 				}
 			}
 		}
-		for _, want := range []string{"/lists/wg-inject", "/drafts/draft-example-small-notes", "/ipr/1", "/meetings/1"} {
+		for _, want := range []string{"/lists/wg-inject", "/drafts/draft-example-small-notes", "/ipr/1", "/meetings/1",
+			"/admin/people/" + itoa(halID), "/admin/inquiries/1", "/admin/meetings/1", "/admin/lists/wg-held/queue", "/admin/mailings/1",
+			"/admin/disclosures", "/admin/removals"} {
 			if !escaped[want] {
 				t.Errorf("%s does not show its contribution escaped: the crawl proves nothing there", want)
 			}
