@@ -45,6 +45,19 @@ func runDSR(ctx context.Context, env Env, args []string) error {
 		ids = append(ids, *name)
 	}
 	s := &dsr.Scanner{DB: a.db, Inv: a.inv, DataDir: a.cfg.DataDir, LogDir: filepath.Join(a.cfg.DataDir, "logs")}
+	// While the account exists (a scan before a removal is carried out, or
+	// after one that kept the account), its rows tell the person's records
+	// from other people's that mention them.
+	if person, err := accountOf(ctx, a, ids); err != nil {
+		return err
+	} else if person != 0 {
+		subject, err := dsr.LoadSubject(ctx, a.db, person)
+		if err != nil {
+			return err
+		}
+		s.Subject = &subject
+		fmt.Fprintf(env.Stdout, "account %d has these addresses: a hit in a row not linked to it is marked as such\n", person)
+	}
 	if isTerminal(env.Stderr) {
 		s.Progress = func(what string) { fmt.Fprintf(env.Stderr, "\r\033[Ksearching %s", what) }
 	}
@@ -75,6 +88,26 @@ func runDSR(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%s: %s\n", h.Identifier, h.Place())
 	}
 	return fmt.Errorf("found %d places (%d of them kept records or access logs); see the list above", len(hits), kept)
+}
+
+// accountOf returns the account that has the addresses among ids, 0 when
+// none has, and an error when they belong to different accounts.
+func accountOf(ctx context.Context, a *app, ids []string) (int64, error) {
+	var found int64
+	for _, id := range ids {
+		p, _, err := people.FindByEmail(ctx, a.db, id)
+		if errors.Is(err, people.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		if found != 0 && p.ID != found {
+			return 0, fmt.Errorf("the addresses belong to two accounts, %d and %d: scan for one person at a time", found, p.ID)
+		}
+		found = p.ID
+	}
+	return found, nil
 }
 
 // runDSRExport writes, as JSON on standard output, the same copy a

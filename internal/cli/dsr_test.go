@@ -27,6 +27,11 @@ func TestDSRScanCommand(t *testing.T) {
 			Origin: people.OriginSelf, Roles: []auth.Role{auth.Participant}}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
+		// Someone else's inquiry that names her: not hers to have removed.
+		if _, err := db.Exec(context.Background(), `INSERT INTO inquiries (name, email, category, message, reply_token, created_at, updated_at)
+			VALUES ('Otto Other', 'otto@scan.example', 'general', 'Please ask grace@scan.example.', 'tok', ?, ?)`, time.Now(), time.Now()); err != nil {
+			t.Fatal(err)
+		}
 		tests := []struct {
 			args     []string
 			code     int
@@ -34,11 +39,13 @@ func TestDSRScanCommand(t *testing.T) {
 			notInOut string
 		}{
 			{[]string{"--email", "GRACE@scan.example", "--name", "grace scanned"}, 1, []string{
+				"account 1 has these addresses: a hit in a row not linked to it is marked as such",
 				"GRACE@scan.example: table person_emails column address row id 1",
 				"GRACE@scan.example: table person_emails column address_key row id 1",
 				"grace scanned: table people column name row id 1",
+				"GRACE@scan.example: table inquiries column message row id 1 (kept: " + dsr.OthersRecord + ")",
 			}, ""},
-			{[]string{"--email", "nobody@scan.example"}, 0, []string{"nothing found"}, "table"},
+			{[]string{"--email", "nobody@scan.example"}, 0, []string{"nothing found"}, "account"},
 			{[]string{"--name", "Grace Scanned"}, 2, nil, ""},
 		}
 		for _, tt := range tests {

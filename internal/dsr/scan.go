@@ -23,8 +23,11 @@ type Hit struct {
 	// Table, Column and Row (the row's id, when the table has one) for
 	// the database; File and Line for the data directory.
 	Table, Column, Row string
-	File               string
-	Line               int
+	// Key is the column Row is a value of: "id", or for a search index
+	// the column naming the row it indexes.
+	Key  string
+	File string
+	Line int
 	// Kept says why the record is allowed to stay: a table whose declared
 	// removal action is keep, or an access log (not linked to accounts,
 	// deleted by retention). Empty for residue.
@@ -39,7 +42,7 @@ func (h Hit) Place() string {
 	} else {
 		p = "table " + h.Table + " column " + h.Column
 		if h.Row != "" {
-			p += " row id " + h.Row
+			p += " row " + h.Key + " " + h.Row
 		}
 	}
 	if h.Kept != "" {
@@ -50,6 +53,16 @@ func (h Hit) Place() string {
 
 // accessLogKept is how the scan marks access-log lines.
 const accessLogKept = "access log: not linked to accounts, deleted when its retention ends"
+
+// OthersRecord is how the scan marks a row that holds the identifier but
+// is not the person's: a posting that quotes their address, a draft that
+// names them. Their request reaches what is theirs (as the export finds
+// it), not every mention of them in what others wrote.
+const OthersRecord = "not linked to their account (another person's record that mentions them, or sent from an address they have not proved is theirs), so their request does not reach it"
+
+// orOthers ends the mark of a record that stays when the removal of its
+// kind is declined, for a scan with no account to tell whose it is.
+const orOthers = "; or another person's record that mentions them (with no account to compare, the scan cannot tell which)"
 
 // Scanner searches every store for a person's identifiers (R4): every
 // text of every table of the database, whatever the inventory says, and
@@ -62,6 +75,11 @@ type Scanner struct {
 	DataDir string
 	// LogDir is the access-log directory, whose hits are marked as such.
 	LogDir string
+	// Subject, when set, is the person whose identifiers are searched,
+	// while their account exists: a hit in a row the inventory's links
+	// do not tie to them is marked OthersRecord. Without it (the account
+	// is gone) the scan cannot tell their kept records from others'.
+	Subject *Subject
 	// Progress, when set, hears what is being searched.
 	Progress func(what string)
 }
@@ -109,23 +127,40 @@ func (s *Scanner) scanDB(ctx context.Context, ids []string) ([]Hit, error) {
 			hasID[c.Table] = true
 		}
 	}
+	owned, err := s.ownedRows(ctx, hasID)
+	if err != nil {
+		return nil, err
+	}
 	var hits []Hit
 	for i, c := range cols {
 		s.progress("table %s column %s (%d of %d columns)", c.Table, c.Name, i+1, len(cols))
-		key := "NULL"
+		key, keyName, source := "NULL", "", c.Table
 		if hasID[c.Table] {
-			key = `"id"`
+			key, keyName = `"id"`, "id"
+		}
+		// A row of a search index is marked as the row it indexes.
+		f, follows := s.Inv.Follows(c.Table)
+		if follows {
+			key, keyName, source = `"`+f.Key+`"`, f.Key, f.Of
 		}
 		kept := ""
-		if r, ok := s.Inv.RightsFor(c.Table); ok && r.Removal.Action == inventory.Keep {
+		declined := ""
+		if r, ok := s.Inv.RightsFor(source); ok && r.Removal.Action == inventory.Keep {
 			kept = r.Removal.Why
 		} else if ok && r.Detached.Action == inventory.Keep {
-			kept = "when the removal of " + r.Category + " is declined, " + r.Detached.Why
-		} else if _, cut := r.Detached.Set[c.Name]; ok && r.Detached.Action == inventory.Pseudonymize && !cut {
+			declined = "when the removal of " + r.Category + " is declined, " + r.Detached.Why
+		} else if _, cut := r.Detached.Set[c.Name]; ok && r.Detached.Action == inventory.Pseudonymize && (!cut || follows) {
 			// A column the pseudonym leaves as it is: the content of
 			// a public record that stays when its removal is declined.
-			kept = "when the removal of " + r.Category + " is declined, " + r.Detached.Why
+			declined = "when the removal of " + r.Category + " is declined, " + r.Detached.Why
 		}
+		if declined != "" {
+			kept = declined
+			if s.Subject == nil {
+				kept += orOthers
+			}
+		}
+		mine, linked := owned[source]
 		for _, id := range ids {
 			// Names come from the engine's catalogue, quoted; the
 			// identifier is a bound argument with LIKE's wildcards
@@ -141,7 +176,11 @@ func (s *Scanner) scanDB(ctx context.Context, ids []string) ([]Hit, error) {
 					rows.Close()
 					return nil, err
 				}
-				hits = append(hits, Hit{Identifier: id, Table: c.Table, Column: c.Name, Row: text(row), Kept: kept})
+				h := Hit{Identifier: id, Table: c.Table, Column: c.Name, Row: text(row), Key: keyName, Kept: kept}
+				if linked && !mine[h.Row] {
+					h.Kept = OthersRecord
+				}
+				hits = append(hits, h)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -150,6 +189,51 @@ func (s *Scanner) scanDB(ctx context.Context, ids []string) ([]Hit, error) {
 		}
 	}
 	return hits, nil
+}
+
+// ownedRows returns, for each table with an id column whose rows the
+// inventory links to a person, the ids of the subject's rows; nil without
+// a subject. A table the links cannot search by person is left out, so
+// its hits keep their mark.
+func (s *Scanner) ownedRows(ctx context.Context, hasID map[string]bool) (map[string]map[string]bool, error) {
+	if s.Subject == nil {
+		return nil, nil
+	}
+	w := newWalker(s.Inv, *s.Subject)
+	owned := map[string]map[string]bool{}
+	for _, r := range s.Inv.Rights() {
+		cond, args := w.where(r.Table)
+		if !hasID[r.Table] || !searchable(r) {
+			continue
+		}
+		mine := map[string]bool{}
+		if cond != "" {
+			// Names and the condition come from the inventory.
+			rows, err := s.DB.Query(ctx, `SELECT id FROM "`+r.Table+`" WHERE `+cond, args...)
+			if err != nil {
+				return nil, fmt.Errorf("finding the person's rows of %s: %w", r.Table, err)
+			}
+			ids, err := store.Collect(rows, store.Scalar[any])
+			if err != nil {
+				return nil, fmt.Errorf("finding the person's rows of %s: %w", r.Table, err)
+			}
+			for _, id := range ids {
+				mine[text(id)] = true
+			}
+		}
+		owned[r.Table] = mine
+	}
+	return owned, nil
+}
+
+// searchable reports whether some link of r ties a row to a person.
+func searchable(r inventory.Rights) bool {
+	for _, l := range r.Links {
+		if l.None == "" {
+			return true
+		}
+	}
+	return false
 }
 
 func likeEscape(s string) string {

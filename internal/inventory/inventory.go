@@ -151,6 +151,7 @@ type Inventory struct {
 	byKey      map[string]Item
 	Processors []Processor
 	rights     []Rights
+	follows    []Follow
 }
 
 // New builds an inventory from items and checks it: every personal item
@@ -216,6 +217,9 @@ func Default() *Inventory {
 	inv, err := New(items, defaultProcessors())
 	if err == nil {
 		err = inv.SetRights(rightsDecls())
+	}
+	if err == nil {
+		err = inv.setFollows(followDecls())
 	}
 	if err != nil {
 		// The declarations are code; a mistake in them is a programming

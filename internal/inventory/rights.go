@@ -353,3 +353,44 @@ func checkCategory(r Rights) []string {
 	}
 	return nil
 }
+
+// Follow declares a table whose rows are made from another table's and
+// kept in step with them by the database (a search index): it is nobody's
+// on its own, and goes when its source row goes. The residue scan marks
+// what it finds there as it marks the source row, so that the index of a
+// posting kept as a public record is not reported as something left over.
+type Follow struct {
+	Table string
+	Key   string // the column holding the source row's id
+	Of    string // the source table, which declares rights
+}
+
+func followDecls() []Follow {
+	return []Follow{{Table: "list_search", Key: "post_id", Of: "list_posts"}}
+}
+
+// setFollows checks that each source declares rights and each follower
+// does not (it would then be exported and removed on its own), and
+// installs them.
+func (inv *Inventory) setFollows(fs []Follow) error {
+	for _, f := range fs {
+		if _, ok := inv.RightsFor(f.Of); !ok || f.Key == "" {
+			return fmt.Errorf("data inventory: %s follows %s, which declares no rights, or names no key", f.Table, f.Of)
+		}
+		if _, ok := inv.RightsFor(f.Table); ok {
+			return fmt.Errorf("data inventory: %s follows %s but declares rights of its own", f.Table, f.Of)
+		}
+	}
+	inv.follows = fs
+	return nil
+}
+
+// Follows returns the declaration of table as a follower of another.
+func (inv *Inventory) Follows(table string) (Follow, bool) {
+	for _, f := range inv.follows {
+		if f.Table == table {
+			return f, true
+		}
+	}
+	return Follow{}, false
+}
