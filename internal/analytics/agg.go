@@ -421,7 +421,7 @@ type Day struct {
 	VisitorSketch, HumanSketch *Sketch `json:"-"`
 }
 
-func (d *dayAgg) export(k int) Day {
+func (d *dayAgg) export(k int, sketches bool) Day {
 	out := Day{
 		Date:            d.date,
 		Counts:          d.Counts,
@@ -459,7 +459,7 @@ func (d *dayAgg) export(k int) Day {
 			if i == gBrowser || i == gOS {
 				skip = flood // robots, not people, since their flood
 			}
-			out.Groups[name] = d.groups[i].fold(k, skip)
+			out.Groups[name] = d.groups[i].fold(k, skip, sketches)
 		}
 	}
 	return out
@@ -470,7 +470,7 @@ func (d *dayAgg) export(k int) Day {
 func (a *Aggregator) Days() []Day {
 	out := make([]Day, 0, len(a.days))
 	for _, d := range a.days {
-		out = append(out, d.export(a.opts.MinVisitors))
+		out = append(out, d.export(a.opts.MinVisitors, false))
 	}
 	slices.SortFunc(out, func(x, y Day) int { return cmp.Compare(x.Date, y.Date) })
 	return out
@@ -486,7 +486,7 @@ func (a *Aggregator) CloseDay(date Date) (Day, bool) {
 	if !ok {
 		return Day{}, false
 	}
-	out := d.export(a.opts.MinVisitors)
+	out := d.export(a.opts.MinVisitors, a.opts.VisitorKey != nil)
 	if a.opts.VisitorKey != nil {
 		out.VisitorSketch, out.HumanSketch = d.shared.visitors.sketches(d.shared.floodVisitors())
 	}

@@ -70,6 +70,10 @@ type Group struct {
 	Name     string
 	Requests int64
 	Visitors int64
+	// Sketch holds the visitors for merging with other instances' row of
+	// the same group and day (see Sketch); only from CloseDay with
+	// Options.VisitorKey.
+	Sketch *Sketch
 }
 
 // group is a Group while a day is counted.
@@ -118,8 +122,9 @@ func (m groupSet) merge(o groupSet) {
 
 // fold keeps the groups with at least k visitors (not counting the ones in
 // skip) and sums the rest into one Other row, whose visitor count is the
-// size of the union, so that it too counts people, not memberships.
-func (m groupSet) fold(k int, skip map[uint64]struct{}) []Group {
+// size of the union, so that it too counts people, not memberships. With
+// sketches, each row also sketches its visitors.
+func (m groupSet) fold(k int, skip map[uint64]struct{}, sketches bool) []Group {
 	out := []Group{}
 	other := Group{Name: Other}
 	otherVisitors := map[uint64]struct{}{}
@@ -131,7 +136,11 @@ func (m groupSet) fold(k int, skip map[uint64]struct{}) []Group {
 			}
 		}
 		if name != Other && n >= k && n > 0 {
-			out = append(out, Group{Name: name, Requests: g.requests, Visitors: int64(n)})
+			row := Group{Name: name, Requests: g.requests, Visitors: int64(n)}
+			if sketches {
+				row.Sketch = sketchOf(g.visitors, skip)
+			}
+			out = append(out, row)
 			continue
 		}
 		other.Requests += g.requests
@@ -143,6 +152,9 @@ func (m groupSet) fold(k int, skip map[uint64]struct{}) []Group {
 	}
 	if other.Requests != 0 {
 		other.Visitors = int64(len(otherVisitors))
+		if sketches {
+			other.Sketch = sketchOf(otherVisitors, nil)
+		}
 		out = append(out, other)
 	}
 	slices.SortFunc(out, func(x, y Group) int { return cmp.Compare(x.Name, y.Name) })
@@ -238,4 +250,15 @@ func (s *dayShared) floodVisitors() map[uint64]struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.flood
+}
+
+// sketchOf sketches the visitors of a group that are not in skip.
+func sketchOf(visitors, skip map[uint64]struct{}) *Sketch {
+	s := new(Sketch)
+	for v := range visitors {
+		if _, robot := skip[v]; !robot {
+			s.Add(v)
+		}
+	}
+	return s
 }

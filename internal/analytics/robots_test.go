@@ -120,7 +120,11 @@ func TestGroupsFoldAndSkipRobots(t *testing.T) {
 		DimNotFound: "[]",
 	}
 	for dim, w := range want {
-		if got := fmt.Sprint(d.Groups[dim]); got != w {
+		var rows []string
+		for _, g := range d.Groups[dim] {
+			rows = append(rows, fmt.Sprintf("{%s %d %d}", g.Name, g.Requests, g.Visitors))
+		}
+		if got := "[" + strings.Join(rows, " ") + "]"; got != w {
 			t.Errorf("%s = %s, want %s", dim, got, w)
 		}
 	}

@@ -26,10 +26,10 @@ import (
 // tells whether a given address visited.
 type Sketch struct {
 	// sparse holds the distinct hashes, sorted, while the sketch is small
-	// (dense is false).
+	// (reg is nil). The registers are made only when needed: a day has a
+	// sketch for each of its pages, most of them small.
 	sparse []uint64
-	dense  bool
-	reg    [sketchRegisters]uint8
+	reg    *[sketchRegisters]uint8
 }
 
 const (
@@ -47,7 +47,7 @@ const (
 // visitor set, are not used.
 func (s *Sketch) Add(h uint64) {
 	h &^= 7
-	if s.dense {
+	if s.reg != nil {
 		s.addRegister(h)
 		return
 	}
@@ -73,21 +73,22 @@ func (s *Sketch) addRegister(h uint64) {
 
 // toDense moves the listed hashes into the registers.
 func (s *Sketch) toDense() {
+	s.reg = new([sketchRegisters]uint8)
 	for _, h := range s.sparse {
 		s.addRegister(h)
 	}
-	s.sparse, s.dense = nil, true
+	s.sparse = nil
 }
 
 // Merge takes o's visitors into s.
 func (s *Sketch) Merge(o *Sketch) {
-	if !o.dense {
+	if o.reg == nil {
 		for _, h := range o.sparse {
 			s.Add(h)
 		}
 		return
 	}
-	if !s.dense {
+	if s.reg == nil {
 		s.toDense()
 	}
 	for i, r := range o.reg {
@@ -99,13 +100,16 @@ func (s *Sketch) Merge(o *Sketch) {
 
 // Equal reports whether s and o hold the same visitors in the same form.
 func (s *Sketch) Equal(o *Sketch) bool {
-	return s.dense == o.dense && slices.Equal(s.sparse, o.sparse) && s.reg == o.reg
+	if (s.reg == nil) != (o.reg == nil) || (s.reg != nil && *s.reg != *o.reg) {
+		return false
+	}
+	return slices.Equal(s.sparse, o.sparse)
 }
 
 // Estimate returns the number of distinct visitors added: exact while
 // the sketch is a list, estimated from the registers after.
 func (s *Sketch) Estimate() int64 {
-	if !s.dense {
+	if s.reg == nil {
 		return int64(len(s.sparse))
 	}
 	m := float64(sketchRegisters)
@@ -129,7 +133,7 @@ func (s *Sketch) Estimate() int64 {
 // gaps between the sorted hashes. Registers are their form byte, then
 // runs (a zero register is common), each a count and a value.
 func (s *Sketch) MarshalBinary() ([]byte, error) {
-	if !s.dense {
+	if s.reg == nil {
 		out := []byte{sketchSparse}
 		var prev uint64
 		for _, h := range s.sparse {
@@ -164,7 +168,7 @@ func (s *Sketch) UnmarshalBinary(b []byte) error {
 	case sketchSparse:
 		return s.unmarshalSparse(b[1:])
 	case sketchDense:
-		s.dense = true
+		s.reg = new([sketchRegisters]uint8)
 		return s.unmarshalDense(b[1:])
 	}
 	return errSketch

@@ -16,6 +16,12 @@ func usageItems() []Item {
 	items = append(items, notPersonal("usage_days", "visitor_sketch", "human_sketch")...)
 	items = append(items, notPersonal("usage_day_keys", "day", "secret")...)
 	items = append(items, notPersonal("usage_counts", "day", "instance", "dimension", "name", "requests", "visitors")...)
+	// A group's sketch, the same as the day's but per page, browser or
+	// hour; deleted with the day's key, when the rows are settled into
+	// one site-wide row per group. While the key lasts, the page a
+	// visitor's hash is listed under says no more than the log line the
+	// row was counted from.
+	items = append(items, notPersonal("usage_counts", "visitor_sketch")...)
 	items = append(items, notPersonal("usage_sources", "instance", "day", "file", "lines", "invalid", "ingested_at")...)
 	return items
 }

@@ -43,6 +43,7 @@ func BenchmarkIngestDay(b *testing.B) {
 	}
 	b.SetBytes(st.Size())
 	ctx := context.Background()
+	var sketchBytes int64
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
@@ -53,6 +54,15 @@ func BenchmarkIngestDay(b *testing.B) {
 		if err != nil || len(got) != 1 {
 			b.Fatalf("ingested %v, %v", got, err)
 		}
+		b.StopTimer()
+		// What the day's sketches take in the database until they are
+		// settled, as stored (hex).
+		if err := db.QueryRow(ctx, `SELECT (SELECT COALESCE(SUM(LENGTH(visitor_sketch)), 0) FROM usage_counts)
+			+ (SELECT COALESCE(SUM(LENGTH(visitor_sketch) + LENGTH(human_sketch)), 0) FROM usage_days)`).Scan(&sketchBytes); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+	b.ReportMetric(float64(sketchBytes), "sketch-bytes/day")
 }

@@ -102,10 +102,104 @@ func (in *Ingester) Run(ctx context.Context, today time.Time) ([]Ingested, error
 		done = append(done, got)
 	}
 	cutoff := today.UTC().AddDate(0, 0, -KeyDays).Format(time.DateOnly)
-	if _, err := in.DB.Exec(ctx, "DELETE FROM usage_day_keys WHERE day < ?", cutoff); err != nil {
-		errs = append(errs, fmt.Errorf("deleting old visitor keys: %w", err))
+	if err := settle(ctx, in.DB, cutoff); err != nil {
+		errs = append(errs, err)
 	}
 	return done, errors.Join(errs...)
+}
+
+// Settled is the instance name of a group's row once the instances' rows
+// of its day are merged into one.
+const Settled = "*"
+
+// settle deletes the visitor keys of the days before cutoff and, in the
+// same transaction as each day's key, merges that day's group rows that
+// carry sketches into one row per group (instance Settled): requests
+// summed, visitors the size of the union of the sketches. No instance can
+// add a mergeable row once the key is gone, so the figure is final, and
+// the sketches go with the key. Whichever instance deletes a key settles
+// its day; another running at the same moment finds it deleted.
+//
+// A day counted after its key was deleted (an instance back from a long
+// outage) gets a key of its own and is settled again when that key goes:
+// its rows are added to the settled ones, as if its visitors were new.
+func settle(ctx context.Context, db *store.DB, cutoff string) error {
+	days, err := db.Query(ctx, "SELECT day FROM usage_day_keys WHERE day < ? ORDER BY day", cutoff)
+	if err != nil {
+		return fmt.Errorf("listing old visitor keys: %w", err)
+	}
+	old, err := store.Collect(days, store.Scalar[string])
+	if err != nil {
+		return fmt.Errorf("listing old visitor keys: %w", err)
+	}
+	for _, day := range old {
+		err := db.Tx(ctx, func(tx *store.Tx) error {
+			res, err := tx.Exec(ctx, "DELETE FROM usage_day_keys WHERE day = ?", day)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				return err // another instance settled it
+			}
+			return settleDay(ctx, tx, day)
+		})
+		if err != nil {
+			return fmt.Errorf("settling the visitors of %s: %w", day, err)
+		}
+	}
+	return nil
+}
+
+func settleDay(ctx context.Context, tx *store.Tx, day string) error {
+	rows, err := tx.Query(ctx, "SELECT dimension, name, requests, visitor_sketch FROM usage_counts WHERE day = ? AND visitor_sketch <> ''", day)
+	if err != nil {
+		return err
+	}
+	type group struct{ dim, name string }
+	type merged struct {
+		requests int64
+		visitors analytics.Sketch
+	}
+	groups := map[group]*merged{}
+	var order []group
+	for rows.Next() {
+		var g group
+		var requests int64
+		var sketch string
+		if err := rows.Scan(&g.dim, &g.name, &requests, &sketch); err != nil {
+			rows.Close()
+			return err
+		}
+		s, ok := decodeSketch(sketch)
+		if !ok {
+			rows.Close()
+			return fmt.Errorf("the sketch of %s %q is corrupt", g.dim, g.name)
+		}
+		m := groups[g]
+		if m == nil {
+			m = &merged{}
+			groups[g] = m
+			order = append(order, g)
+		}
+		m.requests += requests
+		m.visitors.Merge(s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM usage_counts WHERE day = ? AND visitor_sketch <> ''", day); err != nil {
+		return err
+	}
+	for _, g := range order {
+		m := groups[g]
+		if _, err := tx.Exec(ctx, `INSERT INTO usage_counts (day, instance, dimension, name, requests, visitors) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (day, instance, dimension, name) DO UPDATE SET requests = usage_counts.requests + excluded.requests,
+			visitors = usage_counts.visitors + excluded.visitors`, day, Settled, g.dim, g.name, m.requests, m.visitors.Estimate()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (in *Ingester) ingestFile(ctx context.Context, f accesslog.DayFile) (Ingested, error) {
@@ -141,8 +235,8 @@ func (in *Ingester) ingestFile(ctx context.Context, f accesslog.DayFile) (Ingest
 		}
 		for dim, groups := range d.Groups {
 			for _, g := range groups {
-				if _, err := tx.Exec(ctx, "INSERT INTO usage_counts (day, instance, dimension, name, requests, visitors) VALUES (?, ?, ?, ?, ?, ?)",
-					f.Day, in.Instance, dim, g.Name, g.Requests, g.Visitors); err != nil {
+				if _, err := tx.Exec(ctx, "INSERT INTO usage_counts (day, instance, dimension, name, requests, visitors, visitor_sketch) VALUES (?, ?, ?, ?, ?, ?, ?)",
+					f.Day, in.Instance, dim, g.Name, g.Requests, g.Visitors, encodeSketch(g.Sketch)); err != nil {
 					return err
 				}
 			}
@@ -187,17 +281,30 @@ func (in *Ingester) dayKey(ctx context.Context, day string) (*[32]byte, error) {
 	return &key, nil
 }
 
+// encodeSketch writes a sketch as hex. (Rows stored before were base64,
+// which decodeSketch still reads; their first byte, a small version
+// number, makes them start with "A", never a hex digit.) Hex holds no
+// punctuation and no capitals, so a sketch's random bytes cannot pass
+// for a query string or a number standing alone in a search of the
+// tables for personal data.
 func encodeSketch(s *analytics.Sketch) string {
 	if s == nil {
 		return ""
 	}
 	b, _ := s.MarshalBinary()
-	return base64.StdEncoding.EncodeToString(b)
+	return hex.EncodeToString(b)
 }
 
 func decodeSketch(s string) (*analytics.Sketch, bool) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || s == "" {
+	if s == "" {
+		return nil, false
+	}
+	decode := hex.DecodeString
+	if s[0] == 'A' {
+		decode = base64.StdEncoding.DecodeString
+	}
+	b, err := decode(s)
+	if err != nil {
 		return nil, false
 	}
 	var sk analytics.Sketch

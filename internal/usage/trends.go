@@ -88,6 +88,9 @@ func Query(ctx context.Context, db *store.DB, from, to string, top int) (*Trends
 	if err := crows.Err(); err != nil {
 		return nil, err
 	}
+	if err := mergeGroupVisitors(ctx, db, t); err != nil {
+		return nil, err
+	}
 	for dim, rs := range t.Tables {
 		t.Tables[dim] = topRows(dim, rs, top)
 	}
@@ -181,6 +184,71 @@ func mergeVisitors(ctx context.Context, db *store.DB, t *Trends) error {
 		t.Totals.Visitors += all - d.Visitors
 		t.Totals.HumanVisitors += human - d.HumanVisitors
 		d.Visitors, d.HumanVisitors = all, human
+	}
+	return nil
+}
+
+// mergeGroupVisitors does for each group what mergeVisitors does for the
+// day, for the days not settled yet (see settle): where several instances
+// have a row of the same group on the same day, their summed visitors are
+// replaced by the size of the union of their sketches. Settled days need
+// nothing: their one row per group holds the merged figure.
+func mergeGroupVisitors(ctx context.Context, db *store.DB, t *Trends) error {
+	rows, err := db.Query(ctx, `SELECT day, dimension, name, visitors, visitor_sketch FROM usage_counts
+		WHERE day >= ? AND day <= ? AND visitor_sketch <> '' ORDER BY day, dimension, name`, t.From, t.To)
+	if err != nil {
+		return fmt.Errorf("reading group sketches: %w", err)
+	}
+	defer rows.Close()
+	type group struct{ dim, name string }
+	type merged struct {
+		rows, summed int64
+		union        analytics.Sketch
+		broken       bool
+	}
+	correction := map[group]int64{}
+	var day string
+	days := map[group]*merged{}
+	flush := func() {
+		for g, m := range days {
+			if m.rows > 1 && !m.broken {
+				correction[g] += m.union.Estimate() - m.summed
+			}
+		}
+		clear(days)
+	}
+	for rows.Next() {
+		var d, sketch string
+		var g group
+		var visitors int64
+		if err := rows.Scan(&d, &g.dim, &g.name, &visitors, &sketch); err != nil {
+			return fmt.Errorf("reading group sketches: %w", err)
+		}
+		if d != day {
+			flush()
+			day = d
+		}
+		m := days[g]
+		if m == nil {
+			m = &merged{}
+			days[g] = m
+		}
+		m.rows++
+		m.summed += visitors
+		if s, ok := decodeSketch(sketch); ok {
+			m.union.Merge(s)
+		} else {
+			m.broken = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading group sketches: %w", err)
+	}
+	flush()
+	for dim, rs := range t.Tables {
+		for i := range rs {
+			rs[i].Visitors += correction[group{dim, rs[i].Name}]
+		}
 	}
 	return nil
 }
