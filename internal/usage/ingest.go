@@ -112,38 +112,29 @@ func (in *Ingester) Run(ctx context.Context, today time.Time) ([]Ingested, error
 // of its day are merged into one.
 const Settled = "*"
 
-// settle deletes the visitor keys of the days before cutoff and, in the
-// same transaction as each day's key, merges that day's group rows that
-// carry sketches into one row per group (instance Settled): requests
-// summed, visitors the size of the union of the sketches. No instance can
-// add a mergeable row once the key is gone, so the figure is final, and
-// the sketches go with the key. Whichever instance deletes a key settles
-// its day; another running at the same moment finds it deleted.
+// settle deletes the visitor keys of the days before cutoff, and merges
+// those days' group rows that carry sketches into one row per group
+// (instance Settled): requests summed, visitors the size of the union of
+// the sketches. No instance can add a mergeable row once the key is gone,
+// so the figure is final, and the sketches go.
 //
 // A day counted after its key was deleted (an instance back from a long
-// outage) gets a key of its own and is settled again when that key goes:
-// its rows are added to the settled ones, as if its visitors were new.
+// outage) gets a key of its own and is settled again a run later: its
+// rows are added to the settled ones, as if its visitors were new.
 func settle(ctx context.Context, db *store.DB, cutoff string) error {
-	days, err := db.Query(ctx, "SELECT day FROM usage_day_keys WHERE day < ? ORDER BY day", cutoff)
+	if _, err := db.Exec(ctx, "DELETE FROM usage_day_keys WHERE day < ?", cutoff); err != nil {
+		return fmt.Errorf("deleting old visitor keys: %w", err)
+	}
+	days, err := db.Query(ctx, "SELECT DISTINCT day FROM usage_counts WHERE day < ? AND visitor_sketch <> '' ORDER BY day", cutoff)
 	if err != nil {
-		return fmt.Errorf("listing old visitor keys: %w", err)
+		return fmt.Errorf("listing days to settle: %w", err)
 	}
 	old, err := store.Collect(days, store.Scalar[string])
 	if err != nil {
-		return fmt.Errorf("listing old visitor keys: %w", err)
+		return fmt.Errorf("listing days to settle: %w", err)
 	}
 	for _, day := range old {
-		err := db.Tx(ctx, func(tx *store.Tx) error {
-			res, err := tx.Exec(ctx, "DELETE FROM usage_day_keys WHERE day = ?", day)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return err // another instance settled it
-			}
-			return settleDay(ctx, tx, day)
-		})
-		if err != nil {
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return settleDay(ctx, tx, day) }); err != nil {
 			return fmt.Errorf("settling the visitors of %s: %w", day, err)
 		}
 	}
@@ -151,7 +142,11 @@ func settle(ctx context.Context, db *store.DB, cutoff string) error {
 }
 
 func settleDay(ctx context.Context, tx *store.Tx, day string) error {
-	rows, err := tx.Query(ctx, "SELECT dimension, name, requests, visitor_sketch FROM usage_counts WHERE day = ? AND visitor_sketch <> ''", day)
+	// Deleting and reading in one statement: an instance settling the
+	// same day at the same moment waits for this one and finds nothing
+	// left, so each row is settled once.
+	rows, err := tx.Query(ctx, `DELETE FROM usage_counts WHERE day = ? AND visitor_sketch <> ''
+		RETURNING dimension, name, requests, visitor_sketch`, day)
 	if err != nil {
 		return err
 	}
@@ -186,9 +181,6 @@ func settleDay(ctx context.Context, tx *store.Tx, day string) error {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, "DELETE FROM usage_counts WHERE day = ? AND visitor_sketch <> ''", day); err != nil {
 		return err
 	}
 	for _, g := range order {

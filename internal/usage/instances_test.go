@@ -151,3 +151,46 @@ func TestSketchesStoredAsBase64StillMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoInstancesSettleADayOnce: when the day's key goes, two instances
+// running their ingestion at the same moment both try to settle the day;
+// each group is settled once, not once by each.
+func TestTwoInstancesSettleADayOnce(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		dir := t.TempDir()
+		day := "2026-03-10"
+		for inst, visitors := range map[string][]int{"web-1": {1, 2, 3, 4}, "web-2": {3, 4, 5, 6}} {
+			var b strings.Builder
+			for _, v := range visitors {
+				fmt.Fprintf(&b, "192.0.2.%d - - [10/Mar/2026:10:00:%02d +0000] \"GET /drafts HTTP/1.1\" 200 100 \"-\" %q\n", v, v, firefox)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "access-"+inst+"-"+day+".log"), []byte(b.String()), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (&usage.Ingester{DB: db, Dir: dir, Instance: inst, MinVisitors: 1}).Run(ctx, time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		later := time.Date(2026, 3, 11+usage.KeyDays+1, 0, 0, 0, 0, time.UTC)
+		errs := make(chan error, 2)
+		for _, inst := range []string{"web-1", "web-2"} {
+			go func() {
+				_, err := (&usage.Ingester{DB: db, Dir: dir, Instance: inst}).Run(ctx, later)
+				errs <- err
+			}()
+		}
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		tr, err := usage.Query(ctx, db, day, day, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows := tr.Tables["page"]; len(rows) != 1 || rows[0].Visitors != 6 || rows[0].Requests != 8 {
+			t.Errorf("settled by two instances at once: %+v; want 6 visitors in 8 requests", rows)
+		}
+	})
+}
