@@ -30,6 +30,9 @@ var (
 type Submitter struct {
 	ID   int64
 	Name string
+	// Secretariat may post a revision of any draft, as the secretariat
+	// posts for authors who cannot.
+	Secretariat bool
 }
 
 // Submission is an upload with what the submitter was shown.
@@ -76,6 +79,9 @@ func Submit(ctx context.Context, db *store.DB, log *audit.Log, who Submitter, su
 		if c.Problems != nil {
 			return c.Problems
 		}
+		if err := mayRevise(ctx, tx, who, c.Meta.Name); err != nil {
+			return err
+		}
 		if rev, err = post(ctx, tx, c, who.ID, sub, now); err != nil {
 			return err
 		}
@@ -83,6 +89,39 @@ func Submit(ctx context.Context, db *store.DB, log *audit.Log, who Submitter, su
 			Subject: "draft:" + rev.FullName(), Detail: fmt.Sprintf("%d authors", len(rev.Authors))})
 	})
 	return rev, err
+}
+
+// mayRevise refuses a new revision of a draft that is someone else's. A
+// revision is taken from whoever posted an earlier one, from an author of
+// the latest one signed in with an address of theirs the draft gives (a
+// mailbox they proved: an address staff added, or one the draft itself
+// entered, proves nothing), or from the secretariat. Anyone else posting
+// -08 of another person's draft would put words under its authors' names.
+func mayRevise(ctx context.Context, q store.Querier, who Submitter, name string) error {
+	latest, err := LatestRev(ctx, q, name)
+	if err != nil || latest == "" || who.Secretariat {
+		return err
+	}
+	var n int
+	err = q.QueryRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM draft_revisions r JOIN drafts d ON d.id = r.draft_id WHERE d.name = ? AND r.submitter_id = ?)
+		+ (SELECT COUNT(*) FROM draft_authors a
+			JOIN draft_revisions r ON r.id = a.revision_id
+			JOIN drafts d ON d.id = r.draft_id AND r.rev = d.rev
+			JOIN person_emails e ON e.address_key = LOWER(a.email)
+			WHERE d.name = ? AND e.person_id = ? AND e.verified_at IS NOT NULL AND e.origin = 'self')`,
+		name, who.ID, name, who.ID).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("checking who may revise %s: %w", name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	var e validate.Errors
+	e.Add("xml", fmt.Sprintf("%s-%s is another author's draft: its next revision is taken only from whoever posted an earlier revision, "+
+		"or from an author of -%s signed in with the address the draft gives for them (add it on your account page and confirm it). "+
+		"If you are joining the authors, ask one of them, or the secretariat, to post it. Nothing was stored.", name, latest, latest))
+	return &e
 }
 
 // Post stores a checked upload on q without an audit entry: Submit's part

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/auth"
 	"plenary/internal/documents"
 	"plenary/internal/policy"
 	"plenary/internal/validate"
@@ -173,7 +174,7 @@ func (s *Server) draftSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := s.draftSubmitData()
 	id := identityOf(r)
-	rev, err := documents.Submit(ctx, s.DB, s.Audit, documents.Submitter{ID: id.PersonID, Name: id.Name},
+	rev, err := documents.Submit(ctx, s.DB, s.Audit, documents.Submitter{ID: id.PersonID, Name: id.Name, Secretariat: id.Has(auth.Secretariat)},
 		documents.Submission{Upload: up, VersionID: cur.ID, Transfer: d.Transfer}, s.Now())
 	if probs, ok := validate.From(err); ok {
 		d.Problems, d.Accepted = probs, up.AcceptTerms
