@@ -31,7 +31,10 @@ func startInbound(ctx context.Context, a *app, mailer mail.Sender, log *slog.Log
 	// to the announcement address; the listener can take them only when
 	// that address is at the mail domain.
 	if local, domain, ok := strings.Cut(cfg.MailingAddress, "@"); ok && strings.EqualFold(domain, cfg.MailDomain) {
-		router.Handle(strings.ToLower(local), &mailings.ReplyHandler{Env: mailings.Env{DB: a.db, Audit: a.audit, Policy: a.policy}, Mailbox: local})
+		router.Handle(strings.ToLower(local), &mailings.ReplyHandler{
+			Env:     mailings.Env{DB: a.db, Audit: a.audit, Policy: a.policy, Key: a.keys.Derive(mailings.KeyPurpose)},
+			Reply:   mailings.ReplyMail{Mail: mailer, BaseURL: strings.TrimSuffix(a.cfg.BaseURL.String(), "/"), Org: a.cfg.OrgName},
+			Mailbox: local})
 	} else {
 		log.Warn("replies to announcements cannot be taken in: --mailing-address is not at --mail-domain, so unsubscribing by reply depends on that mailbox's own handling", "mailing_address", cfg.MailingAddress, "mail_domain", cfg.MailDomain)
 	}

@@ -77,7 +77,8 @@ type Config struct {
 	// over this long after its last renewal.
 	JobLease time.Duration
 	// MailingAddress is the announcement address: mailings are sent with
-	// it as Reply-To, and a reply to it saying "unsubscribe" opts out.
+	// it as Reply-To, and a reply to it saying "unsubscribe" has the
+	// unsubscribe link mailed to the subscriber (a From can be forged).
 	MailingAddress string
 	// SecretariatContact is how to reach the secretariat by phone and
 	// post, to opt out of mailings (D2); empty sends people to the

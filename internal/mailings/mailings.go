@@ -276,7 +276,8 @@ type Site struct {
 	Org     string
 	BaseURL string // without a trailing slash
 	// ReplyTo is the announcement address: replies land there, and a
-	// reply saying "unsubscribe" opts out (the mailto in List-Unsubscribe).
+	// reply saying "unsubscribe" (the mailto in List-Unsubscribe) has the
+	// unsubscribe link mailed to the subscriber.
 	ReplyTo string
 }
 
@@ -289,7 +290,7 @@ func Compose(site Site, m Mailing, to, token, messageID string) mail.Message {
 	body := m.Body + "\n\n-- \n" +
 		"You receive this because you asked " + site.Org + " for its announcements.\n" +
 		"Unsubscribe with one click: " + link + "\n" +
-		"or reply to this message with the word \"unsubscribe\".\n"
+		"or reply to this message with the word \"unsubscribe\" to have that link mailed to you.\n"
 	return mail.Message{
 		To: to, Subject: m.Subject, Body: body, MessageID: messageID,
 		Headers: []mail.Header{

@@ -327,6 +327,11 @@ func TestUnsubscribeLinkOnlyOnPOSTOnceAndLedgered(t *testing.T) {
 // TestOptOutByReplyPhoneAndPost covers D1's other channels: a reply with
 // "unsubscribe", and staff recording a call or letter, each naming its
 // channel in the ledger; a staff form answers every problem at once.
+//
+// Anyone can put any address in From, so a reply opts no one out by
+// itself: its sender, if an announcement went to them, is mailed the link
+// of their latest copy, at the address that copy went to, once a day at
+// most; the subscription ends when they use it.
 func TestOptOutByReplyPhoneAndPost(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -338,24 +343,59 @@ func TestOptOutByReplyPhoneAndPost(t *testing.T) {
 		for _, a := range []mailings.Actor{ann, bob, cat} {
 			subscribe(t, env, a)
 		}
+		person(t, db, "Dan", "dan@example.org", true) // subscribed to nothing, sent nothing
+		id := draft(t, env, staff)
+		if _, err := mailings.Send(ctx, env, staff, id, t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, ctx, env, "w1", &mail.Outbox{}, nil).RunDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Eve subscribed after it went: no copy, so no link of one.
+		eve := person(t, db, "Eve", "eve@example.org", true)
+		subscribe(t, env, eve)
+		box := &mail.Outbox{}
+		reply := mailings.ReplyMail{Mail: box, BaseURL: "https://plenary.example", Org: "Test Org"}
 		replies := []struct {
 			from, text string
+			at         time.Duration
 			want       bool
 		}{
-			{"ann@example.org", "Thanks for the agenda!", false},
-			{"stranger@example.org", "unsubscribe", false},
-			{"not an address", "unsubscribe", false},
-			{"ANN@example.org", "Please UNSUBSCRIBE me from these.", true},
-			{"ann@example.org", "unsubscribe", false}, // already out
+			{"ann@example.org", "Thanks for the agenda!", 0, false},
+			{"stranger@example.org", "unsubscribe", 0, false},
+			{"not an address", "unsubscribe", 0, false},
+			{"dan@example.org", "unsubscribe", 0, false},
+			// A forged From: Ann is mailed her link, and stays subscribed.
+			{"ANN@example.org", "Please UNSUBSCRIBE me from these.", time.Hour, true},
+			{"ann@example.org", "unsubscribe", 2 * time.Hour, false}, // the same day: not again
+			{"ann@example.org", "unsubscribe", 26 * time.Hour, true},
+			{"eve@example.org", "unsubscribe", 0, true},
 		}
 		for _, r := range replies {
-			got, err := mailings.UnsubscribeByReply(ctx, env, r.from, r.text, t0)
+			got, err := mailings.UnsubscribeByReply(ctx, env, reply, r.from, r.text, t0.Add(r.at))
 			if err != nil || got != r.want {
 				t.Errorf("reply from %q saying %q: %v, %v; want %v", r.from, r.text, got, err, r.want)
 			}
 		}
+		if got := state(t, db, ann.ID); got != mailings.StateConfirmed {
+			t.Errorf("Ann after a reply in her name: %q; a reply alone changes nothing", got)
+		}
+		if n := len(box.Messages()); n != 3 {
+			t.Errorf("%d mails sent, want Ann's link twice, a day apart, and Eve's", n)
+		}
+		if m, ok := box.Last("eve@example.org"); !ok || !strings.Contains(m.Body, "https://plenary.example/account\n") || strings.Contains(m.Body, "/unsubscribe/") {
+			t.Errorf("Eve, who has no copy yet, is mailed %q; want the account page", m.Body)
+		}
+		m, ok := box.Last("ann@example.org")
+		if !ok || !strings.Contains(m.Body, "Nothing changes until you do.") {
+			t.Fatalf("Ann's link: %+v", m)
+		}
+		tok := unsubscribeLink.FindStringSubmatch(m.Body)[1]
+		if _, err := mailings.Unsubscribe(ctx, env, tok, t0.Add(27*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
 		if got := state(t, db, ann.ID); got != mailings.StateOptedOut {
-			t.Errorf("Ann after her reply: %q", got)
+			t.Errorf("Ann after using the mailed link: %q", got)
 		}
 
 		_, err := mailings.RecordOptOut(ctx, env, staff, "nobody", "web", "", t0)
@@ -379,7 +419,7 @@ func TestOptOutByReplyPhoneAndPost(t *testing.T) {
 			who  mailings.Actor
 			want ledgerLine
 		}{
-			{ann, ledgerLine{mailings.PurposeMailings, false, policy.ChannelEmail, 0}},
+			{ann, ledgerLine{mailings.PurposeMailings, false, policy.ChannelWeb, 0}}, // by the mailed link
 			{bob, ledgerLine{mailings.PurposeMailings, false, policy.ChannelPhone, staff.ID}},
 			{cat, ledgerLine{mailings.PurposeMailings, false, policy.ChannelPost, staff.ID}},
 		} {

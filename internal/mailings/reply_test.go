@@ -14,22 +14,33 @@ import (
 	"plenary/internal/store/storetest"
 )
 
-// TestReplyToTheAnnouncementAddressUnsubscribes is D1's e-mail channel end
-// to end: a mail client's "unsubscribe" (the mailto of List-Unsubscribe,
-// whose subject says it) and a reply saying it in its text, delivered over
-// SMTP to the real inbound listener, each end their sender's subscription;
-// a reply that does not ask changes nothing.
-func TestReplyToTheAnnouncementAddressUnsubscribes(t *testing.T) {
+// TestReplyToTheAnnouncementAddressMailsTheLink is D1's e-mail channel
+// end to end: a mail client's "unsubscribe" (the mailto of
+// List-Unsubscribe, whose subject says it) and a reply saying it in its
+// text, delivered over SMTP to the real inbound listener, each have their
+// sender mailed the unsubscribe link of the announcement they got (a From
+// can be forged, so the mail alone ends nothing); a reply that does not
+// ask mails nothing.
+func TestReplyToTheAnnouncementAddressMailsTheLink(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		env := newEnv(t, db)
+		staff := person(t, db, "Sam", "sam@example.org", true)
 		ann := person(t, db, "Ann", "ann@example.org", true)
 		bob := person(t, db, "Bob", "bob@example.org", true)
 		cat := person(t, db, "Cat", "cat@example.org", true)
 		for _, a := range []mailings.Actor{ann, bob, cat} {
 			subscribe(t, env, a)
 		}
+		if _, err := mailings.Send(context.Background(), env, staff, draft(t, env, staff), t0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, context.Background(), env, "w1", &mail.Outbox{}, nil).RunDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		box := &mail.Outbox{}
 		router := &mail.Router{}
-		router.Handle("announce", &mailings.ReplyHandler{Env: env, Mailbox: "announce"})
+		router.Handle("announce", &mailings.ReplyHandler{Env: env, Mailbox: "announce",
+			Reply: mailings.ReplyMail{Mail: box, BaseURL: "https://plenary.example", Org: "Test Org"}})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -62,11 +73,15 @@ func TestReplyToTheAnnouncementAddressUnsubscribes(t *testing.T) {
 		deliver("cat@example.org", "Re: The agenda", "Please unsubscribe me.\n\n> The agenda is out.")
 
 		for _, c := range []struct {
-			who  mailings.Actor
-			want string
-		}{{ann, mailings.StateOptedOut}, {bob, mailings.StateConfirmed}, {cat, mailings.StateOptedOut}} {
-			if got := state(t, db, c.who.ID); got != c.want {
-				t.Errorf("%s: %q, want %q", c.who.Name, got, c.want)
+			who    mailings.Actor
+			mailed bool
+		}{{ann, true}, {bob, false}, {cat, true}} {
+			if got := state(t, db, c.who.ID); got != mailings.StateConfirmed {
+				t.Errorf("%s: %q; the mail alone must change nothing", c.who.Name, got)
+			}
+			m, ok := box.Last(strings.ToLower(c.who.Name) + "@example.org")
+			if ok != c.mailed || ok && !unsubscribeLink.MatchString(m.Body) {
+				t.Errorf("%s mailed a link: %v (%q), want %v", c.who.Name, ok, m.Body, c.mailed)
 			}
 		}
 	})

@@ -2,8 +2,9 @@
 // participants opt in from their account page and confirm by a mailed
 // link; the secretariat writes an announcement and sends it, as a
 // resumable job, only to confirmed subscribers; every copy carries a
-// one-click unsubscribe link (RFC 8058), and a reply saying "unsubscribe",
-// or a call or letter recorded by staff, opts out as well. Every change of
+// one-click unsubscribe link (RFC 8058); a reply saying "unsubscribe" has
+// that link mailed to the subscriber, and a call or letter recorded by
+// staff opts out as well. Every change of
 // mind is an entry in the consent ledger, written in the transaction that
 // makes it.
 package mailings
@@ -291,12 +292,17 @@ type FormError struct{ Problems []string }
 
 func (e *FormError) Error() string { return strings.Join(e.Problems, " ") }
 
-// UnsubscribeByReply handles a message sent to the announcement address:
-// when its text asks to unsubscribe, the sender's subscription ends (the
-// e-mail channel). It reports whether it did; a message that does not ask,
-// or whose sender has no subscription, changes nothing. The inbound mail
-// listener calls it with the envelope or From address and the text.
-func UnsubscribeByReply(ctx context.Context, env Env, from, text string, now time.Time) (bool, error) {
+// UnsubscribeByReply handles a message sent to the announcement address
+// that asks to unsubscribe. Anyone can write any From, so the message
+// changes nothing by itself: when its sender receives announcements, the
+// unsubscribe link of the latest copy they got (or, once the record of
+// copies is swept, the account page) is mailed to the address the
+// announcements go to, and the subscription ends only when they use it. A
+// forged From thus makes at most one mail a day (UnsubscribeLinkHours) to
+// the real subscriber, and never opts anyone out. It reports whether a
+// link was mailed; a message that does not ask, or whose sender receives
+// no announcements, mails nothing.
+func UnsubscribeByReply(ctx context.Context, env Env, r ReplyMail, from, text string, now time.Time) (bool, error) {
 	if !strings.Contains(strings.ToLower(text), "unsubscribe") {
 		return false, nil
 	}
@@ -304,20 +310,66 @@ func UnsubscribeByReply(ctx context.Context, env Env, from, text string, now tim
 	if err != nil {
 		return false, nil
 	}
-	done := false
-	err = env.DB.Tx(ctx, func(tx *store.Tx) error {
-		p, _, err := people.FindByEmail(ctx, tx, addr)
-		if errors.Is(err, sql.ErrNoRows) || errors.Is(err, people.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		done, err = env.optOut(ctx, tx, p.ID, Actor{Name: "mail reply"}, policy.ChannelEmail, 0, "", now)
-		return err
-	})
-	return done, err
+	p, _, err := people.FindByEmail(ctx, env.DB, addr)
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, people.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	// Announcements go to the confirmed primary address (see Send); the
+	// link goes there too, whatever address the message came from.
+	var to, link string
+	var mailing int64
+	err = env.DB.QueryRow(ctx, `SELECT e.address FROM mailing_subscriptions s
+		JOIN person_emails e ON e.person_id = s.person_id AND e.is_primary = ? AND e.active = ? AND e.verified_at IS NOT NULL
+		WHERE s.person_id = ? AND s.state = ?`, true, true, p.ID, StateConfirmed).Scan(&to)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // not receiving announcements: nothing to stop
+	}
+	if err != nil {
+		return false, fmt.Errorf("finding the sender's subscription: %w", err)
+	}
+	err = env.DB.QueryRow(ctx, `SELECT mailing_id FROM mailing_recipients
+		WHERE person_id = ? AND unsubscribed_at IS NULL ORDER BY mailing_id DESC LIMIT 1`, p.ID).Scan(&mailing)
+	switch {
+	case err == nil:
+		link = "open this page and press its button:\n\n" + r.BaseURL + "/unsubscribe/" + token(env.Key, mailing, p.ID)
+	case errors.Is(err, sql.ErrNoRows):
+		// The record of their copies is swept after a while (and with
+		// it the links): the account page stops them as well.
+		link = "sign in and change it on your account page:\n\n" + r.BaseURL + "/account"
+	default:
+		return false, fmt.Errorf("finding the sender's latest announcement: %w", err)
+	}
+	ok, _, err := unsubscribeLinkLimit.Hit(ctx, env.DB, strconv.FormatInt(p.ID, 10), now)
+	if err != nil || !ok {
+		return false, err // mailed within the day: the link has not changed
+	}
+	msg := mail.Message{To: to, Subject: "Stopping the announcements of " + r.Org,
+		Body: fmt.Sprintf("We received a message asking to stop the announcements %s sends to %s.\n\n"+
+			"To stop them, %s\n\n"+
+			"Nothing changes until you do. If you did not ask for this, ignore this message: you keep receiving them.\n",
+			r.Org, to, link)}
+	if err := r.Mail.Send(ctx, msg); err != nil {
+		return false, fmt.Errorf("mailing an unsubscribe link: %w", err)
+	}
+	return true, nil
 }
+
+// ReplyMail is what mailing an unsubscribe link in answer to a reply
+// needs: the sender and the site's address and name.
+type ReplyMail struct {
+	Mail    mail.Sender
+	BaseURL string
+	Org     string
+}
+
+// UnsubscribeLinkHours is how long after mailing a person their
+// unsubscribe link, in answer to a reply, no other is mailed.
+const UnsubscribeLinkHours = 24
+
+var unsubscribeLinkLimit = auth.Limiter{Action: "mailing-unsubscribe-link", Max: 1, Window: UnsubscribeLinkHours * time.Hour}
 
 // token is the unsubscribe token in one person's copy of one mailing. It
 // is derived, not stored (the table keeps its hash), so a copy sent again
@@ -385,11 +437,13 @@ func Unsubscribe(ctx context.Context, env Env, tok string, now time.Time) (Unsub
 
 // ReplyHandler takes mail sent to the announcement address from the
 // inbound listener (--smtp-listen): a reply, or the mailto of
-// List-Unsubscribe, whose subject or text says "unsubscribe" opts its
-// sender out. Any other message there is accepted and dropped: replies to
-// announcements are not a conversation the site keeps.
+// List-Unsubscribe, whose subject or text says "unsubscribe" has the
+// sender mailed their unsubscribe link (see UnsubscribeByReply). Any
+// other message there is accepted and dropped: replies to announcements
+// are not a conversation the site keeps.
 type ReplyHandler struct {
-	Env Env
+	Env   Env
+	Reply ReplyMail
 	// Mailbox is the announcement address's local part.
 	Mailbox string
 	Now     func() time.Time
@@ -400,12 +454,12 @@ func (h *ReplyHandler) Accepts(ctx context.Context, local string) bool {
 	return local == strings.ToLower(h.Mailbox)
 }
 
-// Receive opts the sender out when the message asks to.
+// Receive mails the sender their unsubscribe link when the message asks.
 func (h *ReplyHandler) Receive(ctx context.Context, m mail.Inbound) error {
 	now := time.Now()
 	if h.Now != nil {
 		now = h.Now()
 	}
-	_, err := UnsubscribeByReply(ctx, h.Env, m.From, m.Subject+"\n"+m.Text, now)
+	_, err := UnsubscribeByReply(ctx, h.Env, h.Reply, m.From, m.Subject+"\n"+m.Text, now)
 	return err
 }

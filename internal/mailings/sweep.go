@@ -15,7 +15,8 @@ const RetentionKey = "mailing"
 // SweepRecipients deletes the recipient records of mailings that finished
 // more than days ago: the addresses they went to, each copy's outcome and
 // the hash of its unsubscribe link (whose link then stops working; the
-// account page and a reply still unsubscribe). days < 0 keeps them.
+// account page still unsubscribes, and a reply is answered with a link to
+// it). days < 0 keeps them.
 func SweepRecipients(ctx context.Context, q store.Querier, now time.Time, days int) (removed int64, err error) {
 	removed, err = store.DeleteOlder(ctx, q, `DELETE FROM mailing_recipients WHERE mailing_id IN
 		(SELECT id FROM mailings WHERE state = ? AND finished_at < ?)`, now, days, Finished)

@@ -44,8 +44,8 @@ type Facts struct {
 	// RetentionDays resolves an inventory retention key to the configured
 	// number of days (-1 for forever).
 	RetentionDays func(key string, def int) int
-	// MailingAddress is where a reply saying "unsubscribe" stops
-	// participant mailings; Secretariat is the phone and postal address
+	// MailingAddress is where a reply saying "unsubscribe" has the link
+	// that stops participant mailings mailed to the subscriber; Secretariat is the phone and postal address
 	// that takes opt-outs (D2). Either may be empty.
 	MailingAddress, Secretariat string
 }
