@@ -66,6 +66,7 @@ type accountData struct {
 	NewEmail      string // the address typed in the add form
 	Origin        people.Origin
 	Reason        string // the request typed in the failed form
+	RemovalNote   string // the note typed in a removal request that was refused
 	Action        string // form target prefix: "/account" or "/admin/people/ID"
 	Staff         bool
 	Admin         bool

@@ -87,12 +87,14 @@ func (s *Server) accountRemoval(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A removal cannot be undone, so the form asks the person to say they
 	// mean it; a form sent without that changes nothing.
+	// A refused form comes back with the note as typed.
+	typed := r.PostForm.Get("note")
 	if r.PostForm.Get("confirm") != "remove" {
-		return s.accountPage(w, r, http.StatusBadRequest, accountData{Error: "Tick the box to confirm that you want your data removed. Nothing was sent."})
+		return s.accountPage(w, r, http.StatusBadRequest, accountData{Error: "Tick the box to confirm that you want your data removed. Nothing was sent.", RemovalNote: typed})
 	}
-	note, err := dsr.CleanNote(r.PostForm.Get("note"))
+	note, err := dsr.CleanNote(typed)
 	if err != nil {
-		return s.accountPage(w, r, http.StatusBadRequest, accountData{Error: err.Error()})
+		return s.accountPage(w, r, http.StatusBadRequest, accountData{Error: err.Error(), RemovalNote: typed})
 	}
 	if _, err := dsr.RequestRemoval(r.Context(), s.DB, s.Audit, identityOf(r).PersonID, note, s.Now()); err != nil {
 		return dsrError(err)
@@ -107,16 +109,30 @@ type adminRemovalsData struct {
 	Warning    string
 	Why        []removalWhy
 	Categories []inventory.RemovalCategory
+	// Typed is a refused decision, shown again as it was marked.
+	Typed removalTyped
+}
+
+// removalTyped is what staff marked in one request's decision form.
+type removalTyped struct {
+	ID      int64
+	Choice  map[string]string // category → "approve" or "decline"
+	Reason  map[string]string // category → its reason
+	General string
 }
 
 type removalWhy struct{ Table, Category, Action, Why, Detached, DetachedWhy string }
 
 func (s *Server) adminRemovals(w http.ResponseWriter, r *http.Request) error {
+	return s.adminRemovalsPage(w, r, http.StatusOK, adminRemovalsData{})
+}
+
+func (s *Server) adminRemovalsPage(w http.ResponseWriter, r *http.Request, status int, d adminRemovalsData) error {
 	list, err := dsr.Queue(r.Context(), s.DB, s.Audit, staffActor(r))
 	if err != nil {
 		return dsrError(err)
 	}
-	d := adminRemovalsData{Requests: list}
+	d.Requests = list
 	switch r.URL.Query().Get("done") {
 	case "approved":
 		d.Done = "The approved removals are carried out; the person is told by mail."
@@ -134,7 +150,7 @@ func (s *Server) adminRemovals(w http.ResponseWriter, r *http.Request) error {
 		d.Why = append(d.Why, removalWhy{Table: rt.Table, Category: rt.Category, Action: string(rt.Removal.Action), Why: rt.Removal.Why,
 			Detached: string(rt.Detached.Action), DetachedWhy: rt.Detached.Why})
 	}
-	s.render(w, r, http.StatusOK, "admin_removals", pageData{Title: "Removal requests", Data: d})
+	s.render(w, r, status, "admin_removals", pageData{Title: "Removal requests", Data: d})
 	return nil
 }
 
@@ -152,26 +168,39 @@ func (s *Server) adminRemovalDecide(w http.ResponseWriter, r *http.Request) erro
 	}
 	var decisions []dsr.CategoryDecision
 	all := r.PostForm.Get("decision")
+	typed := removalTyped{ID: id, Choice: map[string]string{}, Reason: map[string]string{}, General: r.PostForm.Get("reason")}
+	undecided := false
 	for _, c := range inventory.RemovalCategories() {
 		choice := r.PostForm.Get("decision-" + c.Name)
+		typed.Choice[c.Name], typed.Reason[c.Name] = choice, r.PostForm.Get("reason-"+c.Name)
 		if all == "approve" || all == "decline" {
 			choice = all
 		}
 		if choice != "approve" && choice != "decline" {
-			return badRequest(dsr.ErrUndecided.Error())
+			undecided = true
+			continue
 		}
-		decisions = append(decisions, dsr.CategoryDecision{Category: c.Name, Approve: choice == "approve", Reason: r.PostForm.Get("reason-" + c.Name)})
+		decisions = append(decisions, dsr.CategoryDecision{Category: c.Name, Approve: choice == "approve", Reason: typed.Reason[c.Name]})
 	}
-	d, err := dsr.Decide(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), id, decisions, r.PostForm.Get("reason"), s.Now())
-	if err != nil {
-		return dsrError(err)
+	err = dsr.ErrUndecided
+	if !undecided {
+		var d dsr.Decision
+		d, err = dsr.Decide(r.Context(), s.DB, s.Audit, s.Inventory, staffActor(r), id, decisions, typed.General, s.Now())
+		if err == nil {
+			done := "declined"
+			if d.Approved() {
+				done = "approved"
+			}
+			http.Redirect(w, r, "/admin/removals?done="+done, http.StatusSeeOther)
+			return nil
+		}
 	}
-	done := "declined"
-	if d.Approved() {
-		done = "approved"
+	// A decision refused for what was marked comes back as marked, with
+	// what is missing; nothing was changed.
+	if errors.Is(err, dsr.ErrUndecided) || errors.Is(err, dsr.ErrNoReason) {
+		return s.adminRemovalsPage(w, r, http.StatusBadRequest, adminRemovalsData{Warning: err.Error(), Typed: typed})
 	}
-	http.Redirect(w, r, "/admin/removals?done="+done, http.StatusSeeOther)
-	return nil
+	return dsrError(err)
 }
 
 // adminRemovalEnter records a removal request a person sent by mail.

@@ -56,12 +56,27 @@ func TestStaffEntersARequestByMail(t *testing.T) {
 		if m == nil {
 			t.Fatal("no decision form")
 		}
-		form := url.Values{"decision": {"each"}, "reason": {"no record requires it"}}
+		form := url.Values{"decision": {"each"}, "reason": {"no record requires it"}, "reason-drafts": {"nothing to keep"}}
 		for _, c := range []string{"account", "inquiries", "registrations", "drafts"} {
 			form.Set("decision-"+c, "approve")
 		}
 		if res := staff.post("/admin/removals/"+m[1], form); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Decide every kind of data") {
 			t.Errorf("a decision leaving postings out: %d", res.Status)
+		} else {
+			// What was marked comes back marked, to finish rather than
+			// redo.
+			for _, want := range []string{`name="decision-account" value="approve" checked`, `name="decision-drafts" value="approve" checked`,
+				`name="reason-drafts" maxlength="2000" autocomplete="off" value="nothing to keep"`, `value="no record requires it"`} {
+				if !strings.Contains(res.Body, want) {
+					t.Errorf("the refused decision's page lacks %s", want)
+				}
+			}
+			if strings.Contains(res.Body, `name="decision-postings" value="approve" checked`) || strings.Contains(res.Body, `name="decision-postings" value="decline" checked`) {
+				t.Error("the kind left undecided comes back decided")
+			}
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM removal_requests WHERE status = 'pending'"); n != 1 {
+			t.Errorf("%d pending requests after a refused decision, want it still pending", n)
 		}
 		form.Set("decision-postings", "decline")
 		form.Set("reason-postings", "the archive is a public record")

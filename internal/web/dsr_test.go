@@ -68,6 +68,8 @@ func TestExportAndRemovalThroughTheSite(t *testing.T) {
 
 		if res := b.post("/account/removal", url.Values{"note": {"Changed my mind?"}}); res.Status != http.StatusBadRequest || !strings.Contains(res.Body, "Tick the box") {
 			t.Errorf("a request without the confirmation: %d", res.Status)
+		} else if !strings.Contains(res.Body, `autocomplete="off">Changed my mind?</textarea>`) {
+			t.Error("the refused request's page lost the note typed in it")
 		}
 		if res := b.post("/account/removal", url.Values{"note": {"Please delete all of it."}, "confirm": {"remove"}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("removal request: %d %.300s", res.Status, res.Body)
