@@ -79,7 +79,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer logs.Close()
 
-	mailer, err := mail.New(cfg.SMTP, "no-reply@"+config.MailDomainOf(cfg.BaseURL.Hostname()), log)
+	mailer, err := mail.New(cfg.SMTP, "no-reply@"+config.MailDomainOf(cfg.BaseURL.Hostname()), cfg.OrgName, log)
 	if err != nil {
 		return fmt.Errorf("--smtp: %w", err)
 	}

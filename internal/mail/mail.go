@@ -6,6 +6,8 @@ package mail
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -225,7 +227,9 @@ type Sender interface {
 // New returns the sender for an --smtp URL: smtp://[user:pass@]host:port
 // with an optional ?from=address and ?tls=none|opportunistic|mandatory
 // (default opportunistic). An empty URL gives a sender that logs messages.
-func New(rawURL, defaultFrom string, log *slog.Logger) (Sender, error) {
+// The site's own mail (account links, announcements) goes out under name,
+// the organization's, so that a reader sees who wrote.
+func New(rawURL, defaultFrom, name string, log *slog.Logger) (Sender, error) {
 	if rawURL == "" {
 		return &LogSender{Log: log}, nil
 	}
@@ -233,11 +237,14 @@ func New(rawURL, defaultFrom string, log *slog.Logger) (Sender, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.Name = name
 	return c, nil
 }
 
 // SMTP delivers through an SMTP server.
 type SMTP struct {
+	// Name is the display name of the site's own sender address (From).
+	Name     string
 	Host     string
 	Port     int
 	User     string
@@ -313,14 +320,16 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 		return nil, err
 	}
 	msg := gomail.NewMsg()
-	from := s.From
+	from, name := s.From, m.FromName
 	if m.From != "" {
 		from = m.From
+	} else if name == "" {
+		name = s.Name // the site's own address, under its own name
 	}
-	if m.FromName != "" {
+	if name != "" {
 		// net/mail quotes a name with specials and encodes one that is not
 		// ASCII (base64 when it holds specials, as RFC 2047 5(3) wants).
-		from = (&netmail.Address{Name: m.FromName, Address: from}).String()
+		from = (&netmail.Address{Name: name, Address: from}).String()
 	}
 	if err := msg.From(from); err != nil {
 		return nil, fmt.Errorf("mail: sender address: %w", err)
@@ -338,7 +347,9 @@ func (s *SMTP) message(m Message) (*gomail.Msg, error) {
 	if m.MessageID != "" {
 		msg.SetMessageIDWithValue(m.MessageID)
 	} else {
-		msg.SetMessageID()
+		// Under the sender's domain, not the machine's host name, which
+		// says nothing to the reader and may be private.
+		msg.SetMessageIDWithValue(newMessageID(from))
 	}
 	for _, h := range m.Headers {
 		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
@@ -471,4 +482,19 @@ func (o *Outbox) Last(addr string) (Message, bool) {
 		}
 	}
 	return Message{}, false
+}
+
+// newMessageID makes a Message-ID value (without its angle brackets, as
+// go-mail adds them) under the domain of the address from, which may
+// carry a display name.
+func newMessageID(from string) string {
+	domain := "localhost"
+	if a, err := netmail.ParseAddress(from); err == nil {
+		if _, d, ok := strings.Cut(a.Address, "@"); ok && d != "" {
+			domain = d
+		}
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b) + "@" + domain
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,7 @@ func TestParseURL(t *testing.T) {
 
 func TestLogSenderWritesTheMessage(t *testing.T) {
 	var buf bytes.Buffer
-	s, err := mail.New("", "", slog.New(slog.NewTextHandler(&buf, nil)))
+	s, err := mail.New("", "", "", slog.New(slog.NewTextHandler(&buf, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,9 @@ func (s *session) Data(r io.Reader) error {
 	return err
 }
 
-// TestSMTPDelivers sends through a real SMTP server.
+// TestSMTPDelivers sends through a real SMTP server. The site's own mail
+// comes from its address under the organization's name, with a
+// Message-ID under the address's domain rather than the machine's name.
 func TestSMTPDelivers(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -82,7 +85,7 @@ func TestSMTPDelivers(t *testing.T) {
 	srv.Domain = "mail.test"
 	go srv.Serve(ln)
 	defer srv.Close()
-	s, err := mail.ParseURL("smtp://"+ln.Addr().String()+"?tls=none&from=site@example.org", "")
+	s, err := mail.New("smtp://"+ln.Addr().String()+"?tls=none&from=site@example.org", "", "Test Standards Body", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +94,13 @@ func TestSMTPDelivers(t *testing.T) {
 	}
 	select {
 	case m := <-got:
-		for _, want := range []string{"To: <ada@example.org>", "Subject: Confirm", "Hello Ada", "site@example.org"} {
+		for _, want := range []string{"To: <ada@example.org>", "Subject: Confirm", "Hello Ada", `From: "Test Standards Body" <site@example.org>`} {
 			if !strings.Contains(m, want) {
 				t.Errorf("message lacks %q:\n%s", want, m)
 			}
+		}
+		if !regexp.MustCompile(`(?m)^Message-ID: <[0-9a-f]{32}@example\.org>\r?$`).MatchString(m) {
+			t.Errorf("the Message-ID is not under the sender's domain:\n%s", m)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no message")
