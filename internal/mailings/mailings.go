@@ -140,6 +140,60 @@ func CreateDraft(ctx context.Context, env Env, staff Actor, in Input, now time.T
 	return id, err
 }
 
+// ErrSent means a mailing that has gone out was to be corrected or
+// deleted: what was sent is a record of what the organization said.
+var ErrSent = errors.New("This mailing has been sent: what was sent cannot be corrected or deleted. Write a new one instead.")
+
+// UpdateDraft corrects a draft's subject and text before it is sent.
+func UpdateDraft(ctx context.Context, env Env, staff Actor, id int64, in Input, now time.Time) error {
+	if p := in.Check(); len(p) > 0 {
+		return &FormError{Problems: p}
+	}
+	subject := strings.TrimSpace(in.Subject)
+	body := strings.TrimRight(strings.ReplaceAll(in.Body, "\r\n", "\n"), " \n")
+	return env.DB.Tx(ctx, func(tx *store.Tx) error {
+		res, err := tx.Exec(ctx, "UPDATE mailings SET subject = ?, body = ? WHERE id = ? AND state = ?", subject, body, id, Draft)
+		if err != nil {
+			return fmt.Errorf("correcting the draft: %w", err)
+		}
+		if err := draftChanged(ctx, tx, res, id); err != nil {
+			return err
+		}
+		return env.audit(ctx, tx, staff, "mailings.edit", "mailing:"+strconv.FormatInt(id, 10), subject)
+	})
+}
+
+// DeleteDraft deletes a draft that was never sent.
+func DeleteDraft(ctx context.Context, env Env, staff Actor, id int64, now time.Time) error {
+	return env.DB.Tx(ctx, func(tx *store.Tx) error {
+		m, err := GetMailing(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, "DELETE FROM mailings WHERE id = ? AND state = ?", id, Draft)
+		if err != nil {
+			return fmt.Errorf("deleting the draft: %w", err)
+		}
+		if err := draftChanged(ctx, tx, res, id); err != nil {
+			return err
+		}
+		return env.audit(ctx, tx, staff, "mailings.delete", "mailing:"+strconv.FormatInt(id, 10), m.Subject)
+	})
+}
+
+// draftChanged turns a statement that changed no draft into the reason:
+// no such mailing, or one sent already.
+func draftChanged(ctx context.Context, tx *store.Tx, res sql.Result, id int64) error {
+	n, err := res.RowsAffected()
+	if err != nil || n == 1 {
+		return err
+	}
+	if _, err := GetMailing(ctx, tx, id); err != nil {
+		return err
+	}
+	return ErrSent
+}
+
 // Confirmed counts the participants an announcement sent now would reach.
 func Confirmed(ctx context.Context, q store.Querier) (int, error) {
 	var n int

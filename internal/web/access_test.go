@@ -96,6 +96,8 @@ var routeAccess = map[string]string{
 	"GET /admin/mailings/{id}":               "secretariat admin",
 	"POST /admin/mailings/{id}/test":         "secretariat admin",
 	"POST /admin/mailings/{id}/send":         "secretariat admin",
+	"POST /admin/mailings/{id}":              "secretariat admin",
+	"POST /admin/mailings/{id}/delete":       "secretariat admin",
 	"GET /lists":                             anyone,
 	"GET /lists/{name}":                      anyone,
 	"POST /lists/{name}/subscribe":           anyone,

@@ -47,7 +47,7 @@ func mailingError(err error) error {
 	case errors.Is(err, mailings.ErrNotChecked), errors.Is(err, mailings.ErrBadChannel), errors.As(err, &fe):
 		return &Error{Status: http.StatusBadRequest, Message: err.Error()}
 	case errors.Is(err, mailings.ErrNoAddress), errors.Is(err, mailings.ErrAlready), errors.Is(err, mailings.ErrNotSubscribed),
-		errors.Is(err, mailings.ErrNotDraft), errors.Is(err, mailings.ErrUnknownPerson):
+		errors.Is(err, mailings.ErrNotDraft), errors.Is(err, mailings.ErrUnknownPerson), errors.Is(err, mailings.ErrSent):
 		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	}
 	return err
@@ -177,6 +177,7 @@ type optOutForm struct {
 
 var mailingDone = map[string]string{
 	"opt-out": "The opt-out is recorded, with its channel, in the participant's consent record.",
+	"deleted": "The draft is deleted; it was never sent.",
 }
 
 func (s *Server) adminMailingsData(r *http.Request) (adminMailingsData, error) {
@@ -270,14 +271,25 @@ type adminMailingData struct {
 	Failures  []mailings.Failure
 	Confirmed int
 	Done      string
+	// Form is the draft's correction form: its text, or what was typed
+	// when a correction was refused for Problems.
+	Form     mailings.Input
+	Problems []string
 }
 
 var mailingPageDone = map[string]string{
-	"test": "The test message is sent to your own address.",
-	"sent": "The mailing is being sent. This page shows its progress.",
+	"test":  "The test message is sent to your own address.",
+	"sent":  "The mailing is being sent. This page shows its progress.",
+	"saved": "The draft is corrected. Check the preview again before sending it.",
 }
 
 func (s *Server) adminMailing(w http.ResponseWriter, r *http.Request) error {
+	return s.adminMailingPage(w, r, http.StatusOK, nil, nil)
+}
+
+// adminMailingPage shows a mailing; typed and problems are a refused
+// correction of its draft.
+func (s *Server) adminMailingPage(w http.ResponseWriter, r *http.Request, status int, typed *mailings.Input, problems []string) error {
 	ctx := r.Context()
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -287,7 +299,11 @@ func (s *Server) adminMailing(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return mailingError(err)
 	}
-	d := adminMailingData{Mailing: m, Preview: mailings.Preview(s.mailingSite(), m), Done: mailingPageDone[r.URL.Query().Get("done")]}
+	d := adminMailingData{Mailing: m, Preview: mailings.Preview(s.mailingSite(), m), Done: mailingPageDone[r.URL.Query().Get("done")],
+		Form: mailings.Input{Subject: m.Subject, Body: m.Body}, Problems: problems}
+	if typed != nil {
+		d.Form, d.Done = *typed, ""
+	}
 	if d.Progress, err = mailings.ProgressOf(ctx, s.DB, id); err != nil {
 		return err
 	}
@@ -300,7 +316,49 @@ func (s *Server) adminMailing(w http.ResponseWriter, r *http.Request) error {
 			return mailingError(err)
 		}
 	}
-	s.render(w, r, http.StatusOK, "admin_mailing", pageData{Title: "Mailing: " + m.Subject, Data: d})
+	s.render(w, r, status, "admin_mailing", pageData{Title: "Mailing: " + m.Subject, Data: d})
+	return nil
+}
+
+// adminMailingUpdate corrects a draft; a refused correction comes back
+// with what was typed and every problem.
+func (s *Server) adminMailingUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return notFound(mailings.ErrNoMailing.Error())
+	}
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
+	in := mailings.Input{Subject: r.PostForm.Get("subject"), Body: r.PostForm.Get("body")}
+	err = mailings.UpdateDraft(r.Context(), s.mailingsEnv(), actorOf(r), id, in, s.Now())
+	var fe *mailings.FormError
+	if errors.As(err, &fe) {
+		if !validUTF8(in.Subject) {
+			in.Subject = ""
+		}
+		if !validUTF8(in.Body) {
+			in.Body = ""
+		}
+		return s.adminMailingPage(w, r, http.StatusBadRequest, &in, fe.Problems)
+	}
+	if err != nil {
+		return mailingError(err)
+	}
+	http.Redirect(w, r, "/admin/mailings/"+strconv.FormatInt(id, 10)+"?done=saved", http.StatusSeeOther)
+	return nil
+}
+
+// adminMailingDelete deletes a draft never sent.
+func (s *Server) adminMailingDelete(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return notFound(mailings.ErrNoMailing.Error())
+	}
+	if err := mailings.DeleteDraft(r.Context(), s.mailingsEnv(), actorOf(r), id, s.Now()); err != nil {
+		return mailingError(err)
+	}
+	http.Redirect(w, r, "/admin/mailings?done=deleted", http.StatusSeeOther)
 	return nil
 }
 

@@ -107,6 +107,30 @@ func TestMailingOptInSendAndOneClickUnsubscribe(t *testing.T) {
 		if res := sam.get(loc); res.Status != 200 || !strings.Contains(res.Body, "List-Unsubscribe-Post") || !strings.Contains(res.Body, "We meet on 4 May.") {
 			t.Errorf("preview: %d %.500s", res.Status, res.Body)
 		}
+		// The draft is corrected before it goes: a correction without a
+		// subject comes back with the text typed, and changes nothing.
+		if res := sam.post(loc, url.Values{"subject": {" "}, "body": {"We meet on 5 May, not 4."}}); res.Status != http.StatusBadRequest ||
+			!strings.Contains(res.Body, "We meet on 5 May, not 4.</textarea>") || !strings.Contains(res.Body, "The draft was not changed") {
+			t.Errorf("a correction without a subject: %d %.800s", res.Status, res.Body)
+		}
+		if res := sam.post(loc, url.Values{"subject": {"Plenary in Geneva"}, "body": {"We meet on 5 May, not 4."}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("correcting the draft: %d %.300s", res.Status, res.Body)
+		}
+		if res := sam.get(loc + "?done=saved"); !strings.Contains(res.Body, "The draft is corrected") || !strings.Contains(res.Body, `<pre class="mail-preview">We meet on 5 May, not 4.`) {
+			t.Errorf("preview after the correction: %.1500s", res.Body)
+		}
+		// Another draft, written by mistake, is deleted.
+		res = sam.post("/admin/mailings", url.Values{"subject": {"Wrong list"}, "body": {"Sent by mistake."}})
+		wrong := res.Header.Get("Location")
+		if res := sam.post(wrong+"/delete", nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/admin/mailings?done=deleted" {
+			t.Errorf("deleting a draft: %d %q", res.Status, res.Header.Get("Location"))
+		}
+		if res := sam.get(wrong); res.Status != http.StatusNotFound {
+			t.Errorf("the deleted draft: %d", res.Status)
+		}
+		if n := count(t, a.DB, "SELECT COUNT(*) FROM audit_log WHERE action IN ('mailings.edit', 'mailings.delete')"); n != 2 {
+			t.Errorf("%d audit entries for the correction and the deletion, want 2", n)
+		}
 		if res := sam.post(loc+"/test", nil); res.Status != http.StatusSeeOther {
 			t.Fatalf("test send: %d %.300s", res.Status, res.Body)
 		}
@@ -122,6 +146,14 @@ func TestMailingOptInSendAndOneClickUnsubscribe(t *testing.T) {
 		}
 		if res := sam.post(loc+"/send", nil); res.Status != http.StatusConflict {
 			t.Errorf("sending twice: %d", res.Status)
+		}
+		for _, change := range []struct {
+			path string
+			form url.Values
+		}{{loc, url.Values{"subject": {"Changed after"}, "body": {"Too late."}}}, {loc + "/delete", nil}} {
+			if res := sam.post(change.path, change.form); res.Status != http.StatusConflict || !strings.Contains(res.Body, "cannot be corrected or deleted") {
+				t.Errorf("POST %s after sending: %d", change.path, res.Status)
+			}
 		}
 		a.sendDue(t)
 		if res := sam.get(loc); !strings.Contains(res.Body, "1 of 1 sent") || !strings.Contains(res.Body, "Finished") {

@@ -96,6 +96,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /admin/mailings/{id}", mailingStaff, s.adminMailing)
 	s.handle("POST /admin/mailings/{id}/test", mailingStaff, s.adminMailingTest)
 	s.handle("POST /admin/mailings/{id}/send", mailingStaff, s.adminMailingSend)
+	s.handle("POST /admin/mailings/{id}", mailingStaff, s.adminMailingUpdate)
+	s.handle("POST /admin/mailings/{id}/delete", mailingStaff, s.adminMailingDelete)
 
 	// Discussion groups (G1, PUB1, D1): reading public archives and
 	// subscribing need no account; a mailed link's page acts only by its
