@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"plenary/internal/inventory"
+	"plenary/internal/policy"
 	"plenary/internal/secrets"
 	"plenary/internal/store"
 )
@@ -108,6 +109,19 @@ func (w walker) where(table string) (string, []any) {
 		return "", nil
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
+}
+
+// Ledger returns the consent entries about the subject that their own
+// copy of their data holds (R2): tied to the account, or to what they
+// sent from an address whose mailbox they proved, by the inventory's
+// links. The account page shows the same, so what it calls "everything
+// you agreed to" is that.
+func Ledger(ctx context.Context, q store.Querier, inv *inventory.Inventory, s Subject) ([]policy.Consent, error) {
+	cond, args := newWalker(inv, s).where("consent_ledger")
+	if cond == "" {
+		return nil, nil
+	}
+	return policy.EntriesWhere(ctx, q, cond, args...)
 }
 
 // Table is one table's rows about the subject.

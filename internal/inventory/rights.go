@@ -238,7 +238,12 @@ func rightsDecls() []Rights {
 		// An entry of a discussion-group subscription made with an address
 		// alone keeps that address (migration 0078), since its
 		// subscription's row is gone once it ends.
-		acct("consent_ledger", []Link{{Column: "person_id"}, {Parent: "inquiries", Through: "inquiry_id"}, {Address: "email"}},
+		// Besides the account: the entries that came with what the
+		// person sent from an address they proved, with no account then
+		// (an inquiry, a registration, a subscription or a first posting).
+		acct("consent_ledger", []Link{{Column: "person_id"}, {Parent: "inquiries", Through: "inquiry_id"}, {Address: "email"},
+			{Parent: "registrations", Through: "registration_id"}, {Parent: "list_subscriptions", Through: "subscription_id"},
+			{Parent: "list_contributors", Through: "contributor_id"}},
 			Removal{Action: Keep, Why: "the ledger is append-only proof of consent: its entries stay, with a number that no longer leads to you once your account is deleted; the entries of a discussion-group subscription you made with an address alone keep that address, as the proof that you asked for mail to it and when you stopped"}),
 		acct("removal_requests", []Link{{Column: "person_id"}}, Removal{Action: Pseudonymize, Set: map[string]string{"note": "''"},
 			Why: "the record that your request was answered stays, without your note and with a number that no longer leads to you"}),

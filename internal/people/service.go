@@ -760,14 +760,21 @@ func (s *Service) read(ctx context.Context, q store.Querier, personID int64) (Re
 	if err != nil {
 		return v, err
 	}
+	v.Ledger = s.Dated(ctx, entries)
+	return v, nil
+}
+
+// Dated adds to each entry the date of the statement version it names.
+func (s *Service) Dated(ctx context.Context, entries []policy.Consent) []LedgerEntry {
+	var out []LedgerEntry
 	for _, e := range entries {
 		le := LedgerEntry{Consent: e}
 		if pv, err := s.Policy.Get(ctx, e.VersionID); err == nil {
 			le.VersionDate = pv.PublishedAt
 		}
-		v.Ledger = append(v.Ledger, le)
+		out = append(out, le)
 	}
-	return v, nil
+	return out
 }
 
 // maxSearch is the longest search text accepted.

@@ -113,8 +113,15 @@ func validChannel(ch string) bool {
 
 // Entries lists a person's ledger, oldest first.
 func Entries(ctx context.Context, q store.Querier, personID int64) ([]Consent, error) {
-	rows, err := q.Query(ctx, `SELECT id, person_id, purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, recorded_at
-		FROM consent_ledger WHERE person_id = ? ORDER BY id`, personID)
+	return EntriesWhere(ctx, q, "person_id = ?", personID)
+}
+
+// EntriesWhere reads the entries that cond selects, oldest first. cond
+// comes from code (the data inventory's links, see dsr.Ledger), never
+// from input; its values are arguments.
+func EntriesWhere(ctx context.Context, q store.Querier, cond string, args ...any) ([]Consent, error) {
+	rows, err := q.Query(ctx, `SELECT id, COALESCE(person_id, 0), purpose, granted, policy_version_id, channel, transfer_statement, recorded_by, recorded_at
+		FROM consent_ledger WHERE `+cond+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading the consent ledger: %w", err)
 	}

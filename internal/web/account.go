@@ -184,6 +184,14 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 	if d.Postings, d.PostingsTotal, err = lists.PostingsBy(r.Context(), s.DB, id.PersonID, subject.Addresses, lists.AccountPostings); err != nil {
 		return err
 	}
+	// What they agreed to, as their export has it: with the entries of
+	// what they sent without an account from an address they proved (a
+	// subscription made signed out, and its end).
+	own, err := dsr.Ledger(r.Context(), s.DB, s.Inventory, subject)
+	if err != nil {
+		return err
+	}
+	d.Record.Ledger = s.peopleService().Dated(r.Context(), own)
 	if _, d.RemovalPending, err = dsr.PendingFor(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}
