@@ -19,6 +19,7 @@ import (
 type Disclosure struct {
 	ID          int64
 	Person      int64  // the account it was about; 0 for someone without one
+	Name        string // that account's name, in the staff register
 	Subject     string // who it was about, when they have no account
 	Requester   string
 	LegalBasis  string
@@ -153,24 +154,41 @@ func Disclosures(ctx context.Context, db *store.DB, log *audit.Log, staff Actor)
 	}
 	var out []Disclosure
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, COALESCE(person_id, 0), subject, requester, legal_basis, disclosed, disclosed_at, told_at, untold, recorded_at
-			FROM disclosures ORDER BY disclosed_at DESC, id DESC LIMIT 500`)
+		rows, err := tx.Query(ctx, `SELECT d.id, COALESCE(d.person_id, 0), COALESCE(p.name, ''), d.subject, d.requester, d.legal_basis, d.disclosed,
+			d.disclosed_at, d.told_at, d.untold, d.recorded_at
+			FROM disclosures d LEFT JOIN people p ON p.id = d.person_id ORDER BY d.disclosed_at DESC, d.id DESC LIMIT 500`)
 		if err != nil {
 			return fmt.Errorf("listing disclosures: %w", err)
 		}
-		if out, err = store.Collect(rows, func(rows *sql.Rows) (Disclosure, error) {
-			var d Disclosure
-			var told sql.NullTime
-			err := rows.Scan(&d.ID, &d.Person, &d.Subject, &d.Requester, &d.LegalBasis, &d.Disclosed, &d.DisclosedAt, &told, &d.Untold, &d.RecordedAt)
-			d.ToldAt = store.TimeOrNil(told)
-			return d, err
-		}); err != nil {
+		if out, err = store.Collect(rows, scanDisclosure); err != nil {
 			return err
 		}
 		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Label, Action: "dsr.disclosure.list",
 			Detail: fmt.Sprintf("%d entries", len(out))})
 	})
 	return out, err
+}
+
+func scanDisclosure(rows *sql.Rows) (Disclosure, error) {
+	var d Disclosure
+	var told sql.NullTime
+	err := rows.Scan(&d.ID, &d.Person, &d.Name, &d.Subject, &d.Requester, &d.LegalBasis, &d.Disclosed, &d.DisclosedAt, &told, &d.Untold, &d.RecordedAt)
+	d.ToldAt = store.TimeOrNil(told)
+	return d, err
+}
+
+// ToldDisclosures lists the disclosures about a person that they have
+// been told of, newest first, for their account page: the same entries
+// their own copy of their data holds (a disclosure they may not be told
+// of yet is in neither).
+func ToldDisclosures(ctx context.Context, q store.Querier, person int64) ([]Disclosure, error) {
+	rows, err := q.Query(ctx, `SELECT d.id, COALESCE(d.person_id, 0), '', d.subject, d.requester, d.legal_basis, d.disclosed,
+		d.disclosed_at, d.told_at, d.untold, d.recorded_at
+		FROM disclosures d WHERE d.person_id = ? AND d.told_at IS NOT NULL ORDER BY d.disclosed_at DESC, d.id DESC`, person)
+	if err != nil {
+		return nil, fmt.Errorf("reading the disclosures a person was told of: %w", err)
+	}
+	return store.Collect(rows, scanDisclosure)
 }
 
 // SweepDisclosures deletes the register's entries disclosed more than

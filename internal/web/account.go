@@ -67,11 +67,14 @@ type accountData struct {
 	Origin        people.Origin
 	Reason        string // the request typed in the failed form
 	RemovalNote   string // the note typed in a removal request that was refused
-	Action        string // form target prefix: "/account" or "/admin/people/ID"
-	Staff         bool
-	Admin         bool
-	AllRoles      []auth.Role
-	Origins       []people.Origin
+	// ToldDisclosures are the disclosures to authorities about the person
+	// that they have been told of; on their own page only.
+	ToldDisclosures []dsr.Disclosure
+	Action          string // form target prefix: "/account" or "/admin/people/ID"
+	Staff           bool
+	Admin           bool
+	AllRoles        []auth.Role
+	Origins         []people.Origin
 	// Inquiries sent from addresses whose mailbox the person proved; on their own
 	// page only (privacy questions are not for the secretariat's view).
 	Inquiries []inquiries.Inquiry
@@ -192,6 +195,9 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 		return err
 	}
 	d.Record.Ledger = s.peopleService().Dated(r.Context(), own)
+	if d.ToldDisclosures, err = dsr.ToldDisclosures(r.Context(), s.DB, id.PersonID); err != nil {
+		return err
+	}
 	if _, d.RemovalPending, err = dsr.PendingFor(r.Context(), s.DB, id.PersonID); err != nil {
 		return err
 	}

@@ -78,6 +78,14 @@ func TestDisclosureRegister(t *testing.T) {
 		if !strings.Contains(copyPage.Body, "District Court, case 17/2026") || strings.Contains(copyPage.Body, "Tax Office ref 99") {
 			t.Error("the copy must show the disclosure the person was told of and only that one")
 		}
+		// So must the account page.
+		if own := b.get("/account"); !strings.Contains(own.Body, `<td data-label="To">District Court, case 17/2026</td>`) || strings.Contains(own.Body, "Tax Office ref 99") {
+			t.Error("the account page must show the disclosure the person was told of and only that one")
+		}
+		// The register names the account's holder, not a bare number.
+		if reg := staff.get("/admin/disclosures"); !strings.Contains(reg.Body, "Rosalind Franklin (account "+itoa(id)+")") {
+			t.Error("the register does not name the person an entry is about")
+		}
 		// Once the order ends, the person is told, and the entry joins
 		// their copy.
 		m := regexp.MustCompile(`action="/admin/disclosures/(\d+)/told"`).FindStringSubmatch(staff.get("/admin/disclosures").Body)
@@ -95,6 +103,9 @@ func TestDisclosureRegister(t *testing.T) {
 		}
 		if copyPage := b.get("/account/export"); !strings.Contains(copyPage.Body, "Tax Office ref 99") {
 			t.Error("the entry the person was told of is not in their copy")
+		}
+		if own := b.get("/account"); !strings.Contains(own.Body, `<td data-label="To">Tax Office ref 99</td>`) {
+			t.Error("the entry the person was told of is not on their account page")
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'dsr.disclosure.told' AND subject = ?", "disclosure:"+m[1]); n != 1 {
 			t.Errorf("%d audit entries for telling the person", n)
