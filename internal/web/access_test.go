@@ -68,6 +68,7 @@ var routeAccess = map[string]string{
 	"POST /account/mailings":                members,
 	"GET /account/export":                   members,
 	"POST /account/removal":                 members,
+	"POST /account/password":                members,
 
 	"GET /admin/analytics": "secretariat admin",
 

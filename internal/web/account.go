@@ -67,6 +67,8 @@ type accountData struct {
 	Origin        people.Origin
 	Reason        string // the request typed in the failed form
 	RemovalNote   string // the note typed in a removal request that was refused
+	PasswordError string // why a password change was refused
+	MinPassword   int
 	// ToldDisclosures are the disclosures to authorities about the person
 	// that they have been told of; on their own page only.
 	ToldDisclosures []dsr.Disclosure
@@ -129,6 +131,7 @@ func (d accountData) Visible() []people.Email {
 // the query names one by key, so no cookie is needed to carry it.
 var doneMessages = map[string]string{
 	"saved":             "Your changes are saved.",
+	"password":          "Your password is changed. Every other place where you were signed in is signed out, and your primary address is told.",
 	"unchanged":         "Nothing was changed.",
 	"email-added":       "We have sent a confirmation link to the address. It is listed here once you follow the link.",
 	"staff-added":       "The address is added. We have mailed the person a link, at their primary address, to confirm it is theirs; until then it cannot be used to sign in or to reset the password.",
@@ -165,6 +168,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, status int,
 	}
 	d.Record = v
 	d.Action = "/account"
+	d.MinPassword = people.MinPassword
 	if d.Failed != "details" {
 		d.Form = people.Details{Name: v.Person.Name, PostalAddress: v.Person.PostalAddress, Affiliation: v.Person.Affiliation}
 	}

@@ -55,6 +55,7 @@ func (s *Server) registerRoutes() {
 	// (R2) and a request for removal (R4).
 	s.handle("GET /account/export", signedIn, s.accountExport)
 	s.handle("POST /account/removal", signedIn, s.accountRemoval)
+	s.handle("POST /account/password", signedIn, s.accountPassword)
 
 	// The participant database: staff who keep it correct on request;
 	// roles are an admin's alone. Every view is audited.
