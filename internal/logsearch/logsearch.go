@@ -23,6 +23,7 @@ import (
 	"plenary/internal/analytics"
 	"plenary/internal/audit"
 	"plenary/internal/auth"
+	"plenary/internal/validate"
 	"plenary/internal/store"
 )
 
@@ -78,29 +79,32 @@ type Service struct {
 	Audit *audit.Log
 }
 
-// Validate checks a query and returns a message a person can act on.
+// Check returns every problem of the query a person must fix, each under
+// its form field ("addr", "from", "to", "reason", "note"), as a
+// *validate.Errors; nil when there is none.
+func (q Query) Check() error {
+	_, err := q.validate()
+	return err
+}
+
+// validate checks a query, reports every problem at once, and returns
+// the address block to search for.
 func (q *Query) validate() (netip.Prefix, error) {
 	var prefix netip.Prefix
-	ok := false
-	for _, r := range Reasons {
-		if q.Reason == r {
-			ok = true
-		}
-	}
-	if !ok {
-		return prefix, fmt.Errorf("choose a reason: %s", strings.Join(Reasons, " or "))
+	var errs validate.Errors
+	if !slices.Contains(Reasons, q.Reason) {
+		errs.Add("reason", fmt.Sprintf("Choose a reason: %s.", strings.Join(Reasons, " or ")))
 	}
 	if len(strings.TrimSpace(q.Note)) < 10 {
-		return prefix, errors.New("describe the case in a few words (at least 10 characters): the note goes to the audit log")
+		errs.Add("note", "Describe the case in a few words (at least 10 characters): the note goes to the audit log.")
 	}
-	if q.From.IsZero() || q.To.IsZero() {
-		return prefix, errors.New("give a time window: both a start and an end")
-	}
-	if !q.To.After(q.From) {
-		return prefix, errors.New("the end of the time window must come after its start")
-	}
-	if q.To.Sub(q.From) > MaxWindow {
-		return prefix, fmt.Errorf("the time window may span at most %d days", int(MaxWindow.Hours()/24))
+	switch {
+	case q.From.IsZero() || q.To.IsZero():
+		errs.Add("from", "Give a time window: both a start and an end.")
+	case !q.To.After(q.From):
+		errs.Add("to", "The end of the time window must come after its start.")
+	case q.To.Sub(q.From) > MaxWindow:
+		errs.Add("to", fmt.Sprintf("The time window may span at most %d days.", int(MaxWindow.Hours()/24)))
 	}
 	if a := strings.TrimSpace(q.Addr); a != "" {
 		var err error
@@ -116,13 +120,13 @@ func (q *Query) validate() (netip.Prefix, error) {
 			}
 		}
 		if err != nil {
-			return prefix, fmt.Errorf("%q is not an IP address or CIDR block", a)
+			errs.Add("addr", fmt.Sprintf("%q is not an IP address or CIDR block.", a))
 		}
 	}
 	if q.Limit <= 0 || q.Limit > 5000 {
 		q.Limit = 500
 	}
-	return prefix, nil
+	return prefix, errs.Err()
 }
 
 // ErrInvalid wraps messages about a query a person must fix.

@@ -96,7 +96,7 @@ func TestLookupIsAuditedAndNeedsReason(t *testing.T) {
 				t.Fatal(lerr)
 			}
 			if tt.wantErr != "" {
-				if err == nil || !errors.Is(err, logsearch.ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+				if err == nil || !errors.Is(err, logsearch.ErrInvalid) || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tt.wantErr)) {
 					t.Errorf("%s: err = %v, want invalid with %q", tt.name, err, tt.wantErr)
 				}
 				if len(after) != len(before) {

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"plenary/internal/logsearch"
+	"plenary/internal/validate"
 )
 
 type logLookupData struct {
 	Reasons []string
 	Form    logLookupForm
 	Result  *logsearch.Result
-	Problem string
+	// Errors holds every problem of the form, each under its field.
+	Errors *validate.Errors
 }
 
 type logLookupForm struct {
@@ -41,28 +43,34 @@ func (s *Server) logLookup(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := logLookupData{Reasons: logsearch.Reasons, Form: f}
 	q := logsearch.Query{Addr: f.Addr, Reason: f.Reason, Note: f.Note}
+	// Every problem at once, each at its field: the times typed, then
+	// what the look-up itself refuses.
+	var errs validate.Errors
 	var err error
 	if q.From, err = parseFormTime(f.From); err != nil {
-		d.Problem = "The start of the window is not a date and time (YYYY-MM-DDTHH:MM, UTC)."
-	} else if q.To, err = parseFormTime(f.To); err != nil {
-		d.Problem = "The end of the window is not a date and time (YYYY-MM-DDTHH:MM, UTC)."
+		errs.Add("from", "The start of the window is not a date and time (YYYY-MM-DDTHH:MM, UTC).")
 	}
-	if d.Problem == "" {
-		id := identityOf(r)
-		who := logsearch.Actor{ID: id.PersonID, Label: id.Name, Roles: id.Roles}
-		res, err := s.LogSearch.Lookup(r.Context(), who, q)
-		switch {
-		case errors.Is(err, logsearch.ErrInvalid):
-			d.Problem = strings.TrimPrefix(err.Error(), logsearch.ErrInvalid.Error()+": ")
-		case err != nil:
-			return err
-		default:
-			d.Result = &res
+	if q.To, err = parseFormTime(f.To); err != nil {
+		errs.Add("to", "The end of the window is not a date and time (YYYY-MM-DDTHH:MM, UTC).")
+	}
+	if problems, ok := validate.From(q.Check()); ok {
+		for _, p := range problems.List() {
+			if !errs.Has("from") && !errs.Has("to") || p.Field != "from" && p.Field != "to" {
+				errs.Add(p.Field, p.Message)
+			}
 		}
 	}
 	status := http.StatusOK
-	if d.Problem != "" {
-		status = http.StatusUnprocessableEntity
+	if errs.Err() == nil {
+		id := identityOf(r)
+		who := logsearch.Actor{ID: id.PersonID, Label: id.Name, Roles: id.Roles}
+		res, err := s.LogSearch.Lookup(r.Context(), who, q)
+		if err != nil {
+			return err
+		}
+		d.Result = &res
+	} else {
+		d.Errors, status = &errs, http.StatusUnprocessableEntity
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, status, "admin_logs", pageData{Title: "Access log look-up", Data: d})

@@ -70,7 +70,14 @@ func TestLogLookupPage(t *testing.T) {
 		must: []string{"1 matching lines", "198.51.100.77", "spam-bot/1.0"}}.run(t, s)
 	noReason := url.Values{"addr": {"198.51.100.77"}, "from": {"2026-03-10T00:00"}, "to": {"2026-03-11T00:00"}, "note": {"ticket 7: join-form spam"}}
 	scenario{name: "no reason", method: "POST", path: "/admin/logs/lookup", header: form(noReason), body: noReason.Encode(), status: 422,
-		must: []string{"choose a reason"}, mustNot: []string{"spam-bot/1.0"}}.run(t, s)
+		must: []string{"Choose a reason"}, mustNot: []string{"spam-bot/1.0"}}.run(t, s)
+	// Everything wrong at once is said at once, each at its field, with
+	// what was typed kept.
+	allWrong := url.Values{"addr": {"999.1.1.1"}, "from": {"yesterday"}, "to": {"2026-03-11T00:00"}, "note": {"short"}}
+	scenario{name: "every problem", method: "POST", path: "/admin/logs/lookup", header: form(allWrong), body: allWrong.Encode(), status: 422,
+		must: []string{`<a href="#addr">&#34;999.1.1.1&#34; is not an IP address or CIDR block.</a>`,
+			`<a href="#from">The start of the window is not a date and time`, `<a href="#reason">Choose a reason`, `<a href="#note">Describe the case`,
+			`id="addr" name="addr" value="999.1.1.1"`, `aria-describedby="note-hint note-error" aria-invalid="true"`}}.run(t, s)
 	for _, role := range []auth.Role{auth.Admin, auth.Secretariat, auth.Finance, auth.Participant} {
 		h := roleHeader(role)
 		h.Set("Content-Type", "application/x-www-form-urlencoded")
