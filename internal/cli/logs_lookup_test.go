@@ -53,7 +53,7 @@ func TestLogsLookupCommand(t *testing.T) {
 		{"participant refused", []string{"--as", "pat@example.org", "--reason", "misuse", "--note", "ticket 9: join-form spam"}, 1, "", "does not have the security role"},
 		{"nobody", []string{"--reason", "misuse", "--note", "ticket 9: join-form spam"}, 2, "", "--as"},
 		{"unknown person", []string{"--as", "who@example.org", "--reason", "misuse", "--note", "ticket 9: join-form spam"}, 1, "", "no account"},
-		{"no reason", []string{"--as", "sam@example.org", "--note", "ticket 9: join-form spam"}, 2, "", "choose a reason"},
+		{"no reason", []string{"--as", "sam@example.org", "--note", "ticket 9: join-form spam"}, 2, "", "Choose a reason"},
 	}
 	for _, tt := range tests {
 		code, stdout, stderr := run(t, append(append([]string{}, base...), tt.args...)...)

@@ -23,8 +23,8 @@ import (
 	"plenary/internal/analytics"
 	"plenary/internal/audit"
 	"plenary/internal/auth"
-	"plenary/internal/validate"
 	"plenary/internal/store"
+	"plenary/internal/validate"
 )
 
 // Reasons a look-up may be made for; nothing else is accepted (U2).
