@@ -73,12 +73,15 @@ func TestStaffTrendsAndLogLookupInBrowser(t *testing.T) {
 
 	sec := newBrowser(t, browserOptions{})
 	signIn(t, sec, srv, "security@demo.example")
-	yesterday := time.Now().AddDate(0, 0, -1).Format("2006-01-02")
+	// Yesterday by UTC, as the form reads its times and the demo names its
+	// log files: by the machine's own zone, east of UTC just after its
+	// midnight, "yesterday" was the UTC day that the range ends at.
+	today := time.Now().UTC()
 	err = chromedp.Do(sec,
 		chromedp.Navigate(srv.URL+"/admin/logs/lookup"),
 		chromedp.SendKeys(chromedp.CSS("#addr"), "198.51.100.0/24"),
-		chromedp.SetValue(chromedp.CSS("#from"), yesterday+"T00:00"),
-		chromedp.SetValue(chromedp.CSS("#to"), time.Now().UTC().Format("2006-01-02")+"T00:00"),
+		chromedp.SetValue(chromedp.CSS("#from"), today.AddDate(0, 0, -1).Format("2006-01-02")+"T00:00"),
+		chromedp.SetValue(chromedp.CSS("#to"), today.Format("2006-01-02")+"T00:00"),
 		chromedp.Click(chromedp.CSS(`input[name="reason"][value="diagnosis"]`)),
 		chromedp.SendKeys(chromedp.CSS("#note"), "slow pages reported yesterday"),
 		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),

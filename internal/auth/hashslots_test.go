@@ -84,6 +84,10 @@ func TestHasherBoundsHashesAtOnce(t *testing.T) {
 		t.Errorf("%d derivations ran, want only the 2 that got a slot", n)
 	}
 	// A hash that waits less than the wait gets through once a slot frees.
+	// The wait is made long first: at 100ms, a machine slow enough to take
+	// 80ms to free a slot after the gate opens would fail this. (The hashes
+	// holding the slots read Wait before they sent on started.)
+	h.Wait = time.Minute
 	waiting := make(chan error, 1)
 	go func() {
 		_, err := h.Hash("patient passphrase")

@@ -536,7 +536,7 @@ func TestSessionCookieIsSecureUnderTLS(t *testing.T) {
 }
 
 func TestSignInFailuresAndLimits(t *testing.T) {
-	a := newAccountSite(t, siteOptions{})
+	a := newAccountSite(t, siteOptions{Now: quarterHourClock()})
 	a.signUp(t, "Ada", "ada@example.org")
 	tests := []struct {
 		name, email, password, next string

@@ -166,7 +166,7 @@ func TestContactRefusesBadInput(t *testing.T) {
 // TestContactRateLimits covers the limits per address, per IP address
 // and per network: past each, the form answers 429 and stores nothing.
 func TestContactRateLimits(t *testing.T) {
-	s, _ := inquirySite(t, nil, "--trusted-proxies", "127.0.0.1")
+	s := newSite(t, siteOptions{Now: quarterHourClock(), Args: []string{"--trusted-proxies", "127.0.0.1"}, Routes: func(s *Server) { s.Mail = &mail.Outbox{} }})
 	from := func(ip string) http.Header { return http.Header{"X-Forwarded-For": {ip}} }
 	send := func(addr, ip string) int {
 		return postContact(t, s, goodInquiry("Rate Tester", addr, "general", "Again."), from(ip)).Status

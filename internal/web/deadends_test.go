@@ -15,7 +15,7 @@ import (
 // kind; a 429 carries Retry-After and a way back to the form; GET /logout
 // shows the sign-out button (signing out itself stays a POST).
 func TestRefusalPagesOfferAWayOn(t *testing.T) {
-	a := newAccountSite(t, siteOptions{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+	a := newAccountSite(t, siteOptions{Now: quarterHourClock(), Args: []string{"--trusted-proxies", "127.0.0.1"}})
 	a.signUp(t, "Ada", "ada@example.org")
 	usedVerify := a.mailedToken(t, "ada@example.org", "verify")
 	anon := a.browser(t)

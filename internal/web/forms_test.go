@@ -154,7 +154,7 @@ func TestSignUpDisclosureIsScannable(t *testing.T) {
 // on mail answers 429, nothing of the refused addition is saved.
 func TestAddingAnotherAccountsAddressAnswersAsAnyOther(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		a := newAccountSite(t, siteOptions{DB: db})
+		a := newAccountSite(t, siteOptions{DB: db, Now: quarterHourClock()})
 		ctx := context.Background()
 		pid := a.signUp(t, "Eve", "eve@example.org")
 		a.signUp(t, "Bob", "bob@example.org")

@@ -47,7 +47,7 @@ func newCountingHasher(slots int, wait time.Duration) *countingHasher {
 // make the server hash; and one client can try only so often.
 func TestBogusResetLinkCostsNoHash(t *testing.T) {
 	h := newCountingHasher(0, 0)
-	a := newAccountSite(t, siteOptions{Routes: func(s *Server) { s.Hasher = h.Hasher }})
+	a := newAccountSite(t, siteOptions{Now: quarterHourClock(), Routes: func(s *Server) { s.Hasher = h.Hasher }})
 	a.makeStaff(t, "Ada", "ada@example.org")
 	b := a.browser(t)
 	if res := b.post("/reset", url.Values{"email": {"ada@example.org"}}); res.Status != 200 {

@@ -22,7 +22,7 @@ import (
 // mailed one-time sign-in link (and the same answer as a wrong one).
 func TestOneClientCannotLockAnAccountOut(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
-		a := newAccountSite(t, siteOptions{DB: db, Args: []string{"--trusted-proxies", "127.0.0.1"}})
+		a := newAccountSite(t, siteOptions{DB: db, Now: quarterHourClock(), Args: []string{"--trusted-proxies", "127.0.0.1"}})
 		a.makeStaff(t, "Ada Admin", "admin@example.org", auth.Admin)
 		from := func(ip, addr, password string) response {
 			b := a.browser(t)
@@ -117,7 +117,7 @@ func TestClientOverItsLimitSpendsNoAddressAllowance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newAccountSite(t, siteOptions{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+			a := newAccountSite(t, siteOptions{Now: quarterHourClock(), Args: []string{"--trusted-proxies", "127.0.0.1"}})
 			from := func(ip, addr string) response {
 				b := a.browser(t)
 				b.header.Set("X-Forwarded-For", ip)

@@ -404,7 +404,7 @@ func TestMailedLinkWorksOnceUnderConcurrentUse(t *testing.T) {
 // IPv6 client by its /64, so taking a fresh address from one's own network
 // for each attempt does not escape it; another network is not limited.
 func TestClientLimitCountsIPv6Networks(t *testing.T) {
-	a := newAccountSite(t, siteOptions{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+	a := newAccountSite(t, siteOptions{Now: quarterHourClock(), Args: []string{"--trusted-proxies", "127.0.0.1"}})
 	attempt := func(from string, i int) int {
 		b := a.browser(t)
 		b.header.Set("X-Forwarded-For", from)

@@ -130,6 +130,20 @@ type siteOptions struct {
 	UndeclaredCookie func(name, request string)
 }
 
+// quarterHourClock is the real clock set back to the start of the
+// current quarter hour, for a test that spends an allowance of attempts
+// and expects the next one refused. The limits count attempts in windows
+// of 15 minutes that begin at :00, :15, :30 and :45 (auth.Limiter), so on
+// the real clock such a test failed whenever one of those fell between
+// its first attempt and its last: the counts began again and the attempt
+// that should have been refused went through. On this clock time passes
+// as usual, and the window ends 15 minutes after the test began.
+func quarterHourClock() func() time.Time {
+	now := time.Now()
+	back := now.Sub(now.Truncate(loginPerIP.Window))
+	return func() time.Time { return time.Now().Add(-back) }
+}
+
 // site is a running plenary web server for one test.
 type site struct {
 	URL     string
