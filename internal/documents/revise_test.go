@@ -120,3 +120,32 @@ func TestOnlyItsAuthorsReviseADraft(t *testing.T) {
 		}
 	})
 }
+
+// TestTextReferencesInDocumentOrder: the references of a text draft are
+// listed in the order the text gives them, normative then informative,
+// every time it is read.
+func TestTextReferencesInDocumentOrder(t *testing.T) {
+	txt := strings.Replace(string(smallDraft("draft-example-refs", "00", "Bea Author <bea@example.net>")), "Author's Address", `2.  Normative References
+
+   [RFC2119]  Bradner, S., "Key words for use in RFCs to Indicate
+              Requirement Levels", BCP 14, RFC 2119, March 1997.
+
+   [RFC8174]  Leiba, B., "Ambiguity of Uppercase vs Lowercase in RFC
+              2119 Key Words", BCP 14, RFC 8174, May 2017.
+
+3.  Informative References
+
+   [RFC9110]  Fielding, R., Ed., "HTTP Semantics", STD 97, RFC 9110,
+              June 2022.
+
+Author's Address`, 1)
+	for range 20 {
+		c, err := documents.Check(documents.Upload{Txt: []byte(txt), AcceptTerms: true}, none)
+		if err != nil || c.Problems != nil {
+			t.Fatalf("checking the draft: %v %v", err, c.Problems)
+		}
+		if got := strings.Join(c.Meta.References, " "); got != "RFC2119 RFC8174 RFC9110" {
+			t.Fatalf("references %q, want them in the text's order", got)
+		}
+	}
+}

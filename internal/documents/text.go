@@ -1,7 +1,10 @@
 package documents
 
 import (
+	"cmp"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -61,8 +64,11 @@ func metaFromText(src string, probs *problems) Meta {
 	} else {
 		probs.add("txt", nameAt+1, "the text has no Abstract section")
 	}
-	for title, sec := range sections {
-		if strings.Contains(title, "references") {
+	// In the order the sections come in the text (a map's order is
+	// random): normative references before informative ones, as written.
+	titles := slices.SortedFunc(maps.Keys(sections), func(a, b string) int { return cmp.Compare(sections[a].from, sections[b].from) })
+	for _, title := range titles {
+		if sec := sections[title]; strings.Contains(title, "references") {
 			for _, l := range lines[sec.from:sec.to] {
 				if rm := textRef.FindStringSubmatch(l); rm != nil {
 					m.References = append(m.References, rm[1])
@@ -70,8 +76,8 @@ func metaFromText(src string, probs *problems) Meta {
 			}
 		}
 	}
-	for title, sec := range sections {
-		if strings.HasPrefix(title, "author") && strings.Contains(title, "address") {
+	for _, title := range titles {
+		if sec := sections[title]; strings.HasPrefix(title, "author") && strings.Contains(title, "address") {
 			m.Authors = textAuthors(lines, sec)
 		}
 	}
