@@ -110,7 +110,7 @@ func TestMailingOptInAndOneClickUnsubscribeInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, tim, "the opt-in notice", `document.body.textContent.includes("We have sent a confirmation link")`)
+		waitFor(t, tim, "the opt-in notice", `document.body.textContent.includes("We sent a confirmation link to your primary address")`)
 		confirm := mb.wait(t, "tim@demo.example", "Confirm that you want announcements")
 		link := mailingConfirmLink.FindStringSubmatch(confirm.Body)
 		if link == nil {

@@ -142,7 +142,6 @@ var doneMessages = map[string]string{
 	"deactivated":       "The address is deactivated. It stays with the public record it came from, but the site no longer uses it to reach you or sign you in.",
 	"acknowledged":      "Thank you: your acknowledgement is recorded.",
 	"roles":             "The roles are saved.",
-	"mail-asked":        "We have sent a confirmation link to your primary address. Announcements start once you follow it.",
 	"mail-stopped":      "You will receive no more announcements. This is recorded in what you agreed to, below.",
 	"unsubscribed":      "You are unsubscribed, and the subscription is deleted.",
 	"removal-requested": "Your request for removal is recorded. Staff will decide it and write to your primary address.",

@@ -89,7 +89,8 @@ func (s *Server) accountMailings(w http.ResponseWriter, r *http.Request) error {
 			"You asked to receive %s's announcements by e-mail at %s.\n\nTo confirm, open this link and press the button on the page:\n\n%s/mailings/confirm/%s\n\n"+
 				"The link works once, for two days. If you did not ask, ignore this message: you will get no announcements.\n",
 			s.Config.OrgName, addr, s.base(), tok)}, "a mailing confirmation")
-		http.Redirect(w, r, "/account?done=mail-asked#mailings", http.StatusSeeOther)
+		// The section the browser is sent to says the link went out.
+		http.Redirect(w, r, "/account#mailings", http.StatusSeeOther)
 	case "stop":
 		if err := mailings.OptOut(ctx, s.mailingsEnv(), a, s.Now()); err != nil {
 			return mailingError(err)
