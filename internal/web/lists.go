@@ -34,7 +34,7 @@ func listError(err error) error {
 		return &Error{Status: http.StatusGone, Message: err.Error()}
 	case errors.Is(err, lists.ErrNoAudit):
 		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
-	case errors.Is(err, lists.ErrNameTaken):
+	case errors.Is(err, lists.ErrNameTaken), errors.Is(err, lists.ErrNotYourMailbox):
 		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	}
 	return err
