@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -69,7 +70,7 @@ func MaskedContents(contentType string, data []byte) []byte {
 	if order, ok := utf16Order(data); ok {
 		return maskedUTF16(order, data)
 	}
-	if bytes.IndexByte(data, '@') < 0 && !strings.HasPrefix(t, "message/") {
+	if bytes.IndexByte(data, '@') < 0 && !bytes.Contains(data, []byte("%40")) && !strings.HasPrefix(t, "message/") {
 		return data
 	}
 	if (t == "message/rfc822" || t == "message/global") && encodedParts(data) {
@@ -294,48 +295,35 @@ func (a AttachmentInfo) Masked() AttachmentInfo {
 // MaskAddresses masks every e-mail address in text with MaskAddress,
 // leaving everything around it (angle brackets, "mailto:", punctuation)
 // as it was. It errs towards masking: anything shaped local@domain is
-// taken for an address. Masking masked text changes nothing, since the
-// ellipsis ends the local part it leaves.
+// taken for an address, and so are the forms an address takes in mail
+// and links: a quoted local part ("john smith"@example.org, masked as
+// jo…@example.org), a domain literal (bob@[192.0.2.7]), and "%40" for
+// "@" in a link (mailto:jane%40example.org, masked as ja…%40example.org).
+// Masking masked text changes nothing, since the ellipsis ends the local
+// part it leaves.
 func MaskAddresses(text string) string {
-	if !strings.Contains(text, "@") {
+	if !strings.Contains(text, "@") && !strings.Contains(text, "%40") {
 		return text
 	}
 	var b strings.Builder
 	done := 0 // text[:done] is written out
 	for i := 0; i < len(text); i++ {
-		if text[i] != '@' {
+		at := 0 // the length of the at sign at i
+		switch {
+		case text[i] == '@':
+			at = 1
+		case strings.HasPrefix(text[i:], "%40"):
+			at = 3
+		default:
 			continue
 		}
-		start := i
-		for start > done {
-			r, size := utf8.DecodeLastRuneInString(text[done:start])
-			if !localRune(r) {
-				break
-			}
-			start -= size
-		}
-		// A local part does not start or end with a dot; the dots
-		// before it are the sentence's.
-		for start < i && text[start] == '.' {
-			start++
-		}
-		end := i + 1
-		for end < len(text) {
-			r, size := utf8.DecodeRuneInString(text[end:])
-			if !domainRune(r) {
-				break
-			}
-			end += size
-		}
-		// The full stop or hyphen after an address ends the sentence.
-		for end > i+1 && (text[end-1] == '.' || text[end-1] == '-') {
-			end--
-		}
-		if start == i || end == i+1 {
+		start, local := localPart(text, done, i)
+		end := domainEnd(text, i+at)
+		if start == i || end == i+at {
 			continue
 		}
 		b.WriteString(text[done:start])
-		b.WriteString(MaskAddress(text[start:end]))
+		b.WriteString(maskedLocal(local) + text[i:end])
 		done = end
 		i = end - 1
 	}
@@ -343,11 +331,117 @@ func MaskAddresses(text string) string {
 	return b.String()
 }
 
+// maxLocal bounds how far back a quoted local part is looked for (RFC
+// 5321 allows 64 octets).
+const maxLocal = 64
+
+// localPart finds the local part that ends before the at sign at i, in
+// text[done:i]: where it starts, and its text (a quoted one without its
+// quotes). start is i when there is none.
+func localPart(text string, done, i int) (start int, local string) {
+	if i-1 > done && text[i-1] == '"' {
+		// "john.smith"@example.org: back to the opening quote, on
+		// the same line.
+		for q := i - 2; q >= done && q >= i-2-maxLocal && text[q] != '\n'; q-- {
+			if text[q] == '"' && (q == done || text[q-1] != '\\') {
+				if q+1 == i-1 {
+					break
+				}
+				return q, strings.ReplaceAll(text[q+1:i-1], `\`, "")
+			}
+		}
+		return i, ""
+	}
+	start = i
+	for start > done {
+		r, size := utf8.DecodeLastRuneInString(text[done:start])
+		if !localRune(r) && r != '=' {
+			break
+		}
+		start -= size
+	}
+	// "=" is in a local part (frank=secret@example.org) but also ends the
+	// name of a parameter: a link's (?to=jane@example.org, &cc=…, ;to=…)
+	// or a header field's (; filename=jane@example.org.txt). In the last
+	// parameter, the address starts after its first "=", and after the
+	// charset and language of an RFC 2231 value (utf-8''jane%40…).
+	param := start
+	if k := strings.LastIndexByte(text[start:i], '&'); k >= 0 {
+		param = start + k + 1
+	}
+	if param > start || paramBefore(text, start) {
+		if e := strings.IndexByte(text[param:i], '='); e >= 0 {
+			start = param + e + 1
+			if m := rfc2231Prefix.FindStringIndex(text[start:i]); m != nil {
+				start += m[1]
+			}
+		}
+	}
+	// A local part does not start or end with a dot; the dots
+	// before it are the sentence's.
+	for start < i && (text[start] == '.' || text[start] == '=') {
+		start++
+	}
+	return start, text[start:i]
+}
+
+// paramBefore reports whether a parameter begins at text[start]: after
+// a link's "?" or ";", or a header field's ";" and white space.
+func paramBefore(text string, start int) bool {
+	j := start - 1
+	if j >= 0 && text[j] == '?' {
+		return true
+	}
+	for j >= 0 && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n') {
+		j--
+	}
+	return j >= 0 && text[j] == ';'
+}
+
+// rfc2231Prefix is the charset and language an RFC 2231 value starts with.
+var rfc2231Prefix = regexp.MustCompile(`^[A-Za-z0-9_.:-]+'[A-Za-z0-9-]*'`)
+
+// domainEnd returns where the domain that starts at j ends: after its
+// last letter or digit, or after the "]" of a domain literal
+// ([192.0.2.7], [IPv6:2001:db8::1]). It is j when there is none.
+func domainEnd(text string, j int) int {
+	if j < len(text) && text[j] == '[' {
+		for k := j + 1; k < len(text) && k <= j+maxLocal; k++ {
+			c := text[k]
+			switch {
+			case c == ']':
+				if k == j+1 {
+					return j
+				}
+				return k + 1
+			case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == ':':
+			default:
+				return j
+			}
+		}
+		return j
+	}
+	end := j
+	for end < len(text) {
+		r, size := utf8.DecodeRuneInString(text[end:])
+		if !domainRune(r) {
+			break
+		}
+		end += size
+	}
+	// The full stop or hyphen after an address ends the sentence.
+	for end > j && (text[end-1] == '.' || text[end-1] == '-') {
+		end--
+	}
+	return end
+}
+
 // localRune reports whether r may be in an address's local part: RFC 5322
 // atext and dots, and any letter or digit for internationalized ones. The
-// atext characters "/=?^`{|}" are left out: no real address uses them, and
-// a link's query ("?to=jane@example.org") would otherwise be taken for
-// part of the address.
+// atext characters "/?^`{|}" are left out: no real address uses them, and
+// a link ("https://x.example/to?jane@example.org") would otherwise be
+// taken for part of the address; "=" is taken by localPart, which tells a
+// local part's from a query's.
 func localRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+_~-", r)
