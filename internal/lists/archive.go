@@ -71,6 +71,29 @@ func Message(ctx context.Context, q store.Querier, list string, id int64) (Posti
 	return p, thread, err
 }
 
+// ReplyTarget returns the published posting of l that a reply names, for
+// the posting form. A person who may not read l's archive (CanRead) gets
+// ErrNoPost, as for a posting that does not exist: the form would
+// otherwise show them its subject, and whether an id is taken, for every
+// id they try.
+func ReplyTarget(ctx context.Context, q store.Querier, l List, person, id int64) (Posting, error) {
+	ok, err := CanRead(ctx, q, l, person)
+	if err != nil {
+		return Posting{}, err
+	}
+	if !ok {
+		return Posting{}, ErrNoPost
+	}
+	p, err := getPost(ctx, q, id)
+	if err != nil {
+		return Posting{}, err
+	}
+	if p.ListID != l.ID || p.Status != Published {
+		return Posting{}, ErrNoPost
+	}
+	return p, nil
+}
+
 // CanRead reports whether the archive of l is open to a reader: public
 // archives to everyone, the others to confirmed subscribers among the
 // person's addresses.

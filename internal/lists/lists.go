@@ -72,6 +72,12 @@ var (
 	ErrNameTaken   = errors.New("A list with this name exists already.")
 	ErrNeedsTerms  = errors.New("Please accept the contribution terms: postings are public and attributed to you.")
 	ErrNotReadable = errors.New("The archive of this list is open to its subscribers only.")
+	// ErrNotYourMailbox refuses a posting from the web under an address
+	// whose earlier postings came by mail, when the person has not shown
+	// that they read its mailbox.
+	ErrNotYourMailbox = errors.New("Postings from your primary address reached the lists by mail before, and you have not shown that its mailbox is yours " +
+		"(an address entered by staff is confirmed from your primary address, not from its own mailbox), so you cannot post under it from the web. " +
+		"Make an address you added and confirmed yourself your primary one, or post by mail from this address.")
 )
 
 // Limits.
@@ -370,10 +376,19 @@ func (s *Service) statement(ctx context.Context) (int64, string, error) {
 	return v.ID, s.Policy.TransferStatement(), nil
 }
 
-// personOf returns the account whose verified address addr is, or 0.
+// mailboxProven is the condition on person_emails under which an address
+// counts as its person's for the lists: they typed it and followed the
+// link mailed to it (people.Email.MailboxProven, dsr.LoadSubject). An
+// address staff entered is confirmed from the person's primary address,
+// which shows they want it on their account, not that they read its
+// mailbox; counting it would hand them the subscriptions, postings and
+// terms link of whoever does.
+const mailboxProven = "verified_at IS NOT NULL AND origin = 'self'"
+
+// personOf returns the account that proved it reads addr's mailbox, or 0.
 func personOf(ctx context.Context, q store.Querier, addr string) (int64, error) {
 	var id int64
-	err := q.QueryRow(ctx, "SELECT person_id FROM person_emails WHERE LOWER(address) = ? AND verified_at IS NOT NULL AND active = ?",
+	err := q.QueryRow(ctx, "SELECT person_id FROM person_emails WHERE LOWER(address) = ? AND "+mailboxProven+" AND active = ?",
 		strings.ToLower(addr), true).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil

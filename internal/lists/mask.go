@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"mime"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -12,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // Masking for anonymous readers. The author's address is not the only one
@@ -69,7 +72,7 @@ func MaskedContents(contentType string, data []byte) []byte {
 	if order, ok := utf16Order(data); ok {
 		return maskedUTF16(order, data)
 	}
-	if bytes.IndexByte(data, '@') < 0 && !strings.HasPrefix(t, "message/") {
+	if bytes.IndexByte(data, '@') < 0 && !bytes.Contains(data, []byte("%40")) && !strings.HasPrefix(t, "message/") {
 		return data
 	}
 	if (t == "message/rfc822" || t == "message/global") && encodedParts(data) {
@@ -77,16 +80,22 @@ func MaskedContents(contentType string, data []byte) []byte {
 			return out
 		}
 	}
+	if strings.HasPrefix(t, "message/") || t == "text/rfc822-headers" {
+		return []byte(MaskAddresses(maskWords(string(data))))
+	}
 	return []byte(MaskAddresses(string(data)))
 }
 
-// encodedParts reports whether a message may hold a part in base64 or
-// quoted-printable, whose addresses masking the raw bytes cannot see.
-// Without one, the raw bytes are masked and otherwise kept as they are.
+// encodedParts reports whether a message may hold text whose addresses
+// masking the raw bytes cannot see: a part in base64 or quoted-printable,
+// a header's encoded words (RFC 2047: "=?utf-8?q?jane=40example.org?="),
+// a parameter's %-escapes (RFC 2231, as a file name* parameter). Without
+// any, the raw bytes are masked and otherwise kept as they are.
 func encodedParts(data []byte) bool {
 	l := bytes.ToLower(data)
 	return bytes.Contains(l, []byte("content-transfer-encoding")) &&
-		(bytes.Contains(l, []byte("base64")) || bytes.Contains(l, []byte("quoted-printable")))
+		(bytes.Contains(l, []byte("base64")) || bytes.Contains(l, []byte("quoted-printable"))) ||
+		bytes.Contains(data, []byte("=?")) || bytes.Contains(data, []byte("*="))
 }
 
 // maxMessageDepth bounds how deep multiparts and forwarded messages
@@ -98,29 +107,22 @@ const maxMessageDepth = 8
 // quoted-printable ("=40" for "@"), which is how mail programs often
 // forward: each text part is decoded, masked and encoded again (as UTF-8),
 // and a message forwarded inside it is opened in turn. Other parts keep
-// their bytes. ok is false when the message does not parse, or names a
-// charset or encoding the reader does not know; the caller then masks the
-// raw bytes.
+// their bytes. Header fields are masked as a mail program shows them,
+// decoded (maskHeader). ok is false when the message does not parse, or
+// names a charset or encoding the reader does not know; the caller then
+// masks the raw bytes.
 func maskedMessage(data []byte, depth int) (out []byte, ok bool) {
 	if depth >= maxMessageDepth {
 		return nil, false
 	}
-	// The header block is masked as text, before parsing: addresses in
-	// header fields are never encoded (only display names are).
-	end := bytes.Index(data, []byte("\r\n\r\n"))
-	if i := bytes.Index(data, []byte("\n\n")); end < 0 || i >= 0 && i < end {
-		end = i
-	}
-	if end < 0 {
+	if !bytes.Contains(data, []byte("\r\n\r\n")) && !bytes.Contains(data, []byte("\n\n")) {
 		return nil, false
 	}
-	head := MaskAddresses(string(data[:end]))
-	changed := head != string(data[:end])
-	raw := append([]byte(head), data[end:]...)
-	e, err := message.Read(bytes.NewReader(raw))
+	e, err := message.Read(bytes.NewReader(data))
 	if err != nil {
 		return nil, false
 	}
+	changed := maskHeader(&e.Header)
 	masked, err := maskedEntity(e, depth, &changed)
 	if err != nil {
 		return nil, false
@@ -176,7 +178,7 @@ func maskedEntity(e *message.Entity, depth int, changed *bool) (*message.Entity,
 	case t == "message/rfc822" || t == "message/global":
 		inner, ok := maskedMessage(body, depth+1)
 		if !ok {
-			inner = []byte(MaskAddresses(string(body)))
+			inner = []byte(MaskAddresses(maskWords(string(body))))
 		}
 		*changed = *changed || !bytes.Equal(inner, body)
 		body = inner
@@ -206,26 +208,121 @@ func maskedEntity(e *message.Entity, depth int, changed *bool) (*message.Entity,
 	return out, nil
 }
 
-// maskHeader masks the addresses in a part's header fields, keeping each
-// field's values in their order, and reports whether it masked any.
+// maskHeader masks the addresses in a header's fields (maskField),
+// keeping the fields in their order and those it leaves as they came, and
+// reports whether it masked any.
 func maskHeader(h *message.Header) bool {
-	var keys []string
-	for f := h.Fields(); f.Next(); {
-		if strings.Contains(f.Value(), "@") && !slices.Contains(keys, f.Key()) {
-			keys = append(keys, f.Key())
-		}
+	type field struct {
+		k, v string
+		raw  []byte // the field as it came, when unchanged
 	}
+	var fs []field
 	changed := false
-	for _, k := range keys {
-		vals := slices.Clone(h.Values(k))
-		h.Del(k)
-		for i := len(vals) - 1; i >= 0; i-- { // Add puts each before the last
-			m := MaskAddresses(vals[i])
-			changed = changed || m != vals[i]
-			h.Add(k, m)
+	for f := h.Fields(); f.Next(); {
+		v := f.Value()
+		if m := maskField(f.Key(), v); m != v {
+			fs, changed = append(fs, field{k: f.Key(), v: m}), true
+			continue
+		}
+		raw, err := f.Raw()
+		if err != nil {
+			raw = nil
+		}
+		fs = append(fs, field{k: f.Key(), v: v, raw: slices.Clone(raw)})
+	}
+	if !changed {
+		return false
+	}
+	var out message.Header
+	for i := len(fs) - 1; i >= 0; i-- { // each goes on top of those after it
+		if fs[i].raw != nil {
+			out.AddRaw(fs[i].raw)
+		} else {
+			out.Add(fs[i].k, fs[i].v)
 		}
 	}
-	return changed
+	*h = out
+	return true
+}
+
+// maskField returns a header field's value with its addresses masked as a
+// mail program shows it: decoded. A display name or subject may be
+// written in encoded words (RFC 2047), "=?utf-8?b?amFuZUBleGFtcGxlLm9yZw==?="
+// for jane@example.org, and a parameter such as a file name in RFC 2231
+// %-escapes; masking the raw value sees neither. What is masked is written
+// back in base64 encoded words or, for a parameter, as the standard
+// library formats it, which the raw mask cannot undo.
+func maskField(key, v string) string {
+	switch strings.ToLower(key) {
+	case "content-type", "content-disposition":
+		if t, params, err := mime.ParseMediaType(v); err == nil {
+			changed := false
+			for name, p := range params {
+				d := decodeWords(p)
+				if m := MaskAddresses(d); m != d {
+					params[name], changed = m, true
+				}
+			}
+			if f := mime.FormatMediaType(t, params); changed && f != "" {
+				return f
+			}
+		}
+	}
+	m := MaskAddresses(maskWords(v))
+	if d := decodeWords(m); MaskAddresses(d) != d {
+		// An address split between encoded words and the text beside
+		// them ("=?utf-8?q?jane?=@example.org") shows only once decoded:
+		// the whole value is written again as the masked text.
+		m = mime.BEncoding.Encode("utf-8", MaskAddresses(d))
+	}
+	return m
+}
+
+// encodedRun matches encoded words (RFC 2047) one after the other, with
+// only white space between them, which a reader drops: one text.
+var encodedRun = regexp.MustCompile(`=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=(?:[ \t\r\n]*=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)*`)
+
+// maskWords masks the addresses in the text of each run of encoded words
+// in s, and writes a run that held any again as base64 encoded words of
+// the masked text (base64 has no "@" for a later mask to find, and no
+// "=40" either).
+func maskWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	return encodedRun.ReplaceAllStringFunc(s, func(run string) string {
+		d := decodeWords(run)
+		if m := MaskAddresses(d); m != d {
+			return mime.BEncoding.Encode("utf-8", m)
+		}
+		return run
+	})
+}
+
+// decodeWords decodes the encoded words in s, as a mail program shows
+// them; s when they do not decode.
+func decodeWords(s string) string {
+	if !strings.Contains(s, "=?") {
+		return s
+	}
+	d, err := (&mime.WordDecoder{CharsetReader: anyCharset}).DecodeHeader(s)
+	if err != nil {
+		return s
+	}
+	return d
+}
+
+// anyCharset reads the charsets go-message knows, and any other as
+// Latin-1, which keeps every ASCII byte: a mail program that knows the
+// charset shows the address in it, so the mask must see it too, even if
+// the text around it comes out garbled in the masked copy.
+func anyCharset(charset string, r io.Reader) (io.Reader, error) {
+	if message.CharsetReader != nil {
+		if cr, err := message.CharsetReader(strings.ToLower(charset), r); err == nil {
+			return cr, nil
+		}
+	}
+	return charmap.ISO8859_1.NewDecoder().Reader(r), nil
 }
 
 // maxAttachmentMask bounds one part's decoded size while masking; the
@@ -294,48 +391,35 @@ func (a AttachmentInfo) Masked() AttachmentInfo {
 // MaskAddresses masks every e-mail address in text with MaskAddress,
 // leaving everything around it (angle brackets, "mailto:", punctuation)
 // as it was. It errs towards masking: anything shaped local@domain is
-// taken for an address. Masking masked text changes nothing, since the
-// ellipsis ends the local part it leaves.
+// taken for an address, and so are the forms an address takes in mail
+// and links: a quoted local part ("john smith"@example.org, masked as
+// jo…@example.org), a domain literal (bob@[192.0.2.7]), and "%40" for
+// "@" in a link (mailto:jane%40example.org, masked as ja…%40example.org).
+// Masking masked text changes nothing, since the ellipsis ends the local
+// part it leaves.
 func MaskAddresses(text string) string {
-	if !strings.Contains(text, "@") {
+	if !strings.Contains(text, "@") && !strings.Contains(text, "%40") {
 		return text
 	}
 	var b strings.Builder
 	done := 0 // text[:done] is written out
 	for i := 0; i < len(text); i++ {
-		if text[i] != '@' {
+		at := 0 // the length of the at sign at i
+		switch {
+		case text[i] == '@':
+			at = 1
+		case strings.HasPrefix(text[i:], "%40"):
+			at = 3
+		default:
 			continue
 		}
-		start := i
-		for start > done {
-			r, size := utf8.DecodeLastRuneInString(text[done:start])
-			if !localRune(r) {
-				break
-			}
-			start -= size
-		}
-		// A local part does not start or end with a dot; the dots
-		// before it are the sentence's.
-		for start < i && text[start] == '.' {
-			start++
-		}
-		end := i + 1
-		for end < len(text) {
-			r, size := utf8.DecodeRuneInString(text[end:])
-			if !domainRune(r) {
-				break
-			}
-			end += size
-		}
-		// The full stop or hyphen after an address ends the sentence.
-		for end > i+1 && (text[end-1] == '.' || text[end-1] == '-') {
-			end--
-		}
-		if start == i || end == i+1 {
+		start, local := localPart(text, done, i)
+		end := domainEnd(text, i+at)
+		if start == i || end == i+at {
 			continue
 		}
 		b.WriteString(text[done:start])
-		b.WriteString(MaskAddress(text[start:end]))
+		b.WriteString(maskedLocal(local) + text[i:end])
 		done = end
 		i = end - 1
 	}
@@ -343,11 +427,117 @@ func MaskAddresses(text string) string {
 	return b.String()
 }
 
+// maxLocal bounds how far back a quoted local part is looked for (RFC
+// 5321 allows 64 octets).
+const maxLocal = 64
+
+// localPart finds the local part that ends before the at sign at i, in
+// text[done:i]: where it starts, and its text (a quoted one without its
+// quotes). start is i when there is none.
+func localPart(text string, done, i int) (start int, local string) {
+	if i-1 > done && text[i-1] == '"' {
+		// "john.smith"@example.org: back to the opening quote, on
+		// the same line.
+		for q := i - 2; q >= done && q >= i-2-maxLocal && text[q] != '\n'; q-- {
+			if text[q] == '"' && (q == done || text[q-1] != '\\') {
+				if q+1 == i-1 {
+					break
+				}
+				return q, strings.ReplaceAll(text[q+1:i-1], `\`, "")
+			}
+		}
+		return i, ""
+	}
+	start = i
+	for start > done {
+		r, size := utf8.DecodeLastRuneInString(text[done:start])
+		if !localRune(r) && r != '=' {
+			break
+		}
+		start -= size
+	}
+	// "=" is in a local part (frank=secret@example.org) but also ends the
+	// name of a parameter: a link's (?to=jane@example.org, &cc=…, ;to=…)
+	// or a header field's (; filename=jane@example.org.txt). In the last
+	// parameter, the address starts after its first "=", and after the
+	// charset and language of an RFC 2231 value (utf-8''jane%40…).
+	param := start
+	if k := strings.LastIndexByte(text[start:i], '&'); k >= 0 {
+		param = start + k + 1
+	}
+	if param > start || paramBefore(text, start) {
+		if e := strings.IndexByte(text[param:i], '='); e >= 0 {
+			start = param + e + 1
+			if m := rfc2231Prefix.FindStringIndex(text[start:i]); m != nil {
+				start += m[1]
+			}
+		}
+	}
+	// A local part does not start or end with a dot; the dots
+	// before it are the sentence's.
+	for start < i && (text[start] == '.' || text[start] == '=') {
+		start++
+	}
+	return start, text[start:i]
+}
+
+// paramBefore reports whether a parameter begins at text[start]: after
+// a link's "?" or ";", or a header field's ";" and white space.
+func paramBefore(text string, start int) bool {
+	j := start - 1
+	if j >= 0 && text[j] == '?' {
+		return true
+	}
+	for j >= 0 && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n') {
+		j--
+	}
+	return j >= 0 && text[j] == ';'
+}
+
+// rfc2231Prefix is the charset and language an RFC 2231 value starts with.
+var rfc2231Prefix = regexp.MustCompile(`^[A-Za-z0-9_.:-]+'[A-Za-z0-9-]*'`)
+
+// domainEnd returns where the domain that starts at j ends: after its
+// last letter or digit, or after the "]" of a domain literal
+// ([192.0.2.7], [IPv6:2001:db8::1]). It is j when there is none.
+func domainEnd(text string, j int) int {
+	if j < len(text) && text[j] == '[' {
+		for k := j + 1; k < len(text) && k <= j+maxLocal; k++ {
+			c := text[k]
+			switch {
+			case c == ']':
+				if k == j+1 {
+					return j
+				}
+				return k + 1
+			case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '.', c == ':':
+			default:
+				return j
+			}
+		}
+		return j
+	}
+	end := j
+	for end < len(text) {
+		r, size := utf8.DecodeRuneInString(text[end:])
+		if !domainRune(r) {
+			break
+		}
+		end += size
+	}
+	// The full stop or hyphen after an address ends the sentence.
+	for end > j && (text[end-1] == '.' || text[end-1] == '-') {
+		end--
+	}
+	return end
+}
+
 // localRune reports whether r may be in an address's local part: RFC 5322
 // atext and dots, and any letter or digit for internationalized ones. The
-// atext characters "/=?^`{|}" are left out: no real address uses them, and
-// a link's query ("?to=jane@example.org") would otherwise be taken for
-// part of the address.
+// atext characters "/?^`{|}" are left out: no real address uses them, and
+// a link ("https://x.example/to?jane@example.org") would otherwise be
+// taken for part of the address; "=" is taken by localPart, which tells a
+// local part's from a query's.
 func localRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+_~-", r)

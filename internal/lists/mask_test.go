@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"mime"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -28,6 +29,28 @@ func TestMaskAddresses(t *testing.T) {
 		{"josé.garcía@ejemplo.es", "jo…@ejemplo.es"},
 		{"@handle and a@ and @b.example", "@handle and a@ and @b.example"},
 		{"a@b.example,c@d.example", "a…@b.example,c…@d.example"},
+		// A quoted local part, masked as others are, without its quotes.
+		{`write to "john.smith"@example.com.`, "write to jo…@example.com."},
+		{`"john smith"@example.com and "j"@x.example`, "jo…@example.com and j…@x.example"},
+		{`<"o\"neil"@example.com>`, "<o\"…@example.com>"},
+		{`"" @ and ""@x.example`, `"" @ and ""@x.example`},
+		// A domain literal.
+		{"bob.secret@[192.0.2.7] wrote", "bo…@[192.0.2.7] wrote"},
+		{"<bob.secret@[IPv6:2001:db8::1]>", "<bo…@[IPv6:2001:db8::1]>"},
+		{"bob@[not a literal]", "bob@[not a literal]"},
+		// "%40" for "@" in a link.
+		{"mailto:george.secret%40example.org", "mailto:ge…%40example.org"},
+		{"https://x.example/cgi?to=george.secret%40example.org&x=1", "https://x.example/cgi?to=ge…%40example.org&x=1"},
+		{"a rise of 50%40 points", "a rise of 50%40 points"},
+		// "=" in a local part, and ending a query parameter.
+		{"frank=secret@example.org", "fr…@example.org"},
+		{"(frank=secret@example.org)", "(fr…@example.org)"},
+		{"mailto:?to=frank=secret@example.org", "mailto:?to=fr…@example.org"},
+		{"https://x.example/?a=1&cc=jane@example.org", "https://x.example/?a=1&cc=ja…@example.org"},
+		{"x;to=jane@example.org", "x;to=ja…@example.org"},
+		// A header field's parameter keeps its name.
+		{"attachment; filename=jane@example.org.txt", "attachment; filename=ja…@example.org.txt"},
+		{"attachment; filename*=utf-8''jane%40example.org.txt", "attachment; filename*=utf-8''ja…%40example.org.txt"},
 	} {
 		got := lists.MaskAddresses(c.in)
 		if got != c.want {
@@ -230,17 +253,132 @@ func TestMaskedForwardedMessageNestedDeep(t *testing.T) {
 }
 
 // FuzzMaskedContents: whatever a forwarded message or text file holds,
-// masking it never panics, and a message whose bytes hold no "@" and no
-// "=40" keeps none.
+// masking it never panics, and a file whose bytes hold no "@", no "=40",
+// no "%40" and no encoded word ("=?") comes as it was.
 func FuzzMaskedContents(f *testing.F) {
 	f.Add("message/rfc822", []byte("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Transfer-Encoding: base64\r\n\r\nYUBiLmV4YW1wbGU=\r\n--x--\r\n"))
 	f.Add("message/rfc822", []byte("Content-Transfer-Encoding: quoted-printable\r\n\r\nzoe=40x.example\r\n"))
 	f.Add("text/plain", []byte("\xff\xfez\x00@\x00"))
+	f.Add("message/rfc822", []byte("Subject: =?utf-8?b?YUBiLmV4YW1wbGU=?=\r\nContent-Disposition: attachment; filename*=utf-8''a%40b.example\r\n\r\nx\r\n"))
 	f.Fuzz(func(t *testing.T, ctype string, data []byte) {
 		out := lists.MaskedContents(ctype, data)
 		l := bytes.ToLower(data)
-		if !bytes.Contains(data, []byte("@")) && !bytes.Contains(l, []byte("=40")) && !bytes.Contains(l, []byte("base64")) && !bytes.Equal(out, data) {
+		if !bytes.Contains(data, []byte("@")) && !bytes.Contains(l, []byte("=40")) && !bytes.Contains(l, []byte("%40")) && !bytes.Contains(l, []byte("=?")) && !bytes.Contains(l, []byte("base64")) && !bytes.Equal(out, data) {
 			t.Errorf("a file without an address changed: %q -> %q", data, out)
 		}
 	})
+}
+
+// TestMaskedForwardedEncodedHeaders: a forwarded message's header fields
+// reach an anonymous reader as their mail program shows them, decoded:
+// a subject or display name in encoded words (RFC 2047), in any charset,
+// split over several words or glued to the text beside it, a file name in
+// encoded words or RFC 2231 %-escapes, in the message, in one of its
+// parts, or in a message forwarded inside it. Decoded, none may show an
+// address whole; each shows it masked as the text is. It used to pass the
+// encoded words as they came.
+func TestMaskedForwardedEncodedHeaders(t *testing.T) {
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	head := "From: Zed <zed@example.net>\r\nTo: wg@x.example\r\nMIME-Version: 1.0\r\n"
+	plain := "Content-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+	multipart := func(partHeader string) string {
+		return head + "Subject: Fwd\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n" +
+			"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n" +
+			"--b1\r\n" + partHeader + "\r\n\r\nnotes\r\n--b1--\r\n"
+	}
+	for _, c := range []struct {
+		name, msg, hidden, shown string
+	}{
+		{"a Latin-1 subject in Q", head + "Subject: =?iso-8859-1?q?R=E9union_avec_jane=2Edoe=40example=2Eorg?=\r\n" + plain,
+			"jane.doe", "Réunion avec ja…@example.org"},
+		{"a UTF-8 subject with its @ as it is", head + "Subject: =?utf-8?q?R=C3=A9union_avec_jane.doe@example.org?=\r\n" + plain,
+			"jane.doe", "Réunion avec ja…@example.org"},
+		{"a display name that is an address", "From: =?utf-8?b?" + b64("jane.doe@example.org") + "?= <zed@example.net>\r\nSubject: hi\r\n" + plain,
+			"jane.doe", "ja…@example.org"},
+		{"a display name in a list of addresses", head + "Cc: =?utf-8?q?jane=2Edoe=40example=2Eorg?= <a@b.example>, Bob <bob@c.example>\r\nSubject: hi\r\n" + plain,
+			"jane.doe", "ja…@example.org"},
+		{"an address over two words", head + "Subject: =?utf-8?q?Ask_jane.d?=\r\n =?utf-8?q?oe=40example.org?=\r\n" + plain,
+			"jane.d", "Ask ja…@example.org"},
+		{"a word glued to the domain", head + "Subject: =?utf-8?q?Ask_jane.doe?=@example.org today\r\n" + plain,
+			"jane.doe", "Ask ja…@example.org today"},
+		{"an unknown charset", head + "Subject: =?x-nobody-knows?q?jane.doe=40example.org?=\r\n" + plain,
+			"jane.doe", "ja…@example.org"},
+		{"a part's file name in encoded words", multipart("Content-Type: text/plain\r\nContent-Disposition: attachment; filename=\"=?utf-8?q?jane.doe=40example.org.txt?=\""),
+			"jane.doe", "ja…@example.org.txt"},
+		{"a part's file name in RFC 2231", multipart("Content-Type: text/plain\r\nContent-Disposition: attachment; filename*=utf-8''jane.doe%40example.org.txt"),
+			"jane.doe", "ja…@example.org.txt"},
+		{"the subject of a message forwarded inside", multipart("Content-Type: message/rfc822\r\n\r\nSubject: =?utf-8?b?" + b64("Notes for jane.doe@example.org") + "?=\r\nFrom: a@b.example"),
+			"jane.doe", "Notes for ja…@example.org"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := lists.MaskedContents("message/rfc822", []byte(c.msg))
+			texts := decodedHeaders(t, out, 0)
+			all := strings.Join(texts, "\n")
+			if strings.Contains(all, c.hidden) || strings.Contains(string(out), c.hidden) {
+				t.Errorf("%s is left whole, decoded:\n%s\nraw:\n%s", c.hidden, all, out)
+			}
+			if !strings.Contains(all, c.shown) {
+				t.Errorf("the decoded header lacks %q:\n%s\nraw:\n%s", c.shown, all, out)
+			}
+		})
+	}
+	// Encoded words that hold no address, and the fields around a masked
+	// one, stay as they came, in their order; a message without an
+	// address keeps its bytes.
+	msg := "From: =?utf-8?q?Zo=C3=A9?= <zoe.hidden@inner.example>\r\nSubject: =?utf-8?q?Caf=C3=A9_at_noon?=\r\n" + plain
+	want := "From: =?utf-8?q?Zo=C3=A9?= <zo…@inner.example>\r\nSubject: =?utf-8?q?Caf=C3=A9_at_noon?=\r\n"
+	if out := lists.MaskedContents("message/rfc822", []byte(msg)); !strings.Contains(string(out), want) {
+		t.Errorf("a message whose encoded words hold no address:\n%s\nwant\n%s", out, want)
+	}
+	msg = "Subject: =?utf-8?q?Caf=C3=A9_at_noon?=\r\n" + plain
+	if out := lists.MaskedContents("message/rfc822", []byte(msg)); string(out) != msg {
+		t.Errorf("a message without an address to mask changed:\n%s", out)
+	}
+}
+
+// decodedHeaders returns every header field of a message and of its parts
+// and forwarded messages, decoded as a mail program shows them, file
+// names and other parameters included.
+func decodedHeaders(t *testing.T, raw []byte, depth int) []string {
+	t.Helper()
+	e, err := message.Read(bytes.NewReader(raw))
+	if err != nil && !message.IsUnknownCharset(err) {
+		t.Fatalf("the masked message does not parse: %v\n%s", err, raw)
+	}
+	var out []string
+	var walk func(e *message.Entity)
+	walk = func(e *message.Entity) {
+		for f := e.Header.Fields(); f.Next(); {
+			v, err := f.Text()
+			if err != nil {
+				v = f.Value()
+			}
+			out = append(out, f.Key()+": "+v)
+		}
+		for _, k := range []string{"Content-Type", "Content-Disposition"} {
+			if _, params, err := mime.ParseMediaType(e.Header.Get(k)); err == nil {
+				for _, p := range params {
+					if d, err := new(mime.WordDecoder).DecodeHeader(p); err == nil {
+						p = d
+					}
+					out = append(out, k+" parameter: "+p)
+				}
+			}
+		}
+		if mr := e.MultipartReader(); mr != nil {
+			for {
+				p, err := mr.NextPart()
+				if err != nil {
+					return
+				}
+				walk(p)
+			}
+		}
+		if ct, _, _ := e.Header.ContentType(); ct == "message/rfc822" && depth < 3 {
+			body, _ := io.ReadAll(e.Body)
+			out = append(out, decodedHeaders(t, body, depth+1)...)
+		}
+	}
+	walk(e)
+	return out
 }

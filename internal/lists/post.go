@@ -303,6 +303,23 @@ const contributorColumns = "id, email, name, person_id, token, accepted_at"
 // contributor returns the contributor with email, made when new.
 func contributor(ctx context.Context, q store.Querier, email, name string, person int64, now time.Time) (Contributor, error) {
 	c, err := scanContributor(q.QueryRow(ctx, "SELECT "+contributorColumns+" FROM list_contributors WHERE LOWER(email) = ?", strings.ToLower(email)))
+	if err == nil && person != 0 && c.PersonID != person {
+		// A signed-in person posts from an address that posted before
+		// and is not linked to them: its postings, held ones and the
+		// terms link with them, are whoever reads its mailbox. Only the
+		// person who proved that is them takes it over; anyone else
+		// (with an address staff entered on their account, say) would
+		// post in that name, accept the terms for it, and by the link
+		// find its postings on their account, in their export and in
+		// their removal request.
+		owner, err := personOf(ctx, q, email)
+		if err != nil {
+			return c, err
+		}
+		if owner != person {
+			return c, ErrNotYourMailbox
+		}
+	}
 	if err == nil && person != 0 && (c.PersonID == 0 || c.PersonID == person) {
 		// The signed-in owner of the address posts: the name an earlier
 		// message gave it (anyone can write a From) gives way to the

@@ -204,6 +204,12 @@ func MaskAddress(addr string) string {
 	if !ok {
 		return "…"
 	}
+	return maskedLocal(local) + "@" + domain
+}
+
+// maskedLocal is what MaskAddress leaves of a local part: its first two
+// characters (one of a short one) and an ellipsis.
+func maskedLocal(local string) string {
 	r := []rune(local)
 	keep := 2
 	if len(r) <= 3 {
@@ -212,7 +218,7 @@ func MaskAddress(addr string) string {
 	if len(r) < keep {
 		keep = len(r)
 	}
-	return string(r[:keep]) + "…@" + domain
+	return string(r[:keep]) + "…"
 }
 
 // mboxBatch is how many postings a list's mbox export holds in memory at

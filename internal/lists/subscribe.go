@@ -63,10 +63,13 @@ func ByToken(ctx context.Context, q store.Querier, token string) (Subscription, 
 	return scanSub(q.QueryRow(ctx, "SELECT "+subColumns+" FROM list_subscriptions s JOIN lists l ON l.id = s.list_id WHERE s.token = ?", token))
 }
 
-// SubscriptionsOf returns the subscriptions of a person's addresses.
+// SubscriptionsOf returns the subscriptions of a person: linked to their
+// account, or of an address whose mailbox they proved (mailboxProven). It
+// decides what /account lists and ends (UnsubscribeMine) and which
+// subscribers-only archives they read (CanRead, Readable).
 func SubscriptionsOf(ctx context.Context, q store.Querier, personID int64) ([]Subscription, error) {
 	rows, err := q.Query(ctx, "SELECT "+subColumns+` FROM list_subscriptions s JOIN lists l ON l.id = s.list_id
-		WHERE s.person_id = ? OR LOWER(s.email) IN (SELECT LOWER(address) FROM person_emails WHERE person_id = ? AND verified_at IS NOT NULL)
+		WHERE s.person_id = ? OR LOWER(s.email) IN (SELECT LOWER(address) FROM person_emails WHERE person_id = ? AND `+mailboxProven+`)
 		ORDER BY l.name, s.email`, personID, personID)
 	if err != nil {
 		return nil, fmt.Errorf("listing subscriptions: %w", err)
@@ -109,8 +112,8 @@ func (s *Service) Subscribe(ctx context.Context, list, addr string, person int64
 		}
 		owner := int64(0)
 		if person != 0 {
-			// Only the signed-in person's own verified address is linked
-			// to their account.
+			// Only an address whose mailbox the signed-in person proved
+			// is linked to their account.
 			p, err := personOf(ctx, tx, addr)
 			if err != nil {
 				return err

@@ -34,7 +34,7 @@ func listError(err error) error {
 		return &Error{Status: http.StatusGone, Message: err.Error()}
 	case errors.Is(err, lists.ErrNoAudit):
 		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
-	case errors.Is(err, lists.ErrNameTaken):
+	case errors.Is(err, lists.ErrNameTaken), errors.Is(err, lists.ErrNotYourMailbox):
 		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	}
 	return err
@@ -309,17 +309,34 @@ func (s *Server) listPostForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if id, err := strconv.ParseInt(r.URL.Query().Get("reply"), 10, 64); err == nil {
-		if p, _, err := lists.Message(r.Context(), s.DB, d.List.Name, id); err == nil {
-			d.ReplyTo = p.ID
-			d.Form.Subject = p.Subject
-			if !strings.HasPrefix(strings.ToLower(p.Subject), "re:") {
-				d.Form.Subject = "Re: " + p.Subject
-			}
+	p, ok, err := s.replyTarget(r, d.List, r.URL.Query().Get("reply"))
+	if err != nil {
+		return err
+	}
+	if ok {
+		d.ReplyTo = p.ID
+		d.Form.Subject = p.Subject
+		if !strings.HasPrefix(strings.ToLower(p.Subject), "re:") {
+			d.Form.Subject = "Re: " + p.Subject
 		}
 	}
 	s.render(w, r, http.StatusOK, "list_post", pageData{Title: "Post to " + d.List.Name, Data: d})
 	return nil
+}
+
+// replyTarget reads the posting a reply names (the reply parameter), when
+// the signed-in person may read it: one they may not is answered as one
+// that does not exist, a new thread, and its subject is not shown.
+func (s *Server) replyTarget(r *http.Request, l lists.List, reply string) (lists.Posting, bool, error) {
+	id, err := strconv.ParseInt(reply, 10, 64)
+	if err != nil {
+		return lists.Posting{}, false, nil
+	}
+	p, err := lists.ReplyTarget(r.Context(), s.DB, l, person(r), id)
+	if errors.Is(err, lists.ErrNoPost) {
+		return p, false, nil
+	}
+	return p, err == nil, err
 }
 
 func (s *Server) listPostData(r *http.Request) (listPostData, error) {
@@ -351,10 +368,12 @@ func (s *Server) listPost(w http.ResponseWriter, r *http.Request) error {
 	draft := lists.Draft{List: d.List.Name, Name: id.Name, Email: primary.Address, PersonID: id.PersonID,
 		Subject: r.PostForm.Get("subject"), Body: r.PostForm.Get("body"),
 		AcceptTerms: !d.NeedsTerms || r.PostForm.Get("accept_terms") != "", Channel: policy.ChannelWeb}
-	if reply, err := strconv.ParseInt(r.PostForm.Get("reply"), 10, 64); err == nil {
-		if p, _, err := lists.Message(ctx, s.DB, d.List.Name, reply); err == nil {
-			draft.InReplyTo, d.ReplyTo = p.MessageID, p.ID
-		}
+	p, ok, err := s.replyTarget(r, d.List, r.PostForm.Get("reply"))
+	if err != nil {
+		return err
+	}
+	if ok {
+		draft.InReplyTo, d.ReplyTo = p.MessageID, p.ID
 	}
 	res, err := s.listService().Post(ctx, draft)
 	var probs lists.ProblemsError

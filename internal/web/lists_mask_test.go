@@ -2,7 +2,9 @@ package web
 
 import (
 	"encoding/base64"
+	"mime"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"testing"
@@ -161,3 +163,60 @@ func base64Parts(t *testing.T, mbox string) []string {
 	}
 	return out
 }
+
+// TestForwardedMessageHeadersAreMaskedForAnonymousReaders: a forwarded
+// message whose subject and sender's name are encoded words (RFC 2047)
+// shows them decoded in a mail program; an anonymous reader's download of
+// it, and the mbox that carries it, must hold no address there once
+// decoded. A signed-in participant's copy is the message as posted.
+func TestForwardedMessageHeadersAreMaskedForAnonymousReaders(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db, Args: []string{"--mail-domain", "lists.example.org"}})
+		svc := a.Server.listService()
+		if _, err := svc.Create(t.Context(), lists.Actor{Label: "test"}, lists.NewList{Name: "sandbox", Description: "Forwards", Posting: "open", Archive: "public"}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.Post(t.Context(), lists.Draft{List: "sandbox", Name: "Carol", Email: "carol@example.net", Subject: "Fwd", Body: "Forwarded.",
+			AcceptTerms: true, Channel: policy.ChannelWeb,
+			Attachments: []lists.Attachment{{N: 1, Filename: "forward.eml", ContentType: "message/rfc822", Size: int64(len(forwardedMessage)), Data: []byte(forwardedMessage)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		att := "/lists/sandbox/msg/" + itoa(res.Posting.ID) + "/att/1"
+		a.signUp(t, "Rita Reader", "rita@example.org")
+		reader := a.signIn(t, "rita@example.org")
+		anon := a.browser(t)
+		mboxPart := func(b *browser) string {
+			parts := base64Parts(t, b.get("/lists/sandbox/mbox").Body)
+			if len(parts) != 1 {
+				t.Fatalf("%d base64 parts in the mbox, want the forwarded message", len(parts))
+			}
+			return parts[0]
+		}
+		for name, raw := range map[string]string{"the download": anon.get(att).Body, "the mbox": mboxPart(anon)} {
+			m, err := mail.ReadMessage(strings.NewReader(raw))
+			if err != nil {
+				t.Fatalf("%s does not parse: %v\n%s", name, err, raw)
+			}
+			dec := new(mime.WordDecoder)
+			subject, err1 := dec.DecodeHeader(m.Header.Get("Subject"))
+			from, err2 := dec.DecodeHeader(m.Header.Get("From"))
+			if err1 != nil || err2 != nil {
+				t.Fatalf("%s: the header does not decode: %v, %v", name, err1, err2)
+			}
+			if subject != "Réunion avec ja…@example.org" || !strings.HasPrefix(from, "ja…@example.org <") || strings.Contains(raw+subject+from, "jane.doe") {
+				t.Errorf("%s shows an anonymous reader Subject %q, From %q:\n%s", name, subject, from, raw)
+			}
+		}
+		if got := reader.get(att).Body; got != forwardedMessage {
+			t.Errorf("a signed-in reader's download is not the message as posted:\n%s", got)
+		}
+		if got := mboxPart(reader); got != forwardedMessage {
+			t.Errorf("a signed-in reader's mbox does not carry the message as posted:\n%s", got)
+		}
+	})
+}
+
+const forwardedMessage = "From: =?utf-8?b?amFuZS5kb2VAZXhhbXBsZS5vcmc=?= <jane.doe@example.org>\r\n" +
+	"To: team@example.org\r\nSubject: =?iso-8859-1?q?R=E9union_avec_jane=2Edoe=40example=2Eorg?=\r\n" +
+	"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee you there.\r\n"

@@ -256,3 +256,80 @@ func listMailHandler(svc *lists.Service) *lists.MailHandler { return &lists.Mail
 func inboundFrom(from, local, subject, text string) mail.Inbound {
 	return mail.Inbound{From: from, Local: local, Subject: subject, Text: text, MessageID: "<" + local + "-1@example.net>"}
 }
+
+// TestReplyFormTellsNothingOfAClosedArchive: the posting form fills in the
+// subject of the message a reply names, and the POST threads the reply
+// under it. For a list whose archive is for subscribers only, a signed-in
+// non-subscriber used to read every subject that way (GET
+// /lists/NAME/post?reply=ID, walking the ids) though the message page
+// refuses them, and could thread a posting under a message they may not
+// read. A message one may not read is now answered as one that does not
+// exist; a subscriber's reply is as before.
+func TestReplyFormTellsNothingOfAClosedArchive(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a := newAccountSite(t, siteOptions{DB: db, Args: []string{"--mail-domain", "lists.example.org"}})
+		if _, err := a.Server.listService().Create(ctx, lists.Actor{Label: "test"}, lists.NewList{Name: "secretwg", Description: "Closed work",
+			Posting: lists.PostOpen, Archive: lists.ArchiveSubscribers}); err != nil {
+			t.Fatal(err)
+		}
+		a.signUp(t, "Sue Subscriber", "sue@example.org")
+		sue := a.signIn(t, "sue@example.org")
+		if res := sue.post("/lists/secretwg/subscribe", url.Values{"email": {"sue@example.org"}}); res.Status != 200 {
+			t.Fatalf("subscribing: %d", res.Status)
+		}
+		if res := sue.post(a.mailedListLink(t, "sue@example.org"), nil); res.Status != 200 {
+			t.Fatalf("confirming: %d", res.Status)
+		}
+		res := sue.post("/lists/secretwg/post", url.Values{"subject": {"CONFIDENTIAL merger plan with acme"}, "body": {"Not for outsiders."}, "accept_terms": {"1"}})
+		if res.Status != http.StatusSeeOther {
+			t.Fatalf("posting: %d %.300s", res.Status, res.Body)
+		}
+		id := strings.TrimPrefix(res.Header.Get("Location"), "/lists/secretwg/msg/")
+		var secretMsgID string
+		var secretThread int64
+		if err := db.QueryRow(ctx, "SELECT message_id, thread_id FROM list_posts WHERE id = ?", id).Scan(&secretMsgID, &secretThread); err != nil {
+			t.Fatal(err)
+		}
+
+		a.signUp(t, "Nick Nosy", "nick@example.org")
+		nick := a.signIn(t, "nick@example.org")
+		if res := nick.get("/lists/secretwg/msg/" + id); res.Status != http.StatusForbidden {
+			t.Fatalf("the message page answers a non-subscriber %d, want 403, so the case was not tried", res.Status)
+		}
+		form := nick.get("/lists/secretwg/post?reply=" + id)
+		if form.Status != 200 || strings.Contains(form.Body, "CONFIDENTIAL") || strings.Contains(form.Body, `name="reply"`) {
+			t.Errorf("the form of a reply to a message Nick may not read: %d, subject or reply field shown:\n%.2000s", form.Status, form.Body)
+		}
+		if none := nick.get("/lists/secretwg/post?reply=987654"); none.Status != form.Status || none.Body != form.Body {
+			t.Errorf("the form answers a message Nick may not read unlike one that does not exist: %d and %d", form.Status, none.Status)
+		}
+		if own := sue.get("/lists/secretwg/post?reply=" + id); !strings.Contains(own.Body, `value="Re: CONFIDENTIAL merger plan with acme"`) ||
+			!strings.Contains(own.Body, `name="reply" value="`+id+`"`) {
+			t.Errorf("a subscriber's reply form lacks the subject:\n%.2000s", own.Body)
+		}
+
+		for _, p := range []struct {
+			who     *browser
+			subject string
+		}{{nick, "A guess"}, {sue, "Re: CONFIDENTIAL merger plan with acme"}} {
+			if res := p.who.post("/lists/secretwg/post", url.Values{"subject": {p.subject}, "body": {"A reply."}, "reply": {id}, "accept_terms": {"1"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("posting %q: %d %.300s", p.subject, res.Status, res.Body)
+			}
+		}
+		var inReplyTo string
+		var thread int64
+		if err := db.QueryRow(ctx, "SELECT in_reply_to, thread_id FROM list_posts WHERE subject = 'A guess'").Scan(&inReplyTo, &thread); err != nil {
+			t.Fatal(err)
+		}
+		if inReplyTo != "" || thread == secretThread {
+			t.Errorf("Nick's posting answers a message he may not read: in_reply_to %q, thread %d (the message's %d)", inReplyTo, thread, secretThread)
+		}
+		if err := db.QueryRow(ctx, "SELECT in_reply_to, thread_id FROM list_posts WHERE subject = 'Re: CONFIDENTIAL merger plan with acme'").Scan(&inReplyTo, &thread); err != nil {
+			t.Fatal(err)
+		}
+		if inReplyTo != secretMsgID || thread != secretThread {
+			t.Errorf("a subscriber's reply: in_reply_to %q, thread %d; want %q, %d", inReplyTo, thread, secretMsgID, secretThread)
+		}
+	})
+}

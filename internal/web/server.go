@@ -210,20 +210,46 @@ func (s *Server) Handler() http.Handler {
 }
 
 // secretPrefixes are route prefixes whose next path segment is a one-time
-// token; the access log records "[token]" instead.
-var secretPrefixes = []string{"/verify/", "/reset/", "/signin/", "/unsubscribe/", "/invite/", "/mailings/confirm/", "/registrations/"}
+// token; the access log records "[token]" instead, in the request and in
+// the referrer, and the page sends no referrer (securityHeaders). A "*"
+// stands for one path segment: a discussion group's mailed links carry
+// the list's name before the token.
+var secretPrefixes = []string{"/verify/", "/reset/", "/signin/", "/unsubscribe/", "/invite/", "/mailings/confirm/", "/registrations/",
+	"/lists/*/confirm/", "/lists/*/unsubscribe/", "/lists/*/terms/"}
 
 func redactURI(uri string) string {
 	for _, p := range secretPrefixes {
-		if strings.HasPrefix(uri, p) {
-			rest := uri[len(p):]
+		if n, ok := matchPrefix(uri, p); ok {
+			rest := uri[n:]
 			if i := strings.IndexAny(rest, "/?"); i >= 0 {
-				return redactSearch(p + "[token]" + rest[i:])
+				return redactSearch(uri[:n] + "[token]" + rest[i:])
 			}
-			return p + "[token]"
+			return uri[:n] + "[token]"
 		}
 	}
 	return redactSearch(uri)
+}
+
+// matchPrefix reports whether uri begins with prefix p, where each "*" of
+// p matches one path segment, and how long the matched part is.
+func matchPrefix(uri, p string) (int, bool) {
+	n := 0
+	for {
+		star := strings.IndexByte(p, '*')
+		if star < 0 {
+			return n + len(p), strings.HasPrefix(uri[n:], p)
+		}
+		if !strings.HasPrefix(uri[n:], p[:star]) {
+			return 0, false
+		}
+		n += star
+		seg := strings.IndexAny(uri[n:], "/?")
+		if seg < 0 || uri[n+seg] != '/' {
+			return 0, false
+		}
+		n += seg
+		p = p[star+1:]
+	}
 }
 
 // searchPaths are the site's public searches, by GET so that results can
