@@ -264,7 +264,7 @@ func TestFirstPostingNeedsTheTerms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n, err := e.svc.AcceptTerms(ctx, c.Token); err != nil || n != 1 {
+		if n, err := e.svc.AcceptTerms(ctx, c.Token); err != nil || n.Total() != 1 {
 			t.Fatalf("accepting the terms released %d, %v", n, err)
 		}
 		if got, want := ledger(t, db, "contributor_id", c.ID), []ledgerRow{{lists.PurposeTerms, true, "web"}}; !slices.Equal(got, want) {
@@ -320,14 +320,26 @@ func TestPostingPolicy(t *testing.T) {
 		if err != nil || len(q) != 2 {
 			t.Fatalf("queue of wg-moderated: %d, %v", len(q), err)
 		}
-		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[0].ID, true); err != nil {
+		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[0].ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[1].ID, false); err != nil {
+		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[1].ID, false, "Off topic for this group."); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[1].ID, true); !errors.Is(err, lists.ErrNoPost) {
+		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[1].ID, true, ""); !errors.Is(err, lists.ErrNoPost) {
 			t.Errorf("moderating a rejected posting: %v", err)
+		}
+		// Each author is told what the moderators decided.
+		published, ok := e.outbox.Last("member@example.net")
+		if !ok || published.Subject != "Your posting to wg-moderated is published" || !strings.Contains(published.Body, "/lists/wg-moderated/msg/") {
+			t.Errorf("the approved posting's author was told %+v", published)
+		}
+		declined, ok := e.outbox.Last("stranger@example.net")
+		if !ok || declined.Subject != "Your posting to wg-moderated was not published" || !strings.Contains(declined.Body, "Their reason: Off topic for this group.") {
+			t.Errorf("the rejected posting's author was told %+v", declined)
+		}
+		if err := e.svc.Moderate(ctx, lists.Actor{Label: "mod"}, "wg-moderated", q[0].ID, false, strings.Repeat("x", 2001)); !errors.Is(err, lists.ErrReasonTooLong) {
+			t.Errorf("an overlong reason: %v", err)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM list_posts p JOIN lists l ON l.id = p.list_id WHERE l.name = 'wg-moderated'"); n != 1 {
 			t.Errorf("%d postings of wg-moderated after approving one and rejecting one, want 1", n)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"plenary/internal/audit"
 	"plenary/internal/jobs"
@@ -417,19 +418,26 @@ func TermsFor(ctx context.Context, q store.Querier, token string) (Contributor, 
 	return scanContributor(q.QueryRow(ctx, "SELECT "+contributorColumns+" FROM list_contributors WHERE token = ?", token))
 }
 
+// Released counts the held postings that went on when their author
+// accepted the terms: published, or on to the list's moderators.
+type Released struct{ Published, Moderated int }
+
+// Total is how many postings went on.
+func (r Released) Total() int { return r.Published + r.Moderated }
+
 // AcceptTerms records the acceptance through a mailed link (channel web)
 // and releases the contributor's postings held for it, each through its
 // list's posting policy.
-func (s *Service) AcceptTerms(ctx context.Context, token string) (int, error) {
+func (s *Service) AcceptTerms(ctx context.Context, token string) (Released, error) {
+	var released Released
 	if s.Audit == nil {
-		return 0, ErrNoAudit
+		return released, ErrNoAudit
 	}
 	version, transfer, err := s.statement(ctx)
 	if err != nil {
-		return 0, err
+		return released, err
 	}
 	now := s.now()
-	released := 0
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		c, err := TermsFor(ctx, tx, token)
 		if err != nil {
@@ -458,10 +466,14 @@ func (s *Service) AcceptTerms(ctx context.Context, token string) (int, error) {
 			if err := s.setStatus(ctx, tx, p.ID, status, now); err != nil {
 				return err
 			}
-			released++
+			if status == Published {
+				released.Published++
+			} else {
+				released.Moderated++
+			}
 		}
 		return s.Audit.Record(ctx, tx, audit.Entry{Actor: c.PersonID, Label: "contributor", Action: "lists.accept-terms",
-			Subject: fmt.Sprintf("contributor:%d", c.ID), Detail: fmt.Sprintf("%d held postings released", released)})
+			Subject: fmt.Sprintf("contributor:%d", c.ID), Detail: fmt.Sprintf("%d held postings released", released.Total())})
 	})
 	return released, err
 }
@@ -489,15 +501,27 @@ func Queue(ctx context.Context, q store.Querier, list string) ([]Posting, error)
 	return postsWhere(ctx, q, "l.name = ? AND p.status = ? ORDER BY p.id", strings.ToLower(list), HeldModeration)
 }
 
-// Moderate approves (publishes) or rejects (deletes) a held posting.
-func (s *Service) Moderate(ctx context.Context, who Actor, list string, id int64, approve bool) error {
+// ErrReasonTooLong refuses a moderator's reason past maxReason.
+var ErrReasonTooLong = errors.New("The reason is too long: keep it under 2,000 characters. Nothing was changed.")
+
+const maxReason = 2000
+
+// Moderate approves (publishes) or rejects (deletes) a held posting, and
+// tells its author which, with the moderator's reason for a rejection
+// (optional; it is mailed to the author, not kept).
+func (s *Service) Moderate(ctx context.Context, who Actor, list string, id int64, approve bool, reason string) error {
 	if s.Audit == nil {
 		return ErrNoAudit
 	}
+	reason = strings.TrimSpace(reason)
+	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > maxReason {
+		return ErrReasonTooLong
+	}
 	now := s.now()
-	return s.DB.Tx(ctx, func(tx *store.Tx) error {
-		p, err := getPost(ctx, tx, id)
-		if err != nil {
+	var p Posting
+	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if p, err = getPost(ctx, tx, id); err != nil {
 			return err
 		}
 		if p.List != strings.ToLower(list) || p.Status != HeldModeration {
@@ -515,6 +539,31 @@ func (s *Service) Moderate(ctx context.Context, who Actor, list string, id int64
 		}
 		return s.Audit.Record(ctx, tx, audit.Entry{Actor: who.ID, Label: who.Label, Action: action, Subject: fmt.Sprintf("posting:%d", id), Detail: "list " + p.List})
 	})
+	if err != nil || s.Mail == nil {
+		return err
+	}
+	// After the decision is stored: a failure to mail does not undo it.
+	if err := s.Mail.Send(ctx, s.moderationNotice(p, approve, reason)); err != nil {
+		return fmt.Errorf("telling the author of a moderated posting: %w", err)
+	}
+	return nil
+}
+
+// moderationNotice tells a held posting's author what the moderators
+// decided.
+func (s *Service) moderationNotice(p Posting, approved bool, reason string) mail.Message {
+	if approved {
+		return mail.Message{To: p.Email, Subject: "Your posting to " + p.List + " is published",
+			Body: fmt.Sprintf("The moderators of the discussion group %s of %s approved your posting \"%s\". It is published and sent to the group's subscribers:\n\n%s/lists/%s/msg/%d\n",
+				p.List, s.Org, p.Subject, s.BaseURL, p.List, p.ID)}
+	}
+	why := "They gave no reason."
+	if reason != "" {
+		why = "Their reason: " + reason
+	}
+	return mail.Message{To: p.Email, Subject: "Your posting to " + p.List + " was not published",
+		Body: fmt.Sprintf("The moderators of the discussion group %s of %s declined your posting \"%s\". %s\n\nThe posting is deleted; nothing of it is kept.\n",
+			p.List, s.Org, p.Subject, why)}
 }
 
 // SweepHeld deletes postings held longer than days, the records of terms

@@ -87,19 +87,19 @@ func TestThreadRowsFollowThePostings(t *testing.T) {
 				post(t, "wg-mod", "ann@example.net", "<m2@x>", "", true, 0)
 			}},
 			{"approved", func(t *testing.T) {
-				if err := e.svc.Moderate(ctx, staff, "wg-mod", ids["<m1@x>"], true); err != nil {
+				if err := e.svc.Moderate(ctx, staff, "wg-mod", ids["<m1@x>"], true, ""); err != nil {
 					t.Fatal(err)
 				}
 			}},
 			{"a held reply, approved", func(t *testing.T) {
 				post(t, "wg-mod", "bob@example.net", "<m3@x>", "<m1@x>", true, 0)
 				e.now = e.now.Add(time.Minute)
-				if err := e.svc.Moderate(ctx, staff, "wg-mod", ids["<m3@x>"], true); err != nil {
+				if err := e.svc.Moderate(ctx, staff, "wg-mod", ids["<m3@x>"], true, ""); err != nil {
 					t.Fatal(err)
 				}
 			}},
 			{"refused", func(t *testing.T) {
-				if err := e.svc.Moderate(ctx, staff, "wg-mod", ids["<m2@x>"], false); err != nil {
+				if err := e.svc.Moderate(ctx, staff, "wg-mod", ids["<m2@x>"], false, ""); err != nil {
 					t.Fatal(err)
 				}
 			}},
@@ -109,7 +109,7 @@ func TestThreadRowsFollowThePostings(t *testing.T) {
 			}},
 			{"the terms accepted", func(t *testing.T) {
 				e.now = e.now.Add(time.Minute)
-				if n, err := e.svc.AcceptTerms(ctx, termsToken); err != nil || n != 2 {
+				if n, err := e.svc.AcceptTerms(ctx, termsToken); err != nil || n.Total() != 2 {
 					t.Fatalf("%d released, %v", n, err)
 				}
 			}},

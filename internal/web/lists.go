@@ -34,6 +34,8 @@ func listError(err error) error {
 		return &Error{Status: http.StatusGone, Message: err.Error()}
 	case errors.Is(err, lists.ErrNoAudit):
 		return &Error{Status: http.StatusServiceUnavailable, Message: err.Error()}
+	case errors.Is(err, lists.ErrReasonTooLong):
+		return badRequest(err.Error())
 	case errors.Is(err, lists.ErrNameTaken), errors.Is(err, lists.ErrNotYourMailbox):
 		return &Error{Status: http.StatusConflict, Message: err.Error()}
 	}
@@ -287,7 +289,7 @@ func (s *Server) listTokenAct(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.render(w, r, http.StatusOK, "message", pageData{Title: "Terms accepted", Data: messageData{
 			Heading: "Thank you",
-			Text:    "Your acceptance is recorded. " + strconv.Itoa(n) + " held posting(s) went on: published, or to the list's moderators where the list asks for it.",
+			Text:    "Your acceptance is recorded. " + releasedText(n),
 			Link:    "/lists/" + l.Name, LinkText: "Read the archive"}})
 	}
 	return nil
@@ -523,8 +525,11 @@ func (s *Server) adminListModerate(w http.ResponseWriter, r *http.Request) error
 	if _, err := lists.Get(r.Context(), s.DB, name); err != nil {
 		return listError(err)
 	}
+	if err := r.ParseForm(); err != nil {
+		return formError(err)
+	}
 	id := identityOf(r)
-	if err := s.listService().Moderate(r.Context(), lists.Actor{ID: id.PersonID, Label: id.Name}, name, postID, action == "approve"); err != nil {
+	if err := s.listService().Moderate(r.Context(), lists.Actor{ID: id.PersonID, Label: id.Name}, name, postID, action == "approve", r.PostForm.Get("reason")); err != nil {
 		return listError(err)
 	}
 	http.Redirect(w, r, "/admin/lists/"+name+"/queue?done="+action, http.StatusSeeOther)
@@ -545,4 +550,30 @@ func (s *Server) accountListUnsubscribe(w http.ResponseWriter, r *http.Request) 
 	}
 	http.Redirect(w, r, "/account?done=unsubscribed#lists", http.StatusSeeOther)
 	return nil
+}
+
+// releasedText says what became of the postings that waited for the
+// terms: which are published, which wait for moderators.
+func releasedText(n lists.Released) string {
+	const moderators = " the list's moderators, who will tell you by mail what they decide."
+	switch {
+	case n.Total() == 0:
+		return "No posting of yours was waiting for it."
+	case n.Total() == 1 && n.Published == 1:
+		return "Your posting is published."
+	case n.Total() == 1:
+		return "Your posting now waits for" + moderators
+	case n.Moderated == 0:
+		return "Your " + strconv.Itoa(n.Published) + " postings are published."
+	case n.Published == 0:
+		return "Your " + strconv.Itoa(n.Moderated) + " postings now wait for" + moderators
+	}
+	is, waits := " are published; ", " wait for"
+	if n.Published == 1 {
+		is = " is published; "
+	}
+	if n.Moderated == 1 {
+		waits = " waits for"
+	}
+	return strconv.Itoa(n.Published) + " of your postings" + is + strconv.Itoa(n.Moderated) + waits + moderators
 }

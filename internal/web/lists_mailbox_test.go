@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"plenary/internal/auth"
+	"plenary/internal/lists"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
@@ -50,7 +51,7 @@ func TestStaffEnteredAddressOpensNoListData(t *testing.T) {
 		if err := h.Receive(ctx, inboundFrom("olga@example.net", "secretwg", "CONFIDENTIAL merger plan", "Only for the group.")); err != nil {
 			t.Fatal(err)
 		}
-		if res := a.browser(t).post(a.mailedListLink(t, "olga@example.net"), nil); res.Status != 200 || !strings.Contains(res.Body, "1 held posting") {
+		if res := a.browser(t).post(a.mailedListLink(t, "olga@example.net"), nil); res.Status != 200 || !strings.Contains(res.Body, "Your posting is published.") {
 			t.Fatalf("accepting the terms: %d %.300s", res.Status, res.Body)
 		}
 		var msgID, subID int64
@@ -138,4 +139,27 @@ func TestStaffEnteredAddressOpensNoListData(t *testing.T) {
 			t.Errorf("Vera's first posting is %q (%v), want still held for the terms", status, err)
 		}
 	})
+}
+
+// TestReleasedTextSaysWhatBecameOfThePostings: the page after accepting
+// the contribution terms says which waiting postings were published and
+// which wait for moderators.
+func TestReleasedTextSaysWhatBecameOfThePostings(t *testing.T) {
+	const mods = " the list's moderators, who will tell you by mail what they decide."
+	for _, c := range []struct {
+		n    lists.Released
+		want string
+	}{
+		{lists.Released{}, "No posting of yours was waiting for it."},
+		{lists.Released{Published: 1}, "Your posting is published."},
+		{lists.Released{Moderated: 1}, "Your posting now waits for" + mods},
+		{lists.Released{Published: 3}, "Your 3 postings are published."},
+		{lists.Released{Moderated: 2}, "Your 2 postings now wait for" + mods},
+		{lists.Released{Published: 2, Moderated: 1}, "2 of your postings are published; 1 waits for" + mods},
+		{lists.Released{Published: 1, Moderated: 2}, "1 of your postings is published; 2 wait for" + mods},
+	} {
+		if got := releasedText(c.n); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.n, got, c.want)
+		}
+	}
 }
