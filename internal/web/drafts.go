@@ -31,7 +31,11 @@ const maxUpload = documents.MaxXML + documents.MaxTxt + 64<<10
 const draftsListLimit = 200
 
 type draftsData struct {
-	Query      string
+	Query string
+	// Ignored are the words past documents.MaxSearchWords, which the
+	// search left out; the page says so rather than match silently.
+	Ignored    []string
+	MaxWords   int
 	Drafts     []documents.Summary
 	Now        time.Time
 	Page       int
@@ -54,7 +58,10 @@ func (s *Server) drafts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := draftsData{Query: q, Drafts: list, Now: s.Now(), Page: page}
+	d := draftsData{Query: q, Drafts: list, Now: s.Now(), Page: page, MaxWords: documents.MaxSearchWords}
+	if words := documents.SearchWords(q); len(words) > documents.MaxSearchWords {
+		d.Ignored = words[documents.MaxSearchWords:]
+	}
 	link := func(n int) string {
 		u := url.Values{}
 		if q != "" {

@@ -365,6 +365,19 @@ func TestDraftListPages(t *testing.T) {
 				}
 			}
 		}
+		// Every word is looked for, in any order (documents'
+		// TestSearchMatchesEveryWord has the cases), and the page says
+		// which words past the eighth it left out.
+		if body := a.get(t, "/drafts?q=pager+PAT+test").Body; strings.Count(body, `<a href="/drafts/draft-pager-`) != 200 {
+			t.Errorf("words of the authors and title in another order do not find the drafts")
+		}
+		nine := a.get(t, "/drafts?q=one+two+three+four+five+six+seven+eight+nine+one").Body
+		if !strings.Contains(nine, "Only the first 8 words were searched for; these were left out: “nine”.") {
+			t.Errorf("the page does not say which words it left out:\n%.3000s", nine)
+		}
+		if strings.Contains(a.get(t, "/drafts?q=one+two+three+four+five+six+seven+eight").Body, "were left out") {
+			t.Error("eight words are said to be too many")
+		}
 		var api struct {
 			Drafts []struct{ Name string }
 			Next   string
