@@ -292,6 +292,18 @@ func getDraft(ctx context.Context, q store.Querier, columns, name, rev string) (
 	return d, rows.Err()
 }
 
+// Before returns the revision posted before rev ("" when rev is the
+// first, or not one of the draft's), the one its changes are shown from.
+func (d Draft) Before(rev string) string {
+	// Revisions are newest first.
+	for i, r := range d.Revisions {
+		if r.Rev == rev && i+1 < len(d.Revisions) {
+			return d.Revisions[i+1].Rev
+		}
+	}
+	return ""
+}
+
 // Status says whether a revision is active, replaced or expired at now.
 func (d Draft) Status(now time.Time) string {
 	switch {
