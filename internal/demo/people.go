@@ -30,23 +30,26 @@ var demoPeople = []demoPerson{
 	{"Pia Privacy", "privacy@demo.example", "Example Standards Organization", []auth.Role{auth.Privacy}},
 }
 
-// Account is a demo account as the home page lists it.
-type Account struct{ Name, Email, Role, Sees string }
+// allRoles are the roles the account is created with: participant, and
+// its staff role if any.
+func (p demoPerson) allRoles() []auth.Role { return append([]auth.Role{auth.Participant}, p.roles...) }
 
-// Accounts lists the demo accounts, with what each can see.
+// Account is a demo account as the home page lists it. What it may open
+// is not written here: the home page asks the routes' own access rules
+// about Roles, so the two cannot disagree.
+type Account struct {
+	Name, Email string
+	Role        string      // its role in words: "participant" or its staff role
+	Roles       []auth.Role // every role it holds, as sign-in gives them
+}
+
+// Accounts lists the demo accounts.
 func Accounts() []Account {
-	sees := map[auth.Role]string{
-		auth.Admin:       "everything, and grants roles",
-		auth.Secretariat: "participants, usage trends, the audit log",
-		auth.Security:    "raw access-log look-ups, with a reason",
-		auth.Finance:     "payment records, each view audited, and refunds",
-		auth.Privacy:     "removal requests, decided kind by kind; requests by mail; the register of disclosures",
-	}
 	out := make([]Account, 0, len(demoPeople))
 	for _, p := range demoPeople {
-		a := Account{Name: p.name, Email: p.email, Role: "participant", Sees: "their own account and data"}
+		a := Account{Name: p.name, Email: p.email, Role: "participant", Roles: p.allRoles()}
 		if len(p.roles) > 0 {
-			a.Role, a.Sees = string(p.roles[0]), sees[p.roles[0]]
+			a.Role = string(p.roles[0])
 		}
 		out = append(out, a)
 	}
@@ -64,7 +67,7 @@ func seedPeople(ctx context.Context, tx *store.Tx, out io.Writer, now time.Time)
 	for _, p := range demoPeople {
 		created, _, err := people.Create(ctx, tx, people.New{
 			Name: p.name, Email: p.email, Origin: people.OriginSelf, Verified: true,
-			PasswordHash: hash, AgeAttested: true, Roles: append([]auth.Role{auth.Participant}, p.roles...),
+			PasswordHash: hash, AgeAttested: true, Roles: p.allRoles(),
 		}, now)
 		if err != nil {
 			return fmt.Errorf("demo account %s: %w", p.email, err)

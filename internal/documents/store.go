@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -330,6 +331,18 @@ func getDraft(ctx context.Context, q store.Querier, columns, name, rev string) (
 	return d, rows.Err()
 }
 
+// Before returns the revision posted before rev ("" when rev is the
+// first, or not one of the draft's), the one its changes are shown from.
+func (d Draft) Before(rev string) string {
+	// Revisions are newest first.
+	for i, r := range d.Revisions {
+		if r.Rev == rev && i+1 < len(d.Revisions) {
+			return d.Revisions[i+1].Rev
+		}
+	}
+	return ""
+}
+
 // Status says whether a revision is active, replaced or expired at now.
 func (d Draft) Status(now time.Time) string {
 	switch {
@@ -342,19 +355,49 @@ func (d Draft) Status(now time.Time) string {
 }
 
 // List returns the drafts whose name, title, group or authors contain
-// text (every draft when text is empty), newest first, at most limit.
+// every word of text (every draft when text is empty), newest first, at
+// most limit.
 func List(ctx context.Context, q store.Querier, text string, limit int) ([]Summary, error) {
 	return ListPage(ctx, q, text, limit, 0)
+}
+
+// MaxSearchWords is how many words of a search are looked for; the rest
+// are left out. Each word adds one more test of four columns to every row
+// scanned, so the cost of a query stays bounded whatever is typed.
+const MaxSearchWords = 8
+
+// SearchWords splits a search into its words, lower-cased, each once, in
+// the order typed: a draft matches when each of the first MaxSearchWords
+// is found, in any order, in any of its searched fields.
+func SearchWords(text string) []string {
+	var out []string
+	for _, w := range strings.Fields(strings.ToLower(text)) {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // ListPage is List from the offset-th draft on, for a list read page by
 // page.
 func ListPage(ctx context.Context, q store.Querier, text string, limit, offset int) ([]Summary, error) {
 	where, args := "", []any{}
-	if t := strings.ToLower(strings.TrimSpace(text)); t != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(t) + "%"
-		where = ` WHERE LOWER(name) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\' OR LOWER(grp) LIKE ? ESCAPE '\' OR LOWER(authors) LIKE ? ESCAPE '\'`
+	words := SearchWords(text)
+	if len(words) > MaxSearchWords {
+		words = words[:MaxSearchWords]
+	}
+	// One condition per word, all of them required: "derived communities"
+	// finds the title "Extended Communities Derived from Route Targets",
+	// and "zhang haas" a draft by both authors.
+	var conds []string
+	for _, w := range words {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(w) + "%"
+		conds = append(conds, `(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\' OR LOWER(grp) LIKE ? ESCAPE '\' OR LOWER(authors) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like, like)
+	}
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	args = append(args, limit, offset)
 	rows, err := q.Query(ctx, "SELECT name, rev, title, grp, authors, posted_at FROM drafts"+where+" ORDER BY posted_at DESC, id DESC LIMIT ? OFFSET ?", args...)

@@ -83,6 +83,20 @@ func TestEveryPersonalTableHasAName(t *testing.T) {
 	}
 }
 
+// TestRulesFollowKept: every page and the statement put a retention rule
+// after "kept" ("Kept until you unsubscribe…"), so a rule that starts by
+// saying it again reads "kept kept". The rule says how long, not that.
+func TestRulesFollowKept(t *testing.T) {
+	for _, it := range inventory.Default().Items() {
+		rule := strings.ToLower(it.Retention.Rule)
+		for _, start := range []string{"kept", "keep", "stored", "retained", "deleted", "removed"} {
+			if strings.HasPrefix(rule, start+" ") {
+				t.Errorf("%s: the rule %q starts with %q; the pages write \"kept\" before it", it.Key(), it.Retention.Rule, start)
+			}
+		}
+	}
+}
+
 // TestAudiencesAreRoles: every audience the inventory names is the public,
 // the person the data is about, or a staff role that auth knows, so the
 // privacy page cannot promise access to a role the routes do not check.

@@ -42,7 +42,7 @@ var (
 	}
 	listPublicRetention = Retention{
 		Forever: true,
-		Rule:    "kept as part of the public record of the discussion, attributed to you",
+		Rule:    "as part of the public record of the discussion, attributed to you",
 	}
 )
 

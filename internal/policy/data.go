@@ -75,14 +75,17 @@ func RetentionText(r inventory.Retention, days func(key string, def int) int) st
 	}
 }
 
-// AudienceText names who may see something, in plain words.
+// AudienceText names who may see something, in plain words: "anyone"
+// alone when the public may (it takes in you and staff), otherwise "you",
+// staff with their roles, or both: "you and staff with the secretariat or
+// admin role".
 func AudienceText(aud []inventory.Audience) string {
-	var parts []string
-	staff := []string{}
+	if slices.Contains(aud, inventory.Public) {
+		return "anyone"
+	}
+	var parts, staff []string
 	for _, a := range aud {
 		switch a {
-		case inventory.Public:
-			parts = append(parts, "anyone")
 		case inventory.Self:
 			parts = append(parts, "you")
 		default:
@@ -90,9 +93,17 @@ func AudienceText(aud []inventory.Audience) string {
 		}
 	}
 	if len(staff) > 0 {
-		parts = append(parts, "staff with the "+strings.Join(staff, " or ")+" role")
+		parts = append(parts, "staff with the "+orList(staff)+" role")
 	}
 	return strings.Join(parts, " and ")
+}
+
+// orList joins words as a sentence does: "a", "a or b", "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 // recordView is one kind of record in the statement (a table): the items
@@ -106,7 +117,10 @@ func (s *Service) records(f Facts) []recordView {
 	var out []recordView
 	for _, table := range s.Inventory.PersonalTables() {
 		var items, purposes, rules []string
-		var aud []inventory.Audience
+		// Who sees the record's items that are published, and who the
+		// rest: "anyone" alone would claim that all of it is public.
+		var published bool
+		var rest []inventory.Audience
 		for _, it := range s.Inventory.Personal(inventory.Column) {
 			if it.Table != table {
 				continue
@@ -114,15 +128,26 @@ func (s *Service) records(f Facts) []recordView {
 			items = appendNew(items, it.Label)
 			purposes = appendNew(purposes, it.Purpose)
 			rules = appendNew(rules, RetentionText(it.Retention, f.RetentionDays))
+			if slices.Contains(it.Visible, inventory.Public) {
+				published = true
+				continue
+			}
 			for _, a := range it.Visible {
-				if !slices.Contains(aud, a) {
-					aud = append(aud, a)
+				if !slices.Contains(rest, a) {
+					rest = append(rest, a)
 				}
 			}
 		}
+		visible := AudienceText(rest)
+		switch {
+		case published && len(rest) > 0:
+			visible = "anyone where it is published, otherwise by " + visible
+		case published:
+			visible = AudienceText([]inventory.Audience{inventory.Public})
+		}
 		out = append(out, recordView{
 			Name: inventory.TableName(table), Items: strings.Join(items, "; "), Purposes: strings.Join(purposes, "; "),
-			Visible: AudienceText(aud), Retention: strings.Join(rules, "; "),
+			Visible: visible, Retention: strings.Join(rules, "; "),
 		})
 	}
 	return out

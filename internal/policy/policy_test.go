@@ -357,8 +357,20 @@ func TestRetentionAndAudienceText(t *testing.T) {
 	if got := policy.RetentionText(inventory.Retention{Rule: "fixed"}, days(3)); got != "fixed" {
 		t.Errorf("a rule without a key changed: %q", got)
 	}
-	got := policy.AudienceText([]inventory.Audience{inventory.Public, inventory.Self, inventory.Security, inventory.Admin})
-	if got != "anyone and you and staff with the security or admin role" {
-		t.Errorf("AudienceText = %q", got)
+	// "anyone" takes in you and staff; the roles read as a list does.
+	for _, tt := range []struct {
+		aud  []inventory.Audience
+		want string
+	}{
+		{[]inventory.Audience{inventory.Public, inventory.Self, inventory.Security, inventory.Admin}, "anyone"},
+		{[]inventory.Audience{inventory.Public}, "anyone"},
+		{[]inventory.Audience{inventory.Self}, "you"},
+		{[]inventory.Audience{inventory.Self, inventory.Security, inventory.Admin}, "you and staff with the security or admin role"},
+		{[]inventory.Audience{inventory.Secretariat, inventory.Admin, inventory.Security}, "staff with the secretariat, admin or security role"},
+		{[]inventory.Audience{inventory.Finance}, "staff with the finance role"},
+	} {
+		if got := policy.AudienceText(tt.aud); got != tt.want {
+			t.Errorf("AudienceText(%v) = %q, want %q", tt.aud, got, tt.want)
+		}
 	}
 }

@@ -287,8 +287,12 @@ func TestInquiryInbox(t *testing.T) {
 		if closed := s.do(t, "GET", "/admin/inquiries?status=closed", nil, sec); !strings.Contains(closed.Body, "Zoë Example") {
 			t.Error("the closed inquiry is not in the closed list")
 		}
-		if page := s.do(t, "GET", "/admin/inquiries/"+itoa(general), nil, sec); !strings.Contains(page.Body, "Closed on") || !strings.Contains(page.Body, "for 180 days") {
+		// The retention rule reads after "kept" (it ends "…are
+		// deleted", so "deleted" before it said it twice).
+		if page := s.do(t, "GET", "/admin/inquiries/"+itoa(general), nil, sec); !strings.Contains(page.Body, "Closed on") || !strings.Contains(page.Body, "; kept until it is answered and closed, and then for 180 days") {
 			t.Errorf("the closed inquiry's page does not say when it goes:\n%.1500s", page.Body)
+		} else if problems := wordingProblems(page.Body); len(problems) > 0 {
+			t.Errorf("the closed inquiry's page: %q", problems)
 		}
 	})
 }

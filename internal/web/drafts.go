@@ -32,7 +32,11 @@ const maxUpload = documents.MaxXML + documents.MaxTxt + 64<<10
 const draftsListLimit = 200
 
 type draftsData struct {
-	Query      string
+	Query string
+	// Ignored are the words past documents.MaxSearchWords, which the
+	// search left out; the page says so rather than match silently.
+	Ignored    []string
+	MaxWords   int
 	Drafts     []documents.Summary
 	Now        time.Time
 	Page       int
@@ -55,7 +59,10 @@ func (s *Server) drafts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := draftsData{Query: q, Drafts: list, Now: s.Now(), Page: page}
+	d := draftsData{Query: q, Drafts: list, Now: s.Now(), Page: page, MaxWords: documents.MaxSearchWords}
+	if words := documents.SearchWords(q); len(words) > documents.MaxSearchWords {
+		d.Ignored = words[documents.MaxSearchWords:]
+	}
 	link := func(n int) string {
 		u := url.Values{}
 		if q != "" {
@@ -300,26 +307,45 @@ type draftDiffData struct {
 	Name     string
 	From, To documents.Revision
 	Diff     []policy.DiffLine
+	// First is set instead when the revision asked for has none before
+	// it, as the only revision of a new draft: nothing to compare. Only
+	// says it is the draft's only revision so far.
+	First *documents.Revision
+	Only  bool
 }
 
 // draftDiff compares two revisions of a draft line by line: their text
-// renderings, or their XML sources when a revision has no text.
+// renderings, or their XML sources when a revision has no text. Without
+// ?to= it compares up to the latest revision, without ?from= from the
+// revision before ?to=, so /drafts/{name}/diff shows what the latest
+// revision changed.
 func (s *Server) draftDiff(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	q := r.URL.Query()
 	from, to := q.Get("from"), q.Get("to")
 	ctx := r.Context()
-	if to == "" {
-		latest, err := documents.LatestRev(ctx, s.DB, name)
-		if err != nil {
-			return err
+	const noPair = "There is no such pair of revisions to compare; give them as ?from=NN&to=MM, or leave both out to see what the latest revision changed."
+	d, err := documents.GetOutline(ctx, s.DB, name, to)
+	if errors.Is(err, documents.ErrNotFound) {
+		return notFound(noPair)
+	}
+	if err != nil {
+		return err
+	}
+	to = d.Latest.Rev
+	if from == "" {
+		if from = d.Before(to); from == "" {
+			first := d.Latest
+			s.render(w, r, http.StatusOK, "draft_diff", pageData{Title: fmt.Sprintf("%s: nothing to compare -%s with", name, to),
+				Data:    draftDiffData{Name: name, First: &first, Only: len(d.Revisions) == 1},
+				Summary: "Revision " + to + " is the first of the Internet-Draft " + name + ": there is no earlier revision to compare it with."})
+			return nil
 		}
-		to = latest
 	}
 	a, errA := documents.Get(ctx, s.DB, name, from)
 	b, errB := documents.Get(ctx, s.DB, name, to)
-	if errors.Is(errA, documents.ErrNotFound) || errors.Is(errB, documents.ErrNotFound) || from == "" {
-		return notFound("There is no such pair of revisions to compare; give them as ?from=NN&to=MM.")
+	if errors.Is(errA, documents.ErrNotFound) || errors.Is(errB, documents.ErrNotFound) {
+		return notFound(noPair)
 	}
 	if errA != nil {
 		return errA

@@ -228,38 +228,78 @@ func TestDraftSubmissionPages(t *testing.T) {
 	})
 }
 
-// TestDraftRevisionDiff posts two revisions of a draft and compares them:
-// the diff page marks the changed line and folds the rest, a revision
-// that does not exist is a 404, and the older revision says it was
-// replaced. It uses a draft of the tests' own, so it runs in any clone.
+// TestDraftRevisionDiff posts three revisions of a draft and compares
+// them: the diff page marks the changed line and folds the rest, a
+// revision that does not exist is a 404, and the older revision says it
+// was replaced. The diff is reached from the pages: the draft's page
+// links to what its latest revision changed (/diff without ?from=, which
+// compares the latest two), each revision to what it changed from the one
+// before; a draft with one revision says there is nothing to compare yet.
+// It uses a draft of the tests' own, so it runs in any clone.
 func TestDraftRevisionDiff(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		a := newAccountSite(t, siteOptions{DB: db})
 		a.signUp(t, "Rita Reviser", "rita@example.net")
 		b := a.signIn(t, "rita@example.net")
-		for _, r := range []struct{ rev, scope string }{
-			{"00", "It says nothing about larger drafts."},
-			{"01", "It says a little about larger drafts too."},
-		} {
-			body, ct := upload(t, nil, ownDraft("draft-example-small-notes", r.rev, r.scope), "1")
-			if res := b.do("POST", "/drafts/submit", body, ct); res.Status != 303 || res.Header.Get("Location") != "/drafts/draft-example-small-notes/"+r.rev {
-				t.Fatalf("posting revision %s: %d %s\n%.2000s", r.rev, res.Status, res.Header.Get("Location"), res.Body)
+		post := func(rev, scope string) {
+			t.Helper()
+			body, ct := upload(t, nil, ownDraft("draft-example-small-notes", rev, scope), "1")
+			if res := b.do("POST", "/drafts/submit", body, ct); res.Status != 303 || res.Header.Get("Location") != "/drafts/draft-example-small-notes/"+rev {
+				t.Fatalf("posting revision %s: %d %s\n%.2000s", rev, res.Status, res.Header.Get("Location"), res.Body)
 			}
 		}
-		diff := a.get(t, "/drafts/draft-example-small-notes/diff?from=00&to=01")
-		for _, want := range []string{"<del>-    It says nothing about larger drafts.</del>", "<ins>+    It says a little about larger drafts too.</ins>", "unchanged lines"} {
-			if !strings.Contains(diff.Body, want) {
-				t.Errorf("the diff lacks %q\n%.3000s", want, diff.Body)
+		has := func(path string, status int, want, not []string) {
+			t.Helper()
+			res := a.get(t, path)
+			if res.Status != status {
+				t.Errorf("%s: %d, want %d\n%.2000s", path, res.Status, status, res.Body)
+			}
+			for _, w := range want {
+				if !strings.Contains(res.Body, w) {
+					t.Errorf("%s lacks %q\n%.4000s", path, w, res.Body)
+				}
+			}
+			for _, n := range not {
+				if strings.Contains(res.Body, n) {
+					t.Errorf("%s shows %q", path, n)
+				}
 			}
 		}
-		if strings.Contains(diff.Body, "Alex Example") {
-			t.Error("the diff shows unchanged lines far from the change instead of folding them")
+
+		post("00", "It says nothing about larger drafts.")
+		// One revision: no link to a diff, and the diff's address says
+		// there is nothing to compare yet, rather than a 404.
+		has("/drafts/draft-example-small-notes", 200, nil, []string{"/diff", "changes from"})
+		has("/drafts/draft-example-small-notes/diff", 200,
+			[]string{"is the first revision of draft-example-small-notes, so there is nothing before it to compare it with. Once a newer revision is posted"}, []string{"<pre class=\"diff\">"})
+
+		post("01", "It says a little about larger drafts too.")
+		changed := []string{"<del>-    It says nothing about larger drafts.</del>", "<ins>+    It says a little about larger drafts too.</ins>", "unchanged lines"}
+		has("/drafts/draft-example-small-notes/diff?from=00&to=01", 200, changed, []string{"Alex Example"})
+		// Without ?from= (and ?to=), the latest revision against the one
+		// before; the draft's page and its latest revision's link there.
+		has("/drafts/draft-example-small-notes/diff", 200, append(changed, "From <a href=\"/drafts/draft-example-small-notes/00\">-00</a>"), nil)
+		has("/drafts/draft-example-small-notes/diff?from=00", 200, changed, nil)
+		for _, page := range []string{"/drafts/draft-example-small-notes", "/drafts/draft-example-small-notes/01", "/drafts/draft-example-small-notes-01"} {
+			has(page, 200, []string{`<a href="/drafts/draft-example-small-notes/diff">What -01 changed from -00</a>`,
+				`<a href="/drafts/draft-example-small-notes/diff?from=00&amp;to=01">changes from -00</a>`}, nil)
 		}
-		for _, q := range []string{"from=07&to=01", "from=00&to=02"} {
-			if res := a.get(t, "/drafts/draft-example-small-notes/diff?"+q); res.Status != 404 {
-				t.Errorf("diff %s: %d, want 404", q, res.Status)
-			}
+		// The first revision has nothing before it.
+		has("/drafts/draft-example-small-notes/00", 200, []string{`<a href="/drafts/draft-example-small-notes/diff?from=00&amp;to=01">changes from -00</a>`}, []string{"What -00 changed"})
+		has("/drafts/draft-example-small-notes/diff?to=00", 200, []string{"is the first revision of draft-example-small-notes"}, []string{"Once a newer revision is posted"})
+
+		post("02", "It says a lot about larger drafts.")
+		// The replaced -01 links to its own changes, not the latest's.
+		has("/drafts/draft-example-small-notes/01", 200, []string{"Replaced by a newer revision",
+			`<a href="/drafts/draft-example-small-notes/diff?from=00&amp;to=01">What -01 changed from -00</a>`,
+			`<a href="/drafts/draft-example-small-notes/diff?from=01&amp;to=02">changes from -01</a>`}, nil)
+		has("/drafts/draft-example-small-notes/diff", 200, []string{"<del>-    It says a little about larger drafts too.</del>", "<ins>+    It says a lot about larger drafts.</ins>"}, nil)
+		has("/drafts/draft-example-small-notes/diff?to=01", 200, changed, nil)
+
+		for _, q := range []string{"?from=07&to=01", "?from=00&to=03", "?to=05"} {
+			has("/drafts/draft-example-small-notes/diff"+q, 404, nil, nil)
 		}
+		has("/drafts/draft-example-no-such-draft/diff", 404, nil, nil)
 		if old := a.get(t, "/drafts/draft-example-small-notes-00"); !strings.Contains(old.Body, "Replaced by a newer revision") {
 			t.Error("the replaced revision does not say so")
 		}
@@ -364,6 +404,19 @@ func TestDraftListPages(t *testing.T) {
 					t.Errorf("%s: want the %s link %q", c.path, rel, want)
 				}
 			}
+		}
+		// Every word is looked for, in any order (documents'
+		// TestSearchMatchesEveryWord has the cases), and the page says
+		// which words past the eighth it left out.
+		if body := a.get(t, "/drafts?q=pager+PAT+test").Body; strings.Count(body, `<a href="/drafts/draft-pager-`) != 200 {
+			t.Errorf("words of the authors and title in another order do not find the drafts")
+		}
+		nine := a.get(t, "/drafts?q=one+two+three+four+five+six+seven+eight+nine+one").Body
+		if !strings.Contains(nine, "Only the first 8 words were searched for; these were left out: “nine”.") {
+			t.Errorf("the page does not say which words it left out:\n%.3000s", nine)
+		}
+		if strings.Contains(a.get(t, "/drafts?q=one+two+three+four+five+six+seven+eight").Body, "were left out") {
+			t.Error("eight words are said to be too many")
 		}
 		var api struct {
 			Drafts []struct{ Name string }

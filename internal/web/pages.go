@@ -46,7 +46,61 @@ type homePrivacy struct{ Pending int }
 type homeDemo struct {
 	Link     string
 	Password string
-	Accounts []demo.Account
+	Accounts []demoAccount
+}
+
+// demoAccount is a demo account with the pages it may open.
+type demoAccount struct {
+	demo.Account
+	Pages []demoPage
+}
+
+type demoPage struct{ Path, What string }
+
+// demoPages are the pages the demo's table of accounts offers, in the
+// order it lists them: a participant's own account, then every staff
+// page (TestDemoPagesNameEveryStaffPage keeps the list in step with
+// routes.go). Which account may open which is asked of the routes' own
+// rules, so the table cannot promise a page that answers 403.
+var demoPages = []demoPage{
+	{"/account", "their own account and data"},
+	{"/admin/people", "participants"},
+	{"/admin/inquiries", "inquiries"},
+	{"/admin/mailings", "announcements by e-mail"},
+	{"/admin/lists", "discussion groups and moderation"},
+	{"/admin/meetings", "meetings and registrations"},
+	{"/admin/ipr", "IPR disclosures to review"},
+	{"/admin/liaisons", "liaison statements"},
+	{"/admin/analytics", "usage trends"},
+	{"/admin/payments", "payment records"},
+	{"/admin/refunds", "refund requests"},
+	{"/admin/removals", "removal requests"},
+	{"/admin/disclosures", "the register of disclosures"},
+	{"/admin/logs/lookup", "raw access-log look-ups"},
+	{"/admin/audit", "the audit log"},
+}
+
+// demoAccounts lists the demo accounts, each with the demoPages whose
+// route rule lets its roles in.
+func (s *Server) demoAccounts() []demoAccount {
+	rules := map[string]auth.Rule{}
+	for _, r := range s.routes {
+		rules[r.Pattern] = r.Rule
+	}
+	var out []demoAccount
+	for _, a := range demo.Accounts() {
+		id := &auth.Identity{Name: a.Name, Roles: a.Roles}
+		d := demoAccount{Account: a}
+		for _, p := range demoPages {
+			// A page without a route has no rule, and the zero rule
+			// lets nobody in.
+			if rules["GET "+p.Path].Allows(id) {
+				d.Pages = append(d.Pages, p)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
@@ -129,7 +183,7 @@ func (s *Server) homeData(r *http.Request) (homeData, error) {
 	}
 	for _, a := range ann {
 		if a.Link == demo.Link {
-			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: demo.Accounts()}
+			d.Demo = &homeDemo{Link: demo.Link, Password: demo.Password, Accounts: s.demoAccounts()}
 		}
 	}
 	return d, nil
