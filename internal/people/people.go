@@ -623,7 +623,8 @@ func setPrimary(ctx context.Context, q store.Querier, personID, actor, emailID i
 
 // removeEmail erases an address, or, when it belongs to a public record,
 // deactivates it: the record keeps it, but the site no longer uses it to
-// reach or sign in the person. It reports whether the address was erased.
+// reach or sign in the person, and every link mailed to it (a reset, a
+// sign-in link) stops working. It reports whether the address was erased.
 func removeEmail(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) (erased bool, err error) {
 	e, err := GetEmail(ctx, q, personID, emailID)
 	if err != nil {
@@ -637,6 +638,11 @@ func removeEmail(ctx context.Context, q store.Querier, personID, actor, emailID 
 			return false, nil
 		}
 		if _, err := q.Exec(ctx, "UPDATE person_emails SET active = ? WHERE id = ?", false, emailID); err != nil {
+			return false, err
+		}
+		// The row stays, so its links do not go with it as they go with
+		// an erased one (the foreign key cascades): they are ended here.
+		if err := auth.DropTokensFor(ctx, q, emailID); err != nil {
 			return false, err
 		}
 		return false, record(ctx, q, personID, actor, "email deactivated", e.Address, "", now)

@@ -611,9 +611,15 @@ type PasswordReset struct {
 	LinkTo  string // the address the reset link was mailed to
 }
 
+// ErrResetAddressGone means a mailed reset link names an address that no
+// longer belongs to the account, or is no longer in use there.
+var ErrResetAddressGone = errors.New("The address this link was sent to is no longer in use on the account, so the link does nothing and the password is unchanged. Ask for a new link for an address the account uses.")
+
 // ResetPassword uses a reset link: the password becomes the one hashed as
 // passwordHash, every other reset link and every session of the person
 // end, the history says a reset link did it, and the audit log records it.
+// A link whose address has left the account, or is no longer in use, is
+// refused (ErrResetAddressGone) and changes nothing.
 func (s *Service) ResetPassword(ctx context.Context, token, passwordHash string, now time.Time) (PasswordReset, error) {
 	if s.Audit == nil {
 		return PasswordReset{}, ErrNoAudit
@@ -624,6 +630,17 @@ func (s *Service) ResetPassword(ctx context.Context, token, passwordHash string,
 		if err != nil {
 			return err
 		}
+		// The link proves the mailbox; it sets the password only while
+		// that address is still the account's, in use and confirmed, as a
+		// sign-in link does (SignInByLink).
+		e, err := GetEmail(ctx, tx, t.PersonID, t.EmailID)
+		if errors.Is(err, ErrNotFound) || (err == nil && (!e.Active || !e.Verified())) {
+			return ErrResetAddressGone
+		}
+		if err != nil {
+			return err
+		}
+		out.LinkTo = e.Address
 		if err := setPassword(ctx, tx, t.PersonID, 0, FieldPasswordReset, passwordHash, now); err != nil {
 			return err
 		}
@@ -635,9 +652,6 @@ func (s *Service) ResetPassword(ctx context.Context, token, passwordHash string,
 		}
 		if out.Person, err = Get(ctx, tx, t.PersonID); err != nil {
 			return err
-		}
-		if e, err := GetEmail(ctx, tx, t.PersonID, t.EmailID); err == nil {
-			out.LinkTo = e.Address
 		}
 		if p, err := Primary(ctx, tx, t.PersonID); err == nil {
 			out.Primary = p.Address

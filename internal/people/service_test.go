@@ -226,3 +226,69 @@ func TestSignUpFormReportsEveryProblem(t *testing.T) {
 		t.Errorf("Check = %+v, %v", clean, err)
 	}
 }
+
+// TestResetLinkNeedsItsAddressInUse: a reset or sign-in link mailed to an
+// address stops working when the address is deactivated (it came from a
+// public record, so it is kept), and a reset link whose address is no
+// longer in use sets no password even if it outlived the deactivation.
+func TestResetLinkNeedsItsAddressInUse(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := service(db)
+		grace, _ := create(t, db, "Grace", "grace@example.org")
+		// Staff enter an address from a list posting; Grace confirms it
+		// from her primary address, so it receives reset links.
+		confirmed := func(addr string) people.Email {
+			t.Helper()
+			c, err := svc.AddAddress(ctx, byStaff(grace.ID, auth.Secretariat), addr, people.OriginListPosting, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := svc.ConfirmAddress(ctx, c.Token, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		old := confirmed("grace-old@example.org")
+		reset, err := svc.RequestReset(ctx, "grace-old@example.org", now)
+		if err != nil || reset.To != "grace-old@example.org" {
+			t.Fatalf("RequestReset = %+v, %v", reset, err)
+		}
+		signin, err := auth.IssueToken(ctx, db, auth.PurposeSignIn, grace.ID, old.ID, auth.SignInTTL, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := svc.ActOnAddress(ctx, self(grace), old.ID, people.ActionRemove, now)
+		if err != nil || res.Done != "deactivated" {
+			t.Fatalf("removing the address = %+v, %v; want it deactivated", res, err)
+		}
+		if _, err := svc.ResetPassword(ctx, reset.Token, "attacker's hash", now); !errors.Is(err, auth.ErrTokenUnknown) {
+			t.Errorf("the reset link after its address was deactivated: %v, want %v", err, auth.ErrTokenUnknown)
+		}
+		if _, err := svc.SignInByLink(ctx, signin, now); !errors.Is(err, auth.ErrTokenUnknown) {
+			t.Errorf("the sign-in link after its address was deactivated: %v, want %v", err, auth.ErrTokenUnknown)
+		}
+
+		// A reset link that outlived its address's deactivation (one
+		// issued before deactivating ended links) is refused all the same.
+		list := confirmed("grace-list@example.org")
+		late, err := svc.RequestReset(ctx, "grace-list@example.org", now)
+		if err != nil || late.Token == "" {
+			t.Fatalf("RequestReset = %+v, %v", late, err)
+		}
+		if _, err := db.Exec(ctx, "UPDATE person_emails SET active = ? WHERE id = ?", false, list.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.ResetPassword(ctx, late.Token, "attacker's hash", now); !errors.Is(err, people.ErrResetAddressGone) {
+			t.Errorf("a reset link whose address is not in use: %v, want %v", err, people.ErrResetAddressGone)
+		}
+		if p, _ := people.Get(ctx, db, grace.ID); p.PasswordHash() != "" {
+			t.Errorf("the password was set to %q", p.PasswordHash())
+		}
+		var audited int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = ?", "people.password.reset").Scan(&audited); err != nil || audited != 0 {
+			t.Errorf("%d password resets audited (%v), want none", audited, err)
+		}
+	})
+}

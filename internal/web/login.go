@@ -235,6 +235,9 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.Now()
 	done, err := s.peopleService().ResetPassword(ctx, tok, hash, now)
+	if errors.Is(err, people.ErrResetAddressGone) {
+		return &Error{Status: http.StatusGone, Message: err.Error()}
+	}
 	if err != nil {
 		return tokenError(err)
 	}

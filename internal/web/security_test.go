@@ -522,3 +522,63 @@ func TestSearchTermsStayOutOfTheAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestResetLinkDiesWithItsAddress reproduces the tester's report: staff
+// add an address from a list posting to Grace's record, she confirms it;
+// someone who reads that old mailbox asks for a reset link for it; Grace
+// removes the address, which is deactivated (a public record keeps it).
+// The link then sets no password, and Grace's own password still signs
+// her in. A reset link that outlived its address's deactivation is
+// refused with a page that says why.
+func TestResetLinkDiesWithItsAddress(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		pid := a.signUp(t, "Grace Hopper", "grace@example.org")
+		a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+		sec := a.signIn(t, "sam@example.org")
+		grace := a.signIn(t, "grace@example.org")
+		addOld := func(addr string) people.Email {
+			t.Helper()
+			res := sec.post(fmt.Sprintf("/admin/people/%d/emails", pid), url.Values{"email": {addr}, "origin": {"list-posting"}, "reason": {"asked by phone"}})
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("staff adding %s: %d %.300s", addr, res.Status, res.Body)
+			}
+			if res := grace.post("/verify/"+a.mailedToken(t, "grace@example.org", "verify"), nil); res.Status != 200 {
+				t.Fatalf("Grace confirming %s: %d %.300s", addr, res.Status, res.Body)
+			}
+			_, e, err := people.FindByEmail(ctx, db, addr)
+			if err != nil || !e.Verified() {
+				t.Fatalf("%s: %+v %v", addr, e, err)
+			}
+			return e
+		}
+		old := addOld("grace-old@example.org")
+		attacker := a.browser(t)
+		attacker.post("/reset", url.Values{"email": {"grace-old@example.org"}})
+		tok := a.mailedToken(t, "grace-old@example.org", "reset")
+		if res := grace.post(fmt.Sprintf("/account/emails/%d/remove", old.ID), nil); res.Header.Get("Location") != "/account?done=deactivated" {
+			t.Fatalf("Grace removing the old address: %d %q", res.Status, res.Header.Get("Location"))
+		}
+		if res := attacker.post("/reset/"+tok, url.Values{"password": {"the attacker's passphrase"}}); res.Status != http.StatusNotFound {
+			t.Errorf("the reset link after its address was removed: %d, want 404: %.300s", res.Status, res.Body)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {"grace@example.org"}, "password": {"the attacker's passphrase"}}); res.Status == http.StatusSeeOther {
+			t.Error("the attacker's password signs in")
+		}
+		a.signIn(t, "grace@example.org")
+
+		// A link issued before deactivating ended the address's links.
+		list := addOld("grace-list@example.org")
+		attacker.post("/reset", url.Values{"email": {"grace-list@example.org"}})
+		tok = a.mailedToken(t, "grace-list@example.org", "reset")
+		if _, err := db.Exec(ctx, "UPDATE person_emails SET active = ? WHERE id = ?", false, list.ID); err != nil {
+			t.Fatal(err)
+		}
+		res := attacker.post("/reset/"+tok, url.Values{"password": {"the attacker's passphrase"}})
+		if res.Status != http.StatusGone || !strings.Contains(res.Body, "no longer in use on the account") {
+			t.Errorf("a reset link whose address is not in use: %d, want 410: %.300s", res.Status, res.Body)
+		}
+		a.signIn(t, "grace@example.org")
+	})
+}
