@@ -555,26 +555,70 @@ func AddEmail(ctx context.Context, q store.Querier, personID, actor int64, addr 
 	return e, record(ctx, q, personID, actor, "email added", "", addr, now)
 }
 
-// releaseUnproven frees an address that another account's holder added
-// themselves as a secondary address and never confirmed (addresses from
-// public records or entered by staff are kept): a claim nobody proved must not
-// keep the owner of the address from signing up or adding it. The other
-// account's history says an unconfirmed address was released, without
-// naming it, since the address is not that person's data.
+// releaseUnproven frees an address for the one who now claims it (signs up
+// with it, or adds it to their account) when the claim that holds it was
+// never proved: a claim nobody proved must not keep the owner of the
+// address from signing up or adding it.
+//
+//   - An address an account's holder added themselves as a secondary
+//     address and never confirmed is deleted (addresses from public records
+//     or entered by staff stay on an account that proved a mailbox).
+//   - A sign-up that never proved any mailbox (pendingSignUp) is replaced:
+//     claimed by its own address, it is deleted as SweepUnconfirmed would
+//     delete it a week later, so its confirmation links stop working and
+//     whoever proves the mailbox gets the account with the password they
+//     chose; any other address it holds is deleted.
+//
+// The other account's history says an unconfirmed address was released,
+// without naming it, since the address is not that person's data.
 func releaseUnproven(ctx context.Context, q store.Querier, addr string, now time.Time) error {
 	var id, owner int64
-	err := q.QueryRow(ctx, "SELECT id, person_id FROM person_emails WHERE address_key = ? AND verified_at IS NULL AND is_primary = ? AND origin = ?",
-		addressKey(addr), false, string(OriginSelf)).Scan(&id, &owner)
+	var primary bool
+	var origin string
+	err := q.QueryRow(ctx, "SELECT id, person_id, is_primary, origin FROM person_emails WHERE address_key = ? AND verified_at IS NULL",
+		addressKey(addr)).Scan(&id, &owner, &primary, &origin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("checking an unconfirmed address: %w", err)
 	}
-	if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", id); err != nil {
-		return fmt.Errorf("releasing an unconfirmed address: %w", err)
+	pending, err := pendingSignUp(ctx, q, owner)
+	if err != nil {
+		return err
 	}
-	return record(ctx, q, owner, 0, "unconfirmed address released", "", "", now)
+	switch {
+	case pending && primary:
+		if _, err := q.Exec(ctx, "DELETE FROM people WHERE id = ?", owner); err != nil {
+			return fmt.Errorf("replacing an unconfirmed sign-up: %w", err)
+		}
+		return nil
+	case pending, !primary && Origin(origin) == OriginSelf:
+		if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", id); err != nil {
+			return fmt.Errorf("releasing an unconfirmed address: %w", err)
+		}
+		return record(ctx, q, owner, 0, "unconfirmed address released", "", "", now)
+	}
+	return nil
+}
+
+// pendingSignUp reports whether a person is a sign-up that never proved
+// any mailbox: they chose a password, but confirmed no address (so no link
+// mailed to one has reset their password or signed them in, since those
+// go only to confirmed addresses) and hold no staff role. Such an account
+// opens nothing: its password signs in only once an address is confirmed.
+// A record made from a public record (a draft's author) has no password
+// and is not one.
+func pendingSignUp(ctx context.Context, q store.Querier, personID int64) (bool, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM people p WHERE p.id = ? AND p.password_hash <> ''
+		AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = p.id AND e.verified_at IS NOT NULL)
+		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role <> ?)`,
+		personID, string(auth.Participant)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("checking an unconfirmed sign-up: %w", err)
+	}
+	return n == 1, nil
 }
 
 // verifyEmail marks an address as confirmed by its owner, and says so in

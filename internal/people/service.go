@@ -199,7 +199,11 @@ type SignedUp struct {
 }
 
 // SignUp creates an account with its consent entry and a confirmation
-// link, or, when the address has an account, nothing. passwordHash is the
+// link, or, when the address has an account, nothing. A sign-up with the
+// address that never proved its mailbox is not an account: the new one
+// replaces it and its links (releaseUnproven), whoever made either, and the
+// account goes to whoever follows the newest link, which only the
+// mailbox's reader has. passwordHash is the
 // hash of f.Password, made by the caller after Check passed (hashing is
 // slow and is bounded where requests arrive).
 func (s *Service) SignUp(ctx context.Context, f SignUpForm, passwordHash string, now time.Time) (SignedUp, error) {

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"plenary/internal/auth"
+	"plenary/internal/inventory"
 	"plenary/internal/people"
+	"plenary/internal/policy"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 	"plenary/internal/validate"
@@ -289,6 +291,79 @@ func TestResetLinkNeedsItsAddressInUse(t *testing.T) {
 		var audited int
 		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log WHERE action = ?", "people.password.reset").Scan(&audited); err != nil || audited != 0 {
 			t.Errorf("%d password resets audited (%v), want none", audited, err)
+		}
+	})
+}
+
+// signUps is the people use cases with a published privacy statement, as
+// sign-up needs one.
+func signUps(t *testing.T, db *store.DB) *people.Service {
+	t.Helper()
+	svc := service(db)
+	svc.Policy = &policy.Service{DB: db, Inventory: inventory.Default(), Facts: policy.Facts{Org: "Test Org", Country: "Iceland", Contact: "privacy@example.org"}}
+	if _, err := svc.Policy.EnsureCurrent(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func signUp(t *testing.T, svc *people.Service, name, addr, hash string) people.SignedUp {
+	t.Helper()
+	out, err := svc.SignUp(context.Background(), people.SignUpForm{Name: name, Email: addr, Password: "a long enough passphrase", AgeOK: true, Consent: true}, hash, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestNewSignUpReplacesAnUnconfirmedOne (the squatted address): a sign-up
+// whose address was never confirmed is replaced by the next sign-up with
+// that address, whoever makes it: its confirmation link stops working and
+// the account goes, with the password chosen in the newest sign-up, to
+// whoever follows the newest link. A confirmed account is never replaced,
+// and an account that adds the address replaces the unconfirmed sign-up
+// too.
+func TestNewSignUpReplacesAnUnconfirmedOne(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := signUps(t, db)
+		squat := signUp(t, svc, "Mallory", "squat-victim@example.org", "mallory's hash")
+		victim := signUp(t, svc, "Victor", "Squat-Victim@example.org", "victor's hash")
+		if squat.Existing || victim.Existing || victim.Person.ID == squat.Person.ID || victim.Token == "" {
+			t.Fatalf("the second sign-up: %+v after %+v; want a new account with its own link", victim, squat)
+		}
+		if _, err := people.Get(ctx, db, squat.Person.ID); !errors.Is(err, people.ErrNotFound) {
+			t.Errorf("the replaced sign-up is still there: %v", err)
+		}
+		if _, err := svc.ConfirmAddress(ctx, squat.Token, now); !errors.Is(err, auth.ErrTokenUnknown) {
+			t.Errorf("the replaced sign-up's link: %v, want %v", err, auth.ErrTokenUnknown)
+		}
+		if _, err := svc.ConfirmAddress(ctx, victim.Token, now); err != nil {
+			t.Fatalf("the newest link: %v", err)
+		}
+		p, e, err := people.FindByEmail(ctx, db, "squat-victim@example.org")
+		if err != nil || p.ID != victim.Person.ID || p.PasswordHash() != "victor's hash" || !e.Verified() {
+			t.Errorf("the address belongs to %+v %+v (%v); want Victor's confirmed account with his password", p, e, err)
+		}
+		// Confirmed, it is an account: a sign-up now creates nothing.
+		again := signUp(t, svc, "Mallory", "squat-victim@example.org", "mallory's hash")
+		if !again.Existing || again.Token != "" {
+			t.Errorf("a sign-up with a confirmed account's address: %+v", again)
+		}
+		if p, _, _ := people.FindByEmail(ctx, db, "squat-victim@example.org"); p.ID != victim.Person.ID || p.PasswordHash() != "victor's hash" {
+			t.Errorf("the confirmed account changed: %+v", p)
+		}
+
+		// An account that proved its mailbox adds an address an
+		// unconfirmed sign-up holds: the sign-up is replaced.
+		ada, _ := create(t, db, "Ada", "ada@example.org")
+		pending := signUp(t, svc, "Mallory", "ada@work.example", "mallory's hash")
+		c, err := svc.AddAddress(ctx, self(ada), "ada@work.example", people.OriginSelf, now)
+		if err != nil || c.Taken || c.To != "ada@work.example" || c.Email.PersonID != ada.ID {
+			t.Fatalf("adding the address = %+v, %v; want it added to Ada's account", c, err)
+		}
+		if _, err := people.Get(ctx, db, pending.Person.ID); !errors.Is(err, people.ErrNotFound) {
+			t.Errorf("the replaced sign-up is still there: %v", err)
 		}
 	})
 }

@@ -582,3 +582,101 @@ func TestResetLinkDiesWithItsAddress(t *testing.T) {
 		a.signIn(t, "grace@example.org")
 	})
 }
+
+// TestSquattedAddressGoesToTheMailboxOwner reproduces the tester's report:
+// someone signs up with another person's address and a password of their
+// own. The owner's sign-up then gets the same page and the same kind of
+// mail as any sign-up (a confirmation link, not "you already have an
+// account"); it replaces the unconfirmed one, whose link in the owner's
+// mailbox no longer confirms anything, and the owner's link gives her the
+// account with her password. Signing up again in between replaces hers,
+// but without the mailbox nothing can be confirmed.
+func TestSquattedAddressGoesToTheMailboxOwner(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		// The clock moves past the limit on sign-ups per address once.
+		var mu sync.Mutex
+		at := time.Now()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return at }
+		a := newAccountSite(t, siteOptions{DB: db, Now: clock})
+		const victim = "squat-victim@example.org"
+		// signUp returns the page and the one mail the sign-up sent to
+		// addr, told from earlier mail by when it was sent: mail leaves
+		// after the answer, so the newest mail to an address need not be
+		// the newest answer's.
+		signUp := func(name, addr, password string) (response, mail.Message) {
+			t.Helper()
+			a.waitForMail()
+			before := len(a.outbox.Messages())
+			res := a.browser(t).post("/signup", url.Values{"name": {name}, "email": {addr}, "password": {password}, "age_ok": {"1"}, "consent": {"1"}})
+			if res.Status != 200 {
+				t.Fatalf("sign-up: %d %.300s", res.Status, res.Body)
+			}
+			a.waitForMail()
+			var sent []mail.Message
+			for _, m := range a.outbox.Messages()[before:] {
+				if strings.EqualFold(m.To, addr) {
+					sent = append(sent, m)
+				}
+			}
+			if len(sent) != 1 {
+				t.Fatalf("the sign-up sent %d messages to %s, want 1", len(sent), addr)
+			}
+			return res, sent[0]
+		}
+		link := func(m mail.Message) string {
+			t.Helper()
+			sm := linkPattern.FindStringSubmatch(m.Body)
+			if sm == nil || sm[1] != "verify" {
+				t.Fatalf("no confirmation link in %q", m.Body)
+			}
+			return sm[2]
+		}
+		_, first := signUp("Mallory", victim, "mallory's passphrase")
+		squatLink := link(first)
+		res, own := signUp("Victoria", victim, "victoria's passphrase")
+		if fresh, _ := signUp("Nobody", "fresh@example.org", "a fresh passphrase"); strings.ReplaceAll(fresh.Body, "fresh@example.org", victim) != res.Body {
+			t.Error("the sign-up page answers differently for an address held by an unconfirmed sign-up")
+		}
+		if own.Subject != first.Subject || strings.Contains(own.Subject, "already") {
+			t.Errorf("the owner's sign-up was mailed %q, the first %q; want the same confirmation", own.Subject, first.Subject)
+		}
+		ownLink := link(own)
+		if ownLink == squatLink {
+			t.Fatal("no new link")
+		}
+		b := a.browser(t)
+		for _, res := range []response{b.get("/verify/" + squatLink), b.post("/verify/"+squatLink, nil)} {
+			if res.Status != http.StatusNotFound || !strings.Contains(res.Body, "stops working when the address is used to sign up again") {
+				t.Errorf("the replaced sign-up's link: %d, want 404 that says why: %.300s", res.Status, res.Body)
+			}
+		}
+
+		// Mallory signs up again before the owner confirms: the owner's
+		// link dies too, and Mallory's password opens nothing.
+		signUp("Mallory", victim, "mallory's passphrase")
+		if res := b.post("/verify/"+ownLink, nil); res.Status != http.StatusNotFound {
+			t.Errorf("a link replaced by a later sign-up: %d, want 404", res.Status)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {victim}, "password": {"mallory's passphrase"}}); res.Status != http.StatusForbidden {
+			t.Errorf("Mallory signing in unconfirmed: %d, want 403", res.Status)
+		}
+		// The owner signs up once more and follows her newest link.
+		mu.Lock()
+		at = at.Add(16 * time.Minute)
+		mu.Unlock()
+		_, newest := signUp("Victoria", victim, "victoria's passphrase")
+		if res := b.post("/verify/"+link(newest), nil); res.Status != 200 {
+			t.Fatalf("the owner's newest link: %d %.300s", res.Status, res.Body)
+		}
+		page := a.signInWith(t, victim, "victoria's passphrase").get("/account").Body
+		if !strings.Contains(page, "Victoria") || strings.Contains(page, "Mallory") {
+			t.Errorf("the owner's account page: %.500s", page)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {victim}, "password": {"mallory's passphrase"}}); res.Status != http.StatusUnauthorized {
+			t.Errorf("Mallory's password: %d, want 401", res.Status)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM people"); n != 2 {
+			t.Errorf("%d people, want the owner and the fresh sign-up", n)
+		}
+	})
+}
