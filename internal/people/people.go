@@ -262,6 +262,23 @@ func Create(ctx context.Context, q store.Querier, n New, now time.Time) (Person,
 	} else if !errors.Is(err, ErrNotFound) {
 		return Person{}, Email{}, err
 	}
+	id, err := createPerson(ctx, q, n, now)
+	if err != nil {
+		return Person{}, Email{}, err
+	}
+	e, err := addEmail(ctx, q, id, n.Email, n.Origin, true, n.Verified, now)
+	if err != nil {
+		return Person{}, Email{}, err
+	}
+	p, err := Get(ctx, q, id)
+	return p, e, err
+}
+
+// createPerson stores a person with roles and no address (n.Email is not
+// used); Create adds the primary address, a sign-up that claims an
+// unproven record's address gets it once its mailbox is proven (takeOver).
+func createPerson(ctx context.Context, q store.Querier, n New, now time.Time) (int64, error) {
+	now = now.UTC()
 	var age any
 	if n.AgeAttested {
 		age = now
@@ -269,19 +286,14 @@ func Create(ctx context.Context, q store.Querier, n New, now time.Time) (Person,
 	id, err := store.Insert(ctx, q, "INSERT INTO people (name, password_hash, age_attested_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 		n.Name, n.PasswordHash, age, now, now)
 	if err != nil {
-		return Person{}, Email{}, fmt.Errorf("creating a participant: %w", err)
-	}
-	e, err := addEmail(ctx, q, id, n.Email, n.Origin, true, n.Verified, now)
-	if err != nil {
-		return Person{}, Email{}, err
+		return 0, fmt.Errorf("creating a participant: %w", err)
 	}
 	for _, r := range n.Roles {
 		if _, err := q.Exec(ctx, "INSERT INTO person_roles (person_id, role, granted_at) VALUES (?, ?, ?)", id, string(r), now); err != nil {
-			return Person{}, Email{}, fmt.Errorf("giving a role: %w", err)
+			return 0, fmt.Errorf("giving a role: %w", err)
 		}
 	}
-	p, err := Get(ctx, q, id)
-	return p, e, err
+	return id, nil
 }
 
 func addEmail(ctx context.Context, q store.Querier, personID int64, addr string, origin Origin, primary, verified bool, now time.Time) (Email, error) {
@@ -589,6 +601,9 @@ func releaseUnproven(ctx context.Context, q store.Querier, addr string, now time
 	}
 	switch {
 	case pending && primary:
+		if err := unlinkAuthors(ctx, q, owner); err != nil {
+			return err
+		}
 		if _, err := q.Exec(ctx, "DELETE FROM people WHERE id = ?", owner); err != nil {
 			return fmt.Errorf("replacing an unconfirmed sign-up: %w", err)
 		}
@@ -608,17 +623,10 @@ func releaseUnproven(ctx context.Context, q store.Querier, addr string, now time
 // go only to confirmed addresses) and hold no staff role. Such an account
 // opens nothing: its password signs in only once an address is confirmed.
 // A record made from a public record (a draft's author) has no password
-// and is not one.
+// and is not one (see unprovenRecord).
 func pendingSignUp(ctx context.Context, q store.Querier, personID int64) (bool, error) {
-	var n int
-	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM people p WHERE p.id = ? AND p.password_hash <> ''
-		AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = p.id AND e.verified_at IS NOT NULL)
-		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = p.id AND r.role <> ?)`,
-		personID, string(auth.Participant)).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("checking an unconfirmed sign-up: %w", err)
-	}
-	return n == 1, nil
+	unproven, password, err := neverProven(ctx, q, personID)
+	return unproven && password, err
 }
 
 // verifyEmail marks an address as confirmed by its owner, and says so in
@@ -777,10 +785,17 @@ const UnconfirmedGrace = 7 * 24 * time.Hour
 // history go with them (foreign keys cascade); their consent entries stay,
 // under a number that now leads to no one.
 func SweepUnconfirmed(ctx context.Context, q store.Querier, cutoff time.Time) (int64, error) {
-	res, err := q.Exec(ctx, `DELETE FROM people WHERE created_at < ?
+	const unconfirmed = `created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = people.id AND (e.verified_at IS NOT NULL OR e.origin <> ?))
-		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = people.id AND r.role <> ?)`,
-		cutoff.UTC(), string(OriginSelf), string(auth.Participant))
+		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = people.id AND r.role <> ?)`
+	args := []any{cutoff.UTC(), string(OriginSelf), string(auth.Participant)}
+	// A draft's author row linked to such an account (before drafts linked
+	// only proven holders, see RecordLink) is unlinked first, to be linked
+	// to whoever proves its address.
+	if _, err := q.Exec(ctx, "UPDATE draft_authors SET person_id = NULL WHERE person_id IN (SELECT id FROM people WHERE "+unconfirmed+")", args...); err != nil {
+		return 0, fmt.Errorf("removing unconfirmed sign-ups: %w", err)
+	}
+	res, err := q.Exec(ctx, "DELETE FROM people WHERE "+unconfirmed, args...)
 	if err != nil {
 		return 0, fmt.Errorf("removing unconfirmed sign-ups: %w", err)
 	}

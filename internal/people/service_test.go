@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"plenary/internal/auth"
 	"plenary/internal/inventory"
@@ -364,6 +365,63 @@ func TestNewSignUpReplacesAnUnconfirmedOne(t *testing.T) {
 		}
 		if _, err := people.Get(ctx, db, pending.Person.ID); !errors.Is(err, people.ErrNotFound) {
 			t.Errorf("the replaced sign-up is still there: %v", err)
+		}
+	})
+}
+
+// TestDeletedSignUpsLeaveNoAuthorLinks: a draft's author row that was
+// linked to an unconfirmed sign-up (as drafts were before they linked
+// only proven holders) is unlinked when the sign-up is replaced or swept,
+// and linked to whoever then confirms the address.
+func TestDeletedSignUpsLeaveNoAuthorLinks(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := signUps(t, db)
+		draftID, err := store.Insert(ctx, db, "INSERT INTO drafts (name, rev, title, authors, posted_at) VALUES (?, ?, ?, ?, ?)", "draft-test-links", "00", "Links", "Ann, Bo", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revID, err := store.Insert(ctx, db, "INSERT INTO draft_revisions (draft_id, rev, title, abstract, posted_at) VALUES (?, ?, ?, ?, ?)", draftID, "00", "Links", "About links.", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linked := func(addr string, person int64) {
+			t.Helper()
+			if _, err := db.Exec(ctx, "INSERT INTO draft_authors (revision_id, position, name, email, person_id) VALUES (?, ?, ?, ?, ?)", revID, 0, "Someone", addr, person); err != nil {
+				t.Fatal(err)
+			}
+		}
+		linkOf := func(addr string) int64 {
+			t.Helper()
+			var id *int64
+			if err := db.QueryRow(ctx, "SELECT person_id FROM draft_authors WHERE email = ?", addr).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if id == nil {
+				return 0
+			}
+			return *id
+		}
+		first := signUp(t, svc, "Ann", "ann@example.org", "a hash")
+		linked("ann@example.org", first.Person.ID)
+		again := signUp(t, svc, "Ann", "ann@example.org", "another hash")
+		if got := linkOf("ann@example.org"); got != 0 {
+			t.Errorf("after the sign-up was replaced the row is linked to %d, want no one", got)
+		}
+		if _, err := svc.ConfirmAddress(ctx, again.Token, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := linkOf("ann@example.org"); got != again.Person.ID {
+			t.Errorf("once confirmed the row is linked to %d, want %d", got, again.Person.ID)
+		}
+
+		swept := signUp(t, svc, "Bo", "bo@example.org", "a hash")
+		linked("bo@example.org", swept.Person.ID)
+		if n, err := people.SweepUnconfirmed(ctx, db, now.Add(people.UnconfirmedGrace+time.Hour)); err != nil || n != 1 {
+			t.Fatalf("SweepUnconfirmed = %d, %v; want the one unconfirmed sign-up", n, err)
+		}
+		if got := linkOf("bo@example.org"); got != 0 {
+			t.Errorf("after the sign-up was swept the row is linked to %d, want no one", got)
 		}
 	})
 }

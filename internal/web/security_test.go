@@ -680,3 +680,83 @@ func TestSquattedAddressGoesToTheMailboxOwner(t *testing.T) {
 		}
 	})
 }
+
+// TestDraftAuthorCanClaimTheirAddress reproduces the tester's report: a
+// posted draft makes a record for its author's address, which then
+// answered every sign-up with it "you already have an account", sent no
+// reset link (the address is unconfirmed) and refused to be added to an
+// account. Now a sign-up with it is answered and mailed as any sign-up,
+// and once the link is followed the account holds the address, signs in,
+// and is the one the draft's author row is linked to; an account adding
+// another author's address gets a confirmation link mailed there, not the
+// "already belongs to an account" notice, and takes it over the same way.
+func TestDraftAuthorCanClaimTheirAddress(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		sue := a.signUp(t, "Sue Submitter", "sue@example.net")
+		sb := a.signIn(t, "sue@example.net")
+		submit := func(draft []byte) {
+			t.Helper()
+			body, ct := upload(t, nil, draft, "1")
+			if res := sb.do("POST", "/drafts/submit", body, ct); res.Status != http.StatusSeeOther {
+				t.Fatalf("submission: %d %.300s", res.Status, res.Body)
+			}
+		}
+		submit(ownDraft("draft-test-alex", "00", "Alex wrote it."))
+		bea := strings.NewReplacer("Alex Example", "Bea Example", "alex@example.net", "bea@example.net").Replace(string(ownDraft("draft-test-bea", "00", "Bea wrote it.")))
+		submit([]byte(bea))
+		authorLink := func(addr string) int64 {
+			t.Helper()
+			var id *int64
+			if err := db.QueryRow(ctx, "SELECT person_id FROM draft_authors WHERE email = ?", addr).Scan(&id); err != nil || id == nil {
+				t.Fatalf("the author row of %s: %v %v", addr, id, err)
+			}
+			return *id
+		}
+		record := authorLink("alex@example.net")
+
+		signUp := func(addr string) response {
+			return a.browser(t).post("/signup", url.Values{"name": {"Alex Example"}, "email": {addr}, "password": {"alex's own passphrase"}, "age_ok": {"1"}, "consent": {"1"}})
+		}
+		// Typed with a capital, as the draft did not spell it.
+		res := signUp("Alex@example.net")
+		if fresh := signUp("fresh@example.org"); res.Status != 200 || strings.ReplaceAll(fresh.Body, "fresh@example.org", "Alex@example.net") != res.Body {
+			t.Errorf("the sign-up with a draft author's address answers differently: %d", res.Status)
+		}
+		if m, ok := a.newestMail(t, "alex@example.net", func(mail.Message) bool { return true }); !ok || !strings.HasPrefix(m.Subject, "Confirm your e-mail address") || !strings.Contains(m.Body, "/verify/") {
+			t.Fatalf("the sign-up's mail: %q %q", m.Subject, m.Body)
+		}
+		if res := a.browser(t).post("/verify/"+a.mailedToken(t, "alex@example.net", "verify"), nil); res.Status != 200 || !strings.Contains(res.Body, "alex@example.net is confirmed") {
+			t.Fatalf("following the link: %d %.300s", res.Status, res.Body)
+		}
+		page := a.signInWith(t, "alex@example.net", "alex's own passphrase").get("/account").Body
+		if !strings.Contains(page, "Alex Example") || !strings.Contains(page, "alex@example.net") {
+			t.Errorf("the new account's page: %.500s", page)
+		}
+		alex, _, err := people.FindByEmail(ctx, db, "alex@example.net")
+		if err != nil || alex.ID == record || authorLink("alex@example.net") != alex.ID {
+			t.Errorf("the author row is linked to %d; the address belongs to %d (%v), the record was %d", authorLink("alex@example.net"), alex.ID, err, record)
+		}
+		if d := a.get(t, "/drafts/draft-test-alex"); !strings.Contains(d.Body, "Alex Example") {
+			t.Error("the draft no longer names its author")
+		}
+
+		// Sue adds Bea's address to her account (Bea is Sue, say).
+		if res := sb.post("/account/emails", url.Values{"email": {"bea@example.net"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("adding the address: %d", res.Status)
+		}
+		if m, ok := a.newestMail(t, "bea@example.net", func(mail.Message) bool { return true }); !ok || !strings.Contains(m.Body, "/verify/") {
+			t.Fatalf("the mail to the added address: %q %q", m.Subject, m.Body)
+		}
+		if res := sb.post("/verify/"+a.mailedToken(t, "bea@example.net", "verify"), nil); res.Status != 200 {
+			t.Fatalf("following the link: %d %.300s", res.Status, res.Body)
+		}
+		if page := sb.get("/account").Body; !strings.Contains(page, "bea@example.net") {
+			t.Error("Sue's account page does not list the address")
+		}
+		if got := authorLink("bea@example.net"); got != sue {
+			t.Errorf("Bea's author row is linked to %d, want Sue's account %d", got, sue)
+		}
+	})
+}

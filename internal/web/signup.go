@@ -204,9 +204,11 @@ func (s *Server) base() string { return strings.TrimSuffix(s.Config.BaseURL.Stri
 
 // verifyMessage is the mail that carries a confirmation link. A link for
 // an address the person typed goes to that address; one for an address
-// staff entered goes to the person's own primary address, and says so.
+// staff entered goes to the person's own primary address, and says so. (A
+// sign-up that claims a draft author's address confirms the address as the
+// draft spelled it, which may differ in case from what was typed.)
 func (s *Server) verifyMessage(c people.Confirmation) mail.Message {
-	if c.To == c.Email.Address {
+	if strings.EqualFold(c.To, c.Email.Address) {
 		return mail.Message{To: c.To, Subject: "Confirm your e-mail address for " + s.Config.OrgName, Body: fmt.Sprintf(
 			"Please confirm that %s is your address by opening this link and pressing the button on the page:\n\n%s/verify/%s\n\n"+
 				"The link works once, for two days. If you did not ask for this, ignore this message; nothing will be kept active for the address.\n",
