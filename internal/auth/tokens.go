@@ -127,6 +127,17 @@ func UseAllTokens(ctx context.Context, q store.Querier, purpose string, personID
 	return nil
 }
 
+// DropTokensFor deletes every token mailed to or about one address, used
+// or not, as when the address is deactivated: a reset or sign-in link in
+// that mailbox must not open the account once the address is no longer in
+// use there, and a confirmation of it has nothing left to confirm.
+func DropTokensFor(ctx context.Context, q store.Querier, emailID int64) error {
+	if _, err := q.Exec(ctx, "DELETE FROM auth_tokens WHERE email_id = ?", emailID); err != nil {
+		return fmt.Errorf("ending the links mailed to an address: %w", err)
+	}
+	return nil
+}
+
 // SweepTokens deletes tokens that expired, used or not.
 func SweepTokens(ctx context.Context, q store.Querier, now time.Time) (int64, error) {
 	res, err := q.Exec(ctx, "DELETE FROM auth_tokens WHERE expires_at <= ?", now.UTC())

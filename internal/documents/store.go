@@ -201,15 +201,18 @@ func post(ctx context.Context, q store.Querier, c Checked, submitter int64, sub 
 
 // authorRecord finds the participant an author's address belongs to, or
 // makes a record for it with origin "draft author"; 0 when the author
-// gives no usable address.
+// gives no usable address, or when the address is held by a claim nobody
+// proved (an unconfirmed sign-up), which may yet be replaced: the row is
+// linked when the address is confirmed (people.RecordLink). Whoever proves
+// the mailbox of a record's address takes the record's rows over.
 func authorRecord(ctx context.Context, q store.Querier, a Author, now time.Time) (int64, error) {
 	addr, err := people.CleanEmail(a.Email)
 	if err != nil {
 		return 0, nil // an address plenary cannot use enters no record
 	}
-	p, _, err := people.FindByEmail(ctx, q, addr)
+	_, e, err := people.FindByEmail(ctx, q, addr)
 	if err == nil {
-		return p.ID, nil
+		return people.RecordLink(ctx, q, e)
 	}
 	if !errors.Is(err, people.ErrNotFound) {
 		return 0, err
@@ -218,7 +221,7 @@ func authorRecord(ctx context.Context, q store.Querier, a Author, now time.Time)
 	if err != nil {
 		name = addr
 	}
-	p, _, err = people.Create(ctx, q, people.New{Name: name, Email: addr, Origin: people.OriginDraftAuthor}, now)
+	p, _, err := people.Create(ctx, q, people.New{Name: name, Email: addr, Origin: people.OriginDraftAuthor}, now)
 	if err != nil {
 		return 0, fmt.Errorf("recording a draft's author: %w", err)
 	}

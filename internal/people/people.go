@@ -262,6 +262,23 @@ func Create(ctx context.Context, q store.Querier, n New, now time.Time) (Person,
 	} else if !errors.Is(err, ErrNotFound) {
 		return Person{}, Email{}, err
 	}
+	id, err := createPerson(ctx, q, n, now)
+	if err != nil {
+		return Person{}, Email{}, err
+	}
+	e, err := addEmail(ctx, q, id, n.Email, n.Origin, true, n.Verified, now)
+	if err != nil {
+		return Person{}, Email{}, err
+	}
+	p, err := Get(ctx, q, id)
+	return p, e, err
+}
+
+// createPerson stores a person with roles and no address (n.Email is not
+// used); Create adds the primary address, a sign-up that claims an
+// unproven record's address gets it once its mailbox is proven (takeOver).
+func createPerson(ctx context.Context, q store.Querier, n New, now time.Time) (int64, error) {
+	now = now.UTC()
 	var age any
 	if n.AgeAttested {
 		age = now
@@ -269,19 +286,14 @@ func Create(ctx context.Context, q store.Querier, n New, now time.Time) (Person,
 	id, err := store.Insert(ctx, q, "INSERT INTO people (name, password_hash, age_attested_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
 		n.Name, n.PasswordHash, age, now, now)
 	if err != nil {
-		return Person{}, Email{}, fmt.Errorf("creating a participant: %w", err)
-	}
-	e, err := addEmail(ctx, q, id, n.Email, n.Origin, true, n.Verified, now)
-	if err != nil {
-		return Person{}, Email{}, err
+		return 0, fmt.Errorf("creating a participant: %w", err)
 	}
 	for _, r := range n.Roles {
 		if _, err := q.Exec(ctx, "INSERT INTO person_roles (person_id, role, granted_at) VALUES (?, ?, ?)", id, string(r), now); err != nil {
-			return Person{}, Email{}, fmt.Errorf("giving a role: %w", err)
+			return 0, fmt.Errorf("giving a role: %w", err)
 		}
 	}
-	p, err := Get(ctx, q, id)
-	return p, e, err
+	return id, nil
 }
 
 func addEmail(ctx context.Context, q store.Querier, personID int64, addr string, origin Origin, primary, verified bool, now time.Time) (Email, error) {
@@ -555,26 +567,66 @@ func AddEmail(ctx context.Context, q store.Querier, personID, actor int64, addr 
 	return e, record(ctx, q, personID, actor, "email added", "", addr, now)
 }
 
-// releaseUnproven frees an address that another account's holder added
-// themselves as a secondary address and never confirmed (addresses from
-// public records or entered by staff are kept): a claim nobody proved must not
-// keep the owner of the address from signing up or adding it. The other
-// account's history says an unconfirmed address was released, without
-// naming it, since the address is not that person's data.
+// releaseUnproven frees an address for the one who now claims it (signs up
+// with it, or adds it to their account) when the claim that holds it was
+// never proved: a claim nobody proved must not keep the owner of the
+// address from signing up or adding it.
+//
+//   - An address an account's holder added themselves as a secondary
+//     address and never confirmed is deleted (addresses from public records
+//     or entered by staff stay on an account that proved a mailbox).
+//   - A sign-up that never proved any mailbox (pendingSignUp) is replaced:
+//     claimed by its own address, it is deleted as SweepUnconfirmed would
+//     delete it a week later, so its confirmation links stop working and
+//     whoever proves the mailbox gets the account with the password they
+//     chose; any other address it holds is deleted.
+//
+// The other account's history says an unconfirmed address was released,
+// without naming it, since the address is not that person's data.
 func releaseUnproven(ctx context.Context, q store.Querier, addr string, now time.Time) error {
 	var id, owner int64
-	err := q.QueryRow(ctx, "SELECT id, person_id FROM person_emails WHERE address_key = ? AND verified_at IS NULL AND is_primary = ? AND origin = ?",
-		addressKey(addr), false, string(OriginSelf)).Scan(&id, &owner)
+	var primary bool
+	var origin string
+	err := q.QueryRow(ctx, "SELECT id, person_id, is_primary, origin FROM person_emails WHERE address_key = ? AND verified_at IS NULL",
+		addressKey(addr)).Scan(&id, &owner, &primary, &origin)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("checking an unconfirmed address: %w", err)
 	}
-	if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", id); err != nil {
-		return fmt.Errorf("releasing an unconfirmed address: %w", err)
+	pending, err := pendingSignUp(ctx, q, owner)
+	if err != nil {
+		return err
 	}
-	return record(ctx, q, owner, 0, "unconfirmed address released", "", "", now)
+	switch {
+	case pending && primary:
+		if err := unlinkAuthors(ctx, q, owner); err != nil {
+			return err
+		}
+		if _, err := q.Exec(ctx, "DELETE FROM people WHERE id = ?", owner); err != nil {
+			return fmt.Errorf("replacing an unconfirmed sign-up: %w", err)
+		}
+		return nil
+	case pending, !primary && Origin(origin) == OriginSelf:
+		if _, err := q.Exec(ctx, "DELETE FROM person_emails WHERE id = ?", id); err != nil {
+			return fmt.Errorf("releasing an unconfirmed address: %w", err)
+		}
+		return record(ctx, q, owner, 0, "unconfirmed address released", "", "", now)
+	}
+	return nil
+}
+
+// pendingSignUp reports whether a person is a sign-up that never proved
+// any mailbox: they chose a password, but confirmed no address (so no link
+// mailed to one has reset their password or signed them in, since those
+// go only to confirmed addresses) and hold no staff role. Such an account
+// opens nothing: its password signs in only once an address is confirmed.
+// A record made from a public record (a draft's author) has no password
+// and is not one (see unprovenRecord).
+func pendingSignUp(ctx context.Context, q store.Querier, personID int64) (bool, error) {
+	unproven, password, err := neverProven(ctx, q, personID)
+	return unproven && password, err
 }
 
 // verifyEmail marks an address as confirmed by its owner, and says so in
@@ -623,7 +675,8 @@ func setPrimary(ctx context.Context, q store.Querier, personID, actor, emailID i
 
 // removeEmail erases an address, or, when it belongs to a public record,
 // deactivates it: the record keeps it, but the site no longer uses it to
-// reach or sign in the person. It reports whether the address was erased.
+// reach or sign in the person, and every link mailed to it (a reset, a
+// sign-in link) stops working. It reports whether the address was erased.
 func removeEmail(ctx context.Context, q store.Querier, personID, actor, emailID int64, now time.Time) (erased bool, err error) {
 	e, err := GetEmail(ctx, q, personID, emailID)
 	if err != nil {
@@ -637,6 +690,11 @@ func removeEmail(ctx context.Context, q store.Querier, personID, actor, emailID 
 			return false, nil
 		}
 		if _, err := q.Exec(ctx, "UPDATE person_emails SET active = ? WHERE id = ?", false, emailID); err != nil {
+			return false, err
+		}
+		// The row stays, so its links do not go with it as they go with
+		// an erased one (the foreign key cascades): they are ended here.
+		if err := auth.DropTokensFor(ctx, q, emailID); err != nil {
 			return false, err
 		}
 		return false, record(ctx, q, personID, actor, "email deactivated", e.Address, "", now)
@@ -727,10 +785,17 @@ const UnconfirmedGrace = 7 * 24 * time.Hour
 // history go with them (foreign keys cascade); their consent entries stay,
 // under a number that now leads to no one.
 func SweepUnconfirmed(ctx context.Context, q store.Querier, cutoff time.Time) (int64, error) {
-	res, err := q.Exec(ctx, `DELETE FROM people WHERE created_at < ?
+	const unconfirmed = `created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM person_emails e WHERE e.person_id = people.id AND (e.verified_at IS NOT NULL OR e.origin <> ?))
-		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = people.id AND r.role <> ?)`,
-		cutoff.UTC(), string(OriginSelf), string(auth.Participant))
+		AND NOT EXISTS (SELECT 1 FROM person_roles r WHERE r.person_id = people.id AND r.role <> ?)`
+	args := []any{cutoff.UTC(), string(OriginSelf), string(auth.Participant)}
+	// A draft's author row linked to such an account (before drafts linked
+	// only proven holders, see RecordLink) is unlinked first, to be linked
+	// to whoever proves its address.
+	if _, err := q.Exec(ctx, "UPDATE draft_authors SET person_id = NULL WHERE person_id IN (SELECT id FROM people WHERE "+unconfirmed+")", args...); err != nil {
+		return 0, fmt.Errorf("removing unconfirmed sign-ups: %w", err)
+	}
+	res, err := q.Exec(ctx, "DELETE FROM people WHERE "+unconfirmed, args...)
 	if err != nil {
 		return 0, fmt.Errorf("removing unconfirmed sign-ups: %w", err)
 	}

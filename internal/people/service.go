@@ -191,17 +191,27 @@ func (f SignUpForm) Check() (SignUpForm, error) {
 // SignedUp is the outcome of a sign-up.
 type SignedUp struct {
 	Person Person
-	Email  Email
-	Token  string // the confirmation link's token for the new account
+	// Email is the address the link confirms: the new account's, or,
+	// when the sign-up claims a record's address, still the record's.
+	Email Email
+	Token string // the confirmation link's token for the new account
 	// Existing says the address already had an account: nothing was
 	// created, and its owner, not the stranger, should be told.
 	Existing bool
 }
 
 // SignUp creates an account with its consent entry and a confirmation
-// link, or, when the address has an account, nothing. passwordHash is the
-// hash of f.Password, made by the caller after Check passed (hashing is
-// slow and is bounded where requests arrive).
+// link, or, when the address has an account, nothing. A sign-up with the
+// address that never proved its mailbox is not an account: the new one
+// replaces it and its links (releaseUnproven), whoever made either, and the
+// account goes to whoever follows the newest link, which only the
+// mailbox's reader has. Nor is a record made from a public record that
+// holds the address (a draft's author): the account is created without
+// the address, and takes it over from the record when the link is
+// followed (claim, takeOver). Either way the link is mailed to the
+// address, as for any new account. passwordHash is the hash of
+// f.Password, made by the caller after Check passed (hashing is slow and
+// is bounded where requests arrive).
 func (s *Service) SignUp(ctx context.Context, f SignUpForm, passwordHash string, now time.Time) (SignedUp, error) {
 	return s.SignUpThen(ctx, f, passwordHash, now, nil)
 }
@@ -222,16 +232,41 @@ func (s *Service) SignUpThen(ctx context.Context, f SignUpForm, passwordHash str
 	}
 	var out SignedUp
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		p, e, err := Create(ctx, tx, New{
+		n := New{
 			Name: f.Name, Email: f.Email, Origin: OriginSelf, PasswordHash: passwordHash,
 			AgeAttested: true, Roles: []auth.Role{auth.Participant},
-		}, now)
-		if errors.Is(err, ErrEmailTaken) {
-			out.Existing = true
-			return nil
 		}
+		if err := releaseUnproven(ctx, tx, f.Email, now); err != nil {
+			return err
+		}
+		// An address that only a record nobody proved holds (a draft's
+		// author) is no account: the sign-up goes ahead without it, and
+		// takes it over, with the record's drafts, once its link proves
+		// the mailbox.
+		rec, claiming, err := claimable(ctx, tx, f.Email)
 		if err != nil {
 			return err
+		}
+		var p Person
+		var e Email
+		if claiming {
+			id, err := createPerson(ctx, tx, n, now)
+			if err != nil {
+				return err
+			}
+			if p, err = Get(ctx, tx, id); err != nil {
+				return err
+			}
+			e = rec
+		} else {
+			p, e, err = Create(ctx, tx, n, now)
+			if errors.Is(err, ErrEmailTaken) {
+				out.Existing = true
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
 		out.Person, out.Email = p, e
 		if err := policy.Record(ctx, tx, policy.Consent{
@@ -240,7 +275,11 @@ func (s *Service) SignUpThen(ctx context.Context, f SignUpForm, passwordHash str
 		}); err != nil {
 			return err
 		}
-		out.Token, err = auth.IssueToken(ctx, tx, auth.PurposeVerify, p.ID, e.ID, auth.VerifyTTL, now)
+		if claiming {
+			out.Token, err = claim(ctx, tx, p.ID, e, now)
+		} else {
+			out.Token, err = auth.IssueToken(ctx, tx, auth.PurposeVerify, p.ID, e.ID, auth.VerifyTTL, now)
+		}
 		if err != nil || then == nil {
 			return err
 		}
@@ -302,7 +341,10 @@ func (s *Service) AddAccount(ctx context.Context, a Actor, n NewAccount, passwor
 }
 
 // ConfirmAddress uses a mailed confirmation link: the address it names is
-// confirmed, once.
+// confirmed, once, and the drafts' author rows that name it and are linked
+// to no one are linked to its holder. A link that claims an unproven
+// record's address (a sign-up or an added address, see claim) first takes
+// the address over from the record.
 func (s *Service) ConfirmAddress(ctx context.Context, token string, now time.Time) (Email, error) {
 	var e Email
 	err := s.DB.Tx(ctx, func(tx *store.Tx) error {
@@ -310,10 +352,17 @@ func (s *Service) ConfirmAddress(ctx context.Context, token string, now time.Tim
 		if err != nil {
 			return err
 		}
-		if e, err = GetEmail(ctx, tx, t.PersonID, t.EmailID); err != nil {
+		e, err = GetEmail(ctx, tx, t.PersonID, t.EmailID)
+		if errors.Is(err, ErrNotFound) {
+			e, err = takeOver(ctx, tx, t.PersonID, t.EmailID, now)
+		}
+		if err != nil {
 			return err
 		}
-		return verifyEmail(ctx, tx, t.PersonID, e, now)
+		if err := verifyEmail(ctx, tx, t.PersonID, e, now); err != nil {
+			return err
+		}
+		return linkAuthors(ctx, tx, t.PersonID, 0, e.Address)
 	})
 	return e, err
 }
@@ -374,7 +423,9 @@ func confirmation(ctx context.Context, tx *store.Tx, e Email, now time.Time) (Co
 // AddAddress adds an address to a person's record. Typed by the person,
 // it is confirmed by the link mailed to it; when it belongs to another
 // account nothing is saved and the answer is Taken, for the caller to
-// answer as if it had been added. Entered by staff (with where it came
+// answer as if it had been added; when a record nobody proved holds it (a
+// draft's author), the link mailed to it takes it over (claim), and until
+// then it stays the record's. Entered by staff (with where it came
 // from), it is confirmed by a link mailed to the person's own primary
 // address, and until then it signs nobody in and receives no reset link.
 func (s *Service) AddAddress(ctx context.Context, r Request, addr string, origin Origin, now time.Time) (Confirmation, error) {
@@ -414,8 +465,19 @@ func (s *Service) AddAddress(ctx context.Context, r Request, addr string, origin
 			case err != nil && !errors.Is(err, ErrNotFound):
 				return err
 			}
-			// Another account's unproven claim yields to this one.
+			// Another account's unproven claim yields to this one; a
+			// record nobody proved gives the address up once the link
+			// mailed to it is followed.
 			if err := releaseUnproven(ctx, tx, addr, now); err != nil {
+				return err
+			}
+			rec, claiming, err := claimable(ctx, tx, addr)
+			if err != nil {
+				return err
+			}
+			if claiming {
+				c = Confirmation{Email: rec, To: rec.Address}
+				c.Token, err = claim(ctx, tx, r.Person, rec, now)
 				return err
 			}
 			_, have, err = FindByEmail(ctx, tx, addr)
@@ -611,9 +673,15 @@ type PasswordReset struct {
 	LinkTo  string // the address the reset link was mailed to
 }
 
+// ErrResetAddressGone means a mailed reset link names an address that no
+// longer belongs to the account, or is no longer in use there.
+var ErrResetAddressGone = errors.New("The address this link was sent to is no longer in use on the account, so the link does nothing and the password is unchanged. Ask for a new link for an address the account uses.")
+
 // ResetPassword uses a reset link: the password becomes the one hashed as
 // passwordHash, every other reset link and every session of the person
 // end, the history says a reset link did it, and the audit log records it.
+// A link whose address has left the account, or is no longer in use, is
+// refused (ErrResetAddressGone) and changes nothing.
 func (s *Service) ResetPassword(ctx context.Context, token, passwordHash string, now time.Time) (PasswordReset, error) {
 	if s.Audit == nil {
 		return PasswordReset{}, ErrNoAudit
@@ -624,6 +692,17 @@ func (s *Service) ResetPassword(ctx context.Context, token, passwordHash string,
 		if err != nil {
 			return err
 		}
+		// The link proves the mailbox; it sets the password only while
+		// that address is still the account's, in use and confirmed, as a
+		// sign-in link does (SignInByLink).
+		e, err := GetEmail(ctx, tx, t.PersonID, t.EmailID)
+		if errors.Is(err, ErrNotFound) || (err == nil && (!e.Active || !e.Verified())) {
+			return ErrResetAddressGone
+		}
+		if err != nil {
+			return err
+		}
+		out.LinkTo = e.Address
 		if err := setPassword(ctx, tx, t.PersonID, 0, FieldPasswordReset, passwordHash, now); err != nil {
 			return err
 		}
@@ -635,9 +714,6 @@ func (s *Service) ResetPassword(ctx context.Context, token, passwordHash string,
 		}
 		if out.Person, err = Get(ctx, tx, t.PersonID); err != nil {
 			return err
-		}
-		if e, err := GetEmail(ctx, tx, t.PersonID, t.EmailID); err == nil {
-			out.LinkTo = e.Address
 		}
 		if p, err := Primary(ctx, tx, t.PersonID); err == nil {
 			out.Primary = p.Address

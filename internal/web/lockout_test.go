@@ -137,3 +137,50 @@ func TestClientOverItsLimitSpendsNoAddressAllowance(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedSignInsCountAgainstTheAccount: an account with two confirmed
+// addresses has one allowance of wrong passwords, not one per address:
+// five wrong passwords with each lock it, whichever address is typed next,
+// and the right password then gets a sign-in link. Addresses without an
+// account are counted one by one, as before.
+func TestFailedSignInsCountAgainstTheAccount(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		a.signUp(t, "Ada", "ada@example.org")
+		ada := a.signIn(t, "ada@example.org")
+		if res := ada.post("/account/emails", url.Values{"email": {"ada@work.example"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("adding a second address: %d", res.Status)
+		}
+		if res := ada.post("/verify/"+a.mailedToken(t, "ada@work.example", "verify"), nil); res.Status != 200 {
+			t.Fatalf("confirming it: %d", res.Status)
+		}
+		login := func(addr, password string) response {
+			return a.browser(t).post("/login", url.Values{"email": {addr}, "password": {password}})
+		}
+		for i := range 5 {
+			for _, addr := range []string{"ada@example.org", "ada@work.example"} {
+				if res := login(addr, fmt.Sprint("guess ", i)); res.Status != http.StatusUnauthorized {
+					t.Errorf("wrong password %d with %s: %d, want 401", i+1, addr, res.Status)
+				}
+			}
+		}
+		if res := login("ada@example.org", "guess 5"); res.Status != http.StatusTooManyRequests {
+			t.Errorf("the eleventh wrong password: %d, want 429", res.Status)
+		}
+		if res := login("ada@work.example", testPassword); res.Status != http.StatusTooManyRequests || len(res.Header.Values("Set-Cookie")) != 0 {
+			t.Errorf("the right password with the other address while locked: %d, cookies %q", res.Status, res.Header.Values("Set-Cookie"))
+		}
+		a.mailedToken(t, "ada@work.example", "signin")
+
+		// Unknown addresses: ten wrong passwords for one lock that one only.
+		for i := range 10 {
+			login("nobody@example.org", fmt.Sprint("guess ", i))
+		}
+		if res := login("nobody@example.org", "guess 10"); res.Status != http.StatusTooManyRequests {
+			t.Errorf("the eleventh wrong password for an unknown address: %d, want 429", res.Status)
+		}
+		if res := login("nobody2@example.org", "guess 0"); res.Status != http.StatusUnauthorized {
+			t.Errorf("another unknown address: %d, want 401", res.Status)
+		}
+	})
+}

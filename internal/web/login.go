@@ -56,13 +56,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limit(ctx, limitCheck{loginPerIP, s.clientKey(r)}); err != nil {
 		return err
 	}
-	account := strings.ToLower(addr)
-	locked, err := s.accountLocked(ctx, account)
-	if err != nil {
-		return err
-	}
 	p, e, err := people.FindByEmail(ctx, s.DB, addr)
 	if err != nil && !errors.Is(err, people.ErrNotFound) {
+		return err
+	}
+	account := failureKey(addr, p)
+	locked, err := s.accountLocked(ctx, account)
+	if err != nil {
 		return err
 	}
 	// An unknown address costs a hash too, so timing tells nothing.
@@ -113,6 +113,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// failureKey is what wrong passwords are counted against: the account
+// when the address belongs to one, so that its every address shares one
+// allowance, else the address as typed (in lower case), so that an unknown
+// address is limited as a known one is. Account keys cannot be addresses
+// (they have no @).
+func failureKey(addr string, p people.Person) string {
+	if p.ID != 0 {
+		return fmt.Sprintf("person:%d", p.ID)
+	}
+	return strings.ToLower(addr)
 }
 
 // sendVerify mails a new confirmation link for e, at most a few times per
@@ -235,6 +247,9 @@ func (s *Server) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.Now()
 	done, err := s.peopleService().ResetPassword(ctx, tok, hash, now)
+	if errors.Is(err, people.ErrResetAddressGone) {
+		return &Error{Status: http.StatusGone, Message: err.Error()}
+	}
 	if err != nil {
 		return tokenError(err)
 	}

@@ -522,3 +522,241 @@ func TestSearchTermsStayOutOfTheAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestResetLinkDiesWithItsAddress reproduces the tester's report: staff
+// add an address from a list posting to Grace's record, she confirms it;
+// someone who reads that old mailbox asks for a reset link for it; Grace
+// removes the address, which is deactivated (a public record keeps it).
+// The link then sets no password, and Grace's own password still signs
+// her in. A reset link that outlived its address's deactivation is
+// refused with a page that says why.
+func TestResetLinkDiesWithItsAddress(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		pid := a.signUp(t, "Grace Hopper", "grace@example.org")
+		a.makeStaff(t, "Sam Secretariat", "sam@example.org", auth.Secretariat)
+		sec := a.signIn(t, "sam@example.org")
+		grace := a.signIn(t, "grace@example.org")
+		addOld := func(addr string) people.Email {
+			t.Helper()
+			res := sec.post(fmt.Sprintf("/admin/people/%d/emails", pid), url.Values{"email": {addr}, "origin": {"list-posting"}, "reason": {"asked by phone"}})
+			if res.Status != http.StatusSeeOther {
+				t.Fatalf("staff adding %s: %d %.300s", addr, res.Status, res.Body)
+			}
+			if res := grace.post("/verify/"+a.mailedToken(t, "grace@example.org", "verify"), nil); res.Status != 200 {
+				t.Fatalf("Grace confirming %s: %d %.300s", addr, res.Status, res.Body)
+			}
+			_, e, err := people.FindByEmail(ctx, db, addr)
+			if err != nil || !e.Verified() {
+				t.Fatalf("%s: %+v %v", addr, e, err)
+			}
+			return e
+		}
+		old := addOld("grace-old@example.org")
+		attacker := a.browser(t)
+		attacker.post("/reset", url.Values{"email": {"grace-old@example.org"}})
+		tok := a.mailedToken(t, "grace-old@example.org", "reset")
+		if res := grace.post(fmt.Sprintf("/account/emails/%d/remove", old.ID), nil); res.Header.Get("Location") != "/account?done=deactivated" {
+			t.Fatalf("Grace removing the old address: %d %q", res.Status, res.Header.Get("Location"))
+		}
+		if res := attacker.post("/reset/"+tok, url.Values{"password": {"the attacker's passphrase"}}); res.Status != http.StatusNotFound {
+			t.Errorf("the reset link after its address was removed: %d, want 404: %.300s", res.Status, res.Body)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {"grace@example.org"}, "password": {"the attacker's passphrase"}}); res.Status == http.StatusSeeOther {
+			t.Error("the attacker's password signs in")
+		}
+		a.signIn(t, "grace@example.org")
+
+		// A link issued before deactivating ended the address's links.
+		list := addOld("grace-list@example.org")
+		attacker.post("/reset", url.Values{"email": {"grace-list@example.org"}})
+		tok = a.mailedToken(t, "grace-list@example.org", "reset")
+		if _, err := db.Exec(ctx, "UPDATE person_emails SET active = ? WHERE id = ?", false, list.ID); err != nil {
+			t.Fatal(err)
+		}
+		res := attacker.post("/reset/"+tok, url.Values{"password": {"the attacker's passphrase"}})
+		if res.Status != http.StatusGone || !strings.Contains(res.Body, "no longer in use on the account") {
+			t.Errorf("a reset link whose address is not in use: %d, want 410: %.300s", res.Status, res.Body)
+		}
+		a.signIn(t, "grace@example.org")
+	})
+}
+
+// TestSquattedAddressGoesToTheMailboxOwner reproduces the tester's report:
+// someone signs up with another person's address and a password of their
+// own. The owner's sign-up then gets the same page and the same kind of
+// mail as any sign-up (a confirmation link, not "you already have an
+// account"); it replaces the unconfirmed one, whose link in the owner's
+// mailbox no longer confirms anything, and the owner's link gives her the
+// account with her password. Signing up again in between replaces hers,
+// but without the mailbox nothing can be confirmed.
+func TestSquattedAddressGoesToTheMailboxOwner(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		// The clock moves past the limit on sign-ups per address once.
+		var mu sync.Mutex
+		at := time.Now()
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return at }
+		a := newAccountSite(t, siteOptions{DB: db, Now: clock})
+		const victim = "squat-victim@example.org"
+		// signUp returns the page and the one mail the sign-up sent to
+		// addr, told from earlier mail by when it was sent: mail leaves
+		// after the answer, so the newest mail to an address need not be
+		// the newest answer's.
+		signUp := func(name, addr, password string) (response, mail.Message) {
+			t.Helper()
+			a.waitForMail()
+			before := len(a.outbox.Messages())
+			res := a.browser(t).post("/signup", url.Values{"name": {name}, "email": {addr}, "password": {password}, "age_ok": {"1"}, "consent": {"1"}})
+			if res.Status != 200 {
+				t.Fatalf("sign-up: %d %.300s", res.Status, res.Body)
+			}
+			a.waitForMail()
+			var sent []mail.Message
+			for _, m := range a.outbox.Messages()[before:] {
+				if strings.EqualFold(m.To, addr) {
+					sent = append(sent, m)
+				}
+			}
+			if len(sent) != 1 {
+				t.Fatalf("the sign-up sent %d messages to %s, want 1", len(sent), addr)
+			}
+			return res, sent[0]
+		}
+		link := func(m mail.Message) string {
+			t.Helper()
+			sm := linkPattern.FindStringSubmatch(m.Body)
+			if sm == nil || sm[1] != "verify" {
+				t.Fatalf("no confirmation link in %q", m.Body)
+			}
+			return sm[2]
+		}
+		_, first := signUp("Mallory", victim, "mallory's passphrase")
+		squatLink := link(first)
+		res, own := signUp("Victoria", victim, "victoria's passphrase")
+		if fresh, _ := signUp("Nobody", "fresh@example.org", "a fresh passphrase"); strings.ReplaceAll(fresh.Body, "fresh@example.org", victim) != res.Body {
+			t.Error("the sign-up page answers differently for an address held by an unconfirmed sign-up")
+		}
+		if own.Subject != first.Subject || strings.Contains(own.Subject, "already") {
+			t.Errorf("the owner's sign-up was mailed %q, the first %q; want the same confirmation", own.Subject, first.Subject)
+		}
+		ownLink := link(own)
+		if ownLink == squatLink {
+			t.Fatal("no new link")
+		}
+		b := a.browser(t)
+		for _, res := range []response{b.get("/verify/" + squatLink), b.post("/verify/"+squatLink, nil)} {
+			if res.Status != http.StatusNotFound || !strings.Contains(res.Body, "stops working when the address is used to sign up again") {
+				t.Errorf("the replaced sign-up's link: %d, want 404 that says why: %.300s", res.Status, res.Body)
+			}
+		}
+
+		// Mallory signs up again before the owner confirms: the owner's
+		// link dies too, and Mallory's password opens nothing.
+		signUp("Mallory", victim, "mallory's passphrase")
+		if res := b.post("/verify/"+ownLink, nil); res.Status != http.StatusNotFound {
+			t.Errorf("a link replaced by a later sign-up: %d, want 404", res.Status)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {victim}, "password": {"mallory's passphrase"}}); res.Status != http.StatusForbidden {
+			t.Errorf("Mallory signing in unconfirmed: %d, want 403", res.Status)
+		}
+		// The owner signs up once more and follows her newest link.
+		mu.Lock()
+		at = at.Add(16 * time.Minute)
+		mu.Unlock()
+		_, newest := signUp("Victoria", victim, "victoria's passphrase")
+		if res := b.post("/verify/"+link(newest), nil); res.Status != 200 {
+			t.Fatalf("the owner's newest link: %d %.300s", res.Status, res.Body)
+		}
+		page := a.signInWith(t, victim, "victoria's passphrase").get("/account").Body
+		if !strings.Contains(page, "Victoria") || strings.Contains(page, "Mallory") {
+			t.Errorf("the owner's account page: %.500s", page)
+		}
+		if res := a.browser(t).post("/login", url.Values{"email": {victim}, "password": {"mallory's passphrase"}}); res.Status != http.StatusUnauthorized {
+			t.Errorf("Mallory's password: %d, want 401", res.Status)
+		}
+		if n := count(t, db, "SELECT COUNT(*) FROM people"); n != 2 {
+			t.Errorf("%d people, want the owner and the fresh sign-up", n)
+		}
+	})
+}
+
+// TestDraftAuthorCanClaimTheirAddress reproduces the tester's report: a
+// posted draft makes a record for its author's address, which then
+// answered every sign-up with it "you already have an account", sent no
+// reset link (the address is unconfirmed) and refused to be added to an
+// account. Now a sign-up with it is answered and mailed as any sign-up,
+// and once the link is followed the account holds the address, signs in,
+// and is the one the draft's author row is linked to; an account adding
+// another author's address gets a confirmation link mailed there, not the
+// "already belongs to an account" notice, and takes it over the same way.
+func TestDraftAuthorCanClaimTheirAddress(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		a := newAccountSite(t, siteOptions{DB: db})
+		ctx := context.Background()
+		sue := a.signUp(t, "Sue Submitter", "sue@example.net")
+		sb := a.signIn(t, "sue@example.net")
+		submit := func(draft []byte) {
+			t.Helper()
+			body, ct := upload(t, nil, draft, "1")
+			if res := sb.do("POST", "/drafts/submit", body, ct); res.Status != http.StatusSeeOther {
+				t.Fatalf("submission: %d %.300s", res.Status, res.Body)
+			}
+		}
+		submit(ownDraft("draft-test-alex", "00", "Alex wrote it."))
+		bea := strings.NewReplacer("Alex Example", "Bea Example", "alex@example.net", "bea@example.net").Replace(string(ownDraft("draft-test-bea", "00", "Bea wrote it.")))
+		submit([]byte(bea))
+		authorLink := func(addr string) int64 {
+			t.Helper()
+			var id *int64
+			if err := db.QueryRow(ctx, "SELECT person_id FROM draft_authors WHERE email = ?", addr).Scan(&id); err != nil || id == nil {
+				t.Fatalf("the author row of %s: %v %v", addr, id, err)
+			}
+			return *id
+		}
+		record := authorLink("alex@example.net")
+
+		signUp := func(addr string) response {
+			return a.browser(t).post("/signup", url.Values{"name": {"Alex Example"}, "email": {addr}, "password": {"alex's own passphrase"}, "age_ok": {"1"}, "consent": {"1"}})
+		}
+		// Typed with a capital, as the draft did not spell it.
+		res := signUp("Alex@example.net")
+		if fresh := signUp("fresh@example.org"); res.Status != 200 || strings.ReplaceAll(fresh.Body, "fresh@example.org", "Alex@example.net") != res.Body {
+			t.Errorf("the sign-up with a draft author's address answers differently: %d", res.Status)
+		}
+		if m, ok := a.newestMail(t, "alex@example.net", func(mail.Message) bool { return true }); !ok || !strings.HasPrefix(m.Subject, "Confirm your e-mail address") || !strings.Contains(m.Body, "/verify/") {
+			t.Fatalf("the sign-up's mail: %q %q", m.Subject, m.Body)
+		}
+		if res := a.browser(t).post("/verify/"+a.mailedToken(t, "alex@example.net", "verify"), nil); res.Status != 200 || !strings.Contains(res.Body, "alex@example.net is confirmed") {
+			t.Fatalf("following the link: %d %.300s", res.Status, res.Body)
+		}
+		page := a.signInWith(t, "alex@example.net", "alex's own passphrase").get("/account").Body
+		if !strings.Contains(page, "Alex Example") || !strings.Contains(page, "alex@example.net") {
+			t.Errorf("the new account's page: %.500s", page)
+		}
+		alex, _, err := people.FindByEmail(ctx, db, "alex@example.net")
+		if err != nil || alex.ID == record || authorLink("alex@example.net") != alex.ID {
+			t.Errorf("the author row is linked to %d; the address belongs to %d (%v), the record was %d", authorLink("alex@example.net"), alex.ID, err, record)
+		}
+		if d := a.get(t, "/drafts/draft-test-alex"); !strings.Contains(d.Body, "Alex Example") {
+			t.Error("the draft no longer names its author")
+		}
+
+		// Sue adds Bea's address to her account (Bea is Sue, say).
+		if res := sb.post("/account/emails", url.Values{"email": {"bea@example.net"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("adding the address: %d", res.Status)
+		}
+		if m, ok := a.newestMail(t, "bea@example.net", func(mail.Message) bool { return true }); !ok || !strings.Contains(m.Body, "/verify/") {
+			t.Fatalf("the mail to the added address: %q %q", m.Subject, m.Body)
+		}
+		if res := sb.post("/verify/"+a.mailedToken(t, "bea@example.net", "verify"), nil); res.Status != 200 {
+			t.Fatalf("following the link: %d %.300s", res.Status, res.Body)
+		}
+		if page := sb.get("/account").Body; !strings.Contains(page, "bea@example.net") {
+			t.Error("Sue's account page does not list the address")
+		}
+		if got := authorLink("bea@example.net"); got != sue {
+			t.Errorf("Bea's author row is linked to %d, want Sue's account %d", got, sue)
+		}
+	})
+}

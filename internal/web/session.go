@@ -371,8 +371,9 @@ type limitCheck struct {
 // The limits on attempts, per 15 minutes.
 var (
 	loginPerIP = auth.Limiter{Action: "login-ip", Max: 30, Window: 15 * time.Minute}
-	// Wrong passwords per account address, from clients within their own
-	// limit. Past it a password alone does not sign in; a right one gets
+	// Wrong passwords per account, whichever of its addresses was typed
+	// (per typed address when it has no account), from clients within
+	// their own limit. Past it a password alone does not sign in; a right one gets
 	// a mailed sign-in link instead, so nobody can lock an account out.
 	loginFailures    = auth.Limiter{Action: "login-failures", Max: 10, Window: 15 * time.Minute}
 	signupPerIP      = auth.Limiter{Action: "signup-ip", Max: 10, Window: 15 * time.Minute}

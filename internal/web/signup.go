@@ -204,9 +204,11 @@ func (s *Server) base() string { return strings.TrimSuffix(s.Config.BaseURL.Stri
 
 // verifyMessage is the mail that carries a confirmation link. A link for
 // an address the person typed goes to that address; one for an address
-// staff entered goes to the person's own primary address, and says so.
+// staff entered goes to the person's own primary address, and says so. (A
+// sign-up that claims a draft author's address confirms the address as the
+// draft spelled it, which may differ in case from what was typed.)
 func (s *Server) verifyMessage(c people.Confirmation) mail.Message {
-	if c.To == c.Email.Address {
+	if strings.EqualFold(c.To, c.Email.Address) {
 		return mail.Message{To: c.To, Subject: "Confirm your e-mail address for " + s.Config.OrgName, Body: fmt.Sprintf(
 			"Please confirm that %s is your address by opening this link and pressing the button on the page:\n\n%s/verify/%s\n\n"+
 				"The link works once, for two days. If you did not ask for this, ignore this message; nothing will be kept active for the address.\n",
@@ -248,7 +250,27 @@ func tokenError(err error) error {
 // verifyPage shows the button that confirms an address. Following the
 // link changes nothing: mail scanners open every link.
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
-	return s.tokenPage(w, r, auth.PurposeVerify, "verify", "Confirm your address")
+	tok := r.PathValue("token")
+	if _, err := auth.PeekToken(r.Context(), s.DB, auth.PurposeVerify, tok, s.Now()); err != nil {
+		return tokenError(verifyLinkError(err))
+	}
+	s.render(w, r, http.StatusOK, "verify", pageData{Title: "Confirm your address", Data: tokenData{Token: tok}})
+	return nil
+}
+
+// verifyLinkError says, for a confirmation link that is not known, that a
+// newer sign-up with the address replaces an unconfirmed one and its link
+// (people.SignUp), as happens when someone signs up twice. It says so for
+// every unknown link, so it tells nothing about the address. It does not
+// send the reader to the newest message: that one may answer someone
+// else's sign-up with the address, and following it would confirm their
+// password; a sign-up of one's own is the way on.
+func verifyLinkError(err error) error {
+	if errors.Is(err, auth.ErrTokenUnknown) {
+		return &Error{Status: http.StatusNotFound, Message: err.Error() +
+			" A sign-up's link also stops working when the address is used to sign up again. Then sign up again yourself, and follow the link in the message that answers it."}
+	}
+	return err
 }
 
 // tokenPage shows the form behind a mailed link when the link is still
@@ -268,7 +290,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 		if errors.Is(err, people.ErrNotFound) {
 			return &Error{Status: http.StatusGone, Message: "The address this link confirms has been removed, so there is nothing to confirm."}
 		}
-		return tokenError(err)
+		return tokenError(verifyLinkError(err))
 	}
 	d := messageData{Heading: "Address confirmed", Text: e.Address + " is confirmed."}
 	if identityOf(r) == nil {

@@ -13,15 +13,16 @@ import (
 	"plenary/internal/store"
 )
 
-// An account's address may collect only so many wrong passwords a quarter
-// hour (loginFailures). Past that, a password alone does not sign in to
-// it, but nobody is locked out: a right password gets a one-time sign-in
-// link mailed to the account's confirmed address, which an attacker
-// guessing passwords cannot read. The answer is the same whether the
+// An account may collect only so many wrong passwords a quarter hour
+// (loginFailures), counted together over all its addresses (failureKey).
+// Past that, a password alone does not sign in to it, but nobody is locked
+// out: a right password gets a one-time sign-in link mailed to the
+// account's confirmed address, which an attacker guessing passwords cannot
+// read. The answer is the same whether the
 // password was right or wrong, so it confirms no guess.
 
-// accountLocked returns the answer for an account whose address is past
-// its failed sign-ins, or nil when a password still opens it.
+// accountLocked returns the answer for an account (its failureKey) that is
+// past its failed sign-ins, or nil when a password still opens it.
 func (s *Server) accountLocked(ctx context.Context, account string) (*Error, error) {
 	over, wait, err := loginFailures.Over(ctx, s.DB, account, s.Now())
 	if err != nil || !over {
@@ -30,8 +31,9 @@ func (s *Server) accountLocked(ctx context.Context, account string) (*Error, err
 	return lockedError(wait), nil
 }
 
-// signInFailed counts a wrong password against the account's address and
-// returns the locked answer when that used up its allowance.
+// signInFailed counts a wrong password against the account (its
+// failureKey) and returns the locked answer when that used up its
+// allowance.
 func (s *Server) signInFailed(ctx context.Context, account string) (*Error, error) {
 	ok, wait, err := loginFailures.Hit(ctx, s.DB, account, s.Now())
 	if err != nil || ok {
