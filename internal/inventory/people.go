@@ -4,7 +4,7 @@ package inventory
 var (
 	accountRetention = Retention{
 		Job:  "unconfirmed_signups",
-		Rule: "while your account exists; removed with it when you ask for removal and staff approve, and a week after sign-up if the address was never confirmed",
+		Rule: "while your account exists; removed with it when you ask for removal and staff approve, and a week after sign-up if the address was never confirmed (sooner, if someone signs up with that address again before it is)",
 	}
 	changeRetention = Retention{
 		Key:  "person_changes",
