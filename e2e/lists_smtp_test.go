@@ -110,7 +110,7 @@ func TestListMailThroughServe(t *testing.T) {
 		if p := srv.get(t, "/lists/"+list); strings.Contains(p.Body, subject) {
 			t.Fatal("opening the terms link published the posting")
 		}
-		if p := srv.postForm(t, termsLink[1], nil); p.Status != http.StatusOK || !strings.Contains(p.Body, "1 held posting(s) went on") {
+		if p := srv.postForm(t, termsLink[1], nil); p.Status != http.StatusOK || !strings.Contains(p.Body, "Your posting is published.") {
 			t.Fatalf("accepting the terms: %d %.600s", p.Status, p.Body)
 		}
 		archive := srv.get(t, "/lists/"+list)
