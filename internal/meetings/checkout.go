@@ -48,8 +48,15 @@ type Checkouts struct {
 	// Expiry is how long a checkout stays open and its ticket held.
 	Expiry time.Duration
 	// BaseURL is the site's address; the processor sends the browser back
-	// to the registration's page under it (ReturnURL).
+	// to the registration's page under it (ReturnURL), and mail to
+	// registrants links to their page under it.
 	BaseURL string
+	// Outbox stores the mail that tells a registrant of a refund made or a
+	// payment received, in the transaction that records it (notices.go);
+	// nil sends none.
+	Outbox Outbox
+	// Org is the organization's name, in that mail's subject.
+	Org string
 }
 
 func (c Checkouts) expiry() time.Duration {
@@ -697,7 +704,7 @@ func (c Checkouts) refundStrays(ctx context.Context, now time.Time) (int, error)
 	n := 0
 	var errs []error
 	for _, id := range ids {
-		done, err := refundPayment(ctx, c.DB, c.Audit, c.Proc, id, refundBy{label: "system", strayOnly: true,
+		done, err := c.refundPayment(ctx, id, refundBy{label: "system", strayOnly: true,
 			reason: "paid after its place was released, and the meeting was full"}, now)
 		switch {
 		case errors.Is(err, ErrNotRefundable), errors.Is(err, ErrNotFound):

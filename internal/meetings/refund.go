@@ -35,10 +35,16 @@ type refundBy struct {
 	strayOnly bool
 }
 
-// refundPayment gives payment id back through proc in the three steps
-// above. It returns whether this call recorded the refund; a payment
-// already refunded meanwhile is no error when it was asked for before.
-func refundPayment(ctx context.Context, db *store.DB, log *audit.Log, proc payments.Processor, id int64, by refundBy, now time.Time) (bool, error) {
+// refundPayment gives payment id back through c's processor in the three
+// steps above. It returns whether this call recorded the refund; a
+// payment already refunded meanwhile is no error when it was asked for
+// before. The step that records the refund also stores the registrant's
+// notice of it (RefundNotice), so they are told once, when it is made.
+func (c Checkouts) refundPayment(ctx context.Context, id int64, by refundBy, now time.Time) (bool, error) {
+	db, log, proc := c.DB, c.Audit, c.Proc
+	if log == nil {
+		return false, ErrNoAudit
+	}
 	now = now.UTC()
 	var checkout, key string
 	var regID int64
@@ -104,8 +110,20 @@ func refundPayment(ctx context.Context, db *store.DB, log *audit.Log, proc payme
 			return fmt.Errorf("cancelling a refunded registration: %w", err)
 		}
 		done = true
-		return log.Record(ctx, tx, audit.Entry{Actor: by.actor, Label: by.label, Action: "payments.refund",
-			Subject: fmt.Sprintf("payment:%d", id), Detail: fmt.Sprintf("registration %d: %s", regID, reason)})
+		if err := log.Record(ctx, tx, audit.Entry{Actor: by.actor, Label: by.label, Action: "payments.refund",
+			Subject: fmt.Sprintf("payment:%d", id), Detail: fmt.Sprintf("registration %d: %s", regID, reason)}); err != nil {
+			return err
+		}
+		r, err := regByID(ctx, tx, regID)
+		if err != nil {
+			return err
+		}
+		var amount int64
+		var currency string
+		if err := tx.QueryRow(ctx, "SELECT amount, currency FROM payments WHERE id = ?", id).Scan(&amount, &currency); err != nil {
+			return fmt.Errorf("reading a refunded payment: %w", err)
+		}
+		return c.notify(ctx, tx, c.RefundNotice(r, amount, currency, now, r.Status == Expired), "a refund notice")
 	})
 	return done, err
 }

@@ -80,12 +80,14 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 			storetest.Engines(t, func(t *testing.T, db *store.DB) {
 				ctx := context.Background()
 				proc := &fakeProc{}
-				c, log := checkoutsFor(t, db, proc)
+				c, _ := checkoutsFor(t, db, proc)
 				token, pid := paidRegistration(t, db, c, proc, "3")
 
 				cctx, cancel := context.WithCancel(ctx)
 				defer cancel()
-				err := meetings.Refund(cctx, db, log, cutRefund{fakeProc: proc, cancel: cancel, down: tc.down}, staff, pid, now.Add(time.Hour))
+				cut := c
+				cut.Proc = cutRefund{fakeProc: proc, cancel: cancel, down: tc.down}
+				err := cut.Refund(cctx, staff, pid, now.Add(time.Hour))
 				if err == nil {
 					t.Fatal("the cut-off refund reported success")
 				}
@@ -106,7 +108,7 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 
 				switch tc.retry {
 				case "finance":
-					if err := meetings.Refund(ctx, db, log, proc, staff, pid, now.Add(2*time.Hour)); err != nil {
+					if err := c.Refund(ctx, staff, pid, now.Add(2*time.Hour)); err != nil {
 						t.Fatalf("asking again: %v", err)
 					}
 				case "reconcile":
@@ -118,7 +120,7 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 				if proc.refunds != 1 {
 					t.Errorf("the processor made %d refunds, want 1", proc.refunds)
 				}
-				if err := meetings.Refund(ctx, db, log, proc, staff, pid, now.Add(3*time.Hour)); !errors.Is(err, meetings.ErrNotRefundable) {
+				if err := c.Refund(ctx, staff, pid, now.Add(3*time.Hour)); !errors.Is(err, meetings.ErrNotRefundable) {
 					t.Errorf("refunding the refunded payment again: %v, want ErrNotRefundable", err)
 				}
 				if r, err := c.Reconcile(ctx, now.Add(3*time.Hour), time.Minute); err != nil || r.Refunded != 0 {

@@ -12,7 +12,6 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/inventory"
 	"plenary/internal/mail"
-	"plenary/internal/payments"
 	"plenary/internal/people"
 	"plenary/internal/policy"
 	"plenary/internal/secrets"
@@ -360,16 +359,13 @@ func Confirmation(r Registration, baseURL, org string) mail.Message {
 // ErrNotRefundable refuses a refund of a payment that is not paid.
 var ErrNotRefundable = errors.New("Only a paid payment can be refunded.")
 
-// Refund gives a paid payment back through its processor, marks it
+// Refund gives a paid payment back through c's processor, marks it
 // refunded and the registration cancelled (its place is free again), with
-// audit entries, without holding a transaction while the processor
-// answers; a payment whose refund was asked for and not recorded is asked
-// for again with the same idempotency key (refund.go). Finance staff only
-// (the route).
-func Refund(ctx context.Context, db *store.DB, log *audit.Log, proc payments.Processor, staff Staff, paymentID int64, now time.Time) error {
-	if log == nil {
-		return ErrNoAudit
-	}
-	_, err := refundPayment(ctx, db, log, proc, paymentID, refundBy{actor: staff.ID, label: staff.Name, reason: "refunded by finance"}, now)
+// audit entries and the registrant's notice, without holding a
+// transaction while the processor answers; a payment whose refund was
+// asked for and not recorded is asked for again with the same idempotency
+// key (refund.go). Finance staff only (the route).
+func (c Checkouts) Refund(ctx context.Context, staff Staff, paymentID int64, now time.Time) error {
+	_, err := c.refundPayment(ctx, paymentID, refundBy{actor: staff.ID, label: staff.Name, reason: "refunded by finance"}, now)
 	return err
 }

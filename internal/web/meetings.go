@@ -250,11 +250,13 @@ func (s *Server) checkPayment(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// checkouts is the payment use cases with this site's processor.
+// checkouts is the payment use cases with this site's processor. The
+// mail they store (a refund's notice, a payment's confirmation) is
+// delivered after the answer by deliverQueued, or else by the outbox's job.
 func (s *Server) checkouts() meetings.Checkouts {
-	c := meetings.Checkouts{DB: s.DB, Audit: s.Audit, Sealer: s.paymentSealer(), Proc: s.Payments}
+	c := meetings.Checkouts{DB: s.DB, Audit: s.Audit, Sealer: s.paymentSealer(), Proc: s.Payments, Outbox: &queuedMail{s: s}}
 	if s.Config != nil {
-		c.Expiry, c.BaseURL = s.Config.CheckoutExpiry, s.base()
+		c.Expiry, c.BaseURL, c.Org = s.Config.CheckoutExpiry, s.base(), s.Config.OrgName
 	}
 	return c
 }
@@ -388,7 +390,10 @@ func (s *Server) adminPaymentRefund(w http.ResponseWriter, r *http.Request) erro
 		return meetingError(meetings.ErrNotFound)
 	}
 	id := identityOf(r)
-	if err := meetings.Refund(r.Context(), s.DB, s.Audit, s.Payments, meetings.Staff{ID: id.PersonID, Name: id.Name}, pid, s.Now()); err != nil {
+	c := s.checkouts()
+	err = c.Refund(r.Context(), meetings.Staff{ID: id.PersonID, Name: id.Name}, pid, s.Now())
+	s.deliverQueued(r.Context(), c)
+	if err != nil {
 		return meetingError(err)
 	}
 	http.Redirect(w, r, "/admin/payments", http.StatusSeeOther)

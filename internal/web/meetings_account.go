@@ -115,6 +115,12 @@ func (s *Server) registrationRefund(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return registrantError(err)
 	}
+	// Acknowledged to the address the registration was made with, as a
+	// cancellation is, so a request made through a forwarded link does
+	// not go unnoticed either.
+	if reg, err := meetings.ByToken(r.Context(), s.DB, token); err == nil && reg.Email != "" {
+		s.sendInBackground(r, meetings.RefundRequestNotice(reg, s.Now(), s.base(), s.Config.OrgName), "a refund request acknowledgement")
+	}
 	if backToAccount(r) {
 		http.Redirect(w, r, "/account?done=refund-requested#registrations", http.StatusSeeOther)
 		return nil
