@@ -286,27 +286,42 @@ type RefundRequest struct {
 	RegistrationID int64
 	MeetingName    string
 	Registrant     string
-	Status         string // the registration's: paid, or cancelled
+	Status         string // the registration's: paid, cancelled, or expired (a payment after its place was released)
 	PaymentID      int64
+	PaymentStatus  string // paid, or refund_requested while the processor has not confirmed it
 	Amount         int64
 	Currency       string
 	Processor      string
 	RequestedAt    time.Time
 	Reason         string
+	// LastError is the processor's answer to the last refund that did not
+	// go through, at FailedAt; RetryAt is when the payments job asks
+	// again, nil when it does not (the processor refused).
+	LastError string
+	FailedAt  *time.Time
+	RetryAt   *time.Time
 }
 
 // Price is the amount in words.
 func (r RefundRequest) Price() string { return Money(r.Amount, r.Currency) }
 
-// RefundRequests lists the refund requests whose payment is still paid,
-// oldest first, for finance, and with them any paid payment of a cancelled
-// registration (a checkout paid after its registration was cancelled).
-// Refunding the payment (Refund) takes it off.
+// Asked reports whether the refund was asked of the processor and not
+// yet confirmed: pressing the button again finishes it with its key.
+func (r RefundRequest) Asked() bool { return r.PaymentStatus == payments.RefundRequested }
+
+// RefundRequests lists the refund requests whose payment is not yet
+// refunded, oldest first, for finance: those asked for by registrants,
+// any paid payment of a cancelled registration (a checkout paid after its
+// registration was cancelled) or of one whose place was released (the
+// payments job refunds it; listed in case the processor refuses), and
+// every refund asked of the processor and not confirmed, with the
+// processor's last answer. Refunding the payment takes it off.
 func RefundRequests(ctx context.Context, q store.Querier) ([]RefundRequest, error) {
-	rows, err := q.Query(ctx, `SELECT r.id, m.name, r.name, r.status, p.id, p.amount, p.currency, p.processor,
-			r.refund_requested_at, r.cancelled_at, p.updated_at, r.refund_reason
+	rows, err := q.Query(ctx, `SELECT r.id, m.name, r.name, r.status, p.id, p.status, p.amount, p.currency, p.processor,
+			r.refund_requested_at, r.cancelled_at, p.updated_at, r.refund_reason, p.refund_error, p.refund_failed_at, p.refund_retry_at
 		FROM registrations r JOIN meetings m ON m.id = r.meeting_id JOIN payments p ON p.registration_id = r.id
-		WHERE (r.refund_requested_at IS NOT NULL OR r.status = ?) AND p.status = ? ORDER BY r.id LIMIT 500`, Cancelled, payments.Paid)
+		WHERE (p.status = ? AND (r.refund_requested_at IS NOT NULL OR r.status IN (?, ?))) OR p.status = ?
+		ORDER BY r.id LIMIT 500`, payments.Paid, Cancelled, Expired, payments.RefundRequested)
 	if err != nil {
 		return nil, fmt.Errorf("listing refund requests: %w", err)
 	}
@@ -314,10 +329,10 @@ func RefundRequests(ctx context.Context, q store.Querier) ([]RefundRequest, erro
 	var out []RefundRequest
 	for rows.Next() {
 		var x RefundRequest
-		var requested, cancelled sql.NullTime
+		var requested, cancelled, failed, retry sql.NullTime
 		var paid time.Time
-		if err := rows.Scan(&x.RegistrationID, &x.MeetingName, &x.Registrant, &x.Status, &x.PaymentID, &x.Amount, &x.Currency, &x.Processor,
-			&requested, &cancelled, &paid, &x.Reason); err != nil {
+		if err := rows.Scan(&x.RegistrationID, &x.MeetingName, &x.Registrant, &x.Status, &x.PaymentID, &x.PaymentStatus, &x.Amount, &x.Currency, &x.Processor,
+			&requested, &cancelled, &paid, &x.Reason, &x.LastError, &failed, &retry); err != nil {
 			return nil, fmt.Errorf("listing refund requests: %w", err)
 		}
 		switch {
@@ -328,6 +343,7 @@ func RefundRequests(ctx context.Context, q store.Querier) ([]RefundRequest, erro
 		default:
 			x.RequestedAt = paid
 		}
+		x.FailedAt, x.RetryAt = store.TimeOrNil(failed), store.TimeOrNil(retry)
 		out = append(out, x)
 	}
 	if err := rows.Err(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"plenary/internal/payments"
+	"plenary/internal/store"
 )
 
 // A registrant's own page may ask the processor how their payment
@@ -62,4 +63,26 @@ func (c Checkouts) CheckPayment(ctx context.Context, token string, now time.Time
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PaidAt lists the payments recorded as paid through processor, or with
+// their refund asked for and not confirmed: what a processor that forgets
+// its checkouts when it stops (the built-in test processor) is given back
+// when it starts, so that they can still be refunded.
+func PaidAt(ctx context.Context, q store.Querier, processor string) ([]payments.Outcome, error) {
+	rows, err := q.Query(ctx, `SELECT checkout_id, amount, currency, transaction_id FROM payments WHERE processor = ? AND status IN (?, ?) ORDER BY id`,
+		processor, payments.Paid, payments.RefundRequested)
+	if err != nil {
+		return nil, fmt.Errorf("listing paid payments: %w", err)
+	}
+	defer rows.Close()
+	var out []payments.Outcome
+	for rows.Next() {
+		o := payments.Outcome{Status: payments.Paid}
+		if err := rows.Scan(&o.CheckoutID, &o.Amount, &o.Currency, &o.TransactionID); err != nil {
+			return nil, fmt.Errorf("listing paid payments: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

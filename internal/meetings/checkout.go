@@ -680,11 +680,13 @@ func (c Checkouts) settle(ctx context.Context, l liveCheckout, now time.Time) (s
 // for a registration whose place was released and not taken again
 // (Apply's "paid_without_place"), so nobody pays without a place, and
 // finishes every refund asked for and not recorded (refund.go), with the
-// key it was asked with.
+// key it was asked with, once its time to ask again has come. A refund
+// the processor refused is not asked again here: finance decide it.
 func (c Checkouts) refundStrays(ctx context.Context, now time.Time) (int, error) {
 	rows, err := c.DB.Query(ctx, `SELECT p.id FROM payments p JOIN registrations r ON r.id = p.registration_id
-		WHERE p.processor = ? AND ((p.status = ? AND r.status = ?) OR p.status = ?) ORDER BY p.id`,
-		c.Proc.Name(), payments.Paid, Expired, payments.RefundRequested)
+		WHERE p.processor = ? AND ((p.status = ? AND r.status = ? AND p.refund_error = '')
+			OR (p.status = ? AND (p.refund_retry_at IS NULL OR p.refund_retry_at <= ?))) ORDER BY p.id`,
+		c.Proc.Name(), payments.Paid, Expired, payments.RefundRequested, now)
 	if err != nil {
 		return 0, fmt.Errorf("listing payments to refund: %w", err)
 	}

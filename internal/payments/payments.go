@@ -117,6 +117,18 @@ var (
 	ErrUnknownCheckout = errors.New("payments: the processor has no such checkout")
 )
 
+// RefusedError is a processor's answer that it will not make a refund:
+// the checkout was never paid there, the charge is disputed, and so on.
+// Nothing was refunded, and asking again changes nothing until the reason
+// is dealt with; Reason is the processor's own words, for finance. Any
+// other error of Refund means the processor could not be asked, and the
+// refund may be asked again with the same key.
+type RefusedError struct {
+	Reason string
+}
+
+func (e *RefusedError) Error() string { return "the processor refused the refund: " + e.Reason }
+
 // Tolerance is how old a webhook's signed timestamp may be.
 const Tolerance = 5 * time.Minute
 

@@ -142,10 +142,10 @@ func unknown(err error) error {
 func (s *Stripe) Refund(ctx context.Context, id, key string) error {
 	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, id, nil)
 	if err != nil {
-		return fmt.Errorf("looking up a Stripe Checkout Session: %w", err)
+		return fmt.Errorf("looking up a Stripe Checkout Session: %w", refused(err))
 	}
 	if sess.PaymentIntent == nil {
-		return errors.New("stripe: the checkout has no payment to refund")
+		return &RefusedError{Reason: "the Stripe Checkout Session " + id + " has no payment to refund"}
 	}
 	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(sess.PaymentIntent.ID)}
 	if key != "" {
@@ -156,9 +156,26 @@ func (s *Stripe) Refund(ctx context.Context, id, key string) error {
 		if errors.As(err, &se) && se.Code == stripe.ErrorCodeChargeAlreadyRefunded {
 			return nil
 		}
-		return fmt.Errorf("refunding at Stripe: %w", err)
+		return fmt.Errorf("refunding at Stripe: %w", refused(err))
 	}
 	return nil
+}
+
+// refused turns Stripe's answer that it will not do what was asked (a
+// 4xx other than a conflict or a rate limit, which pass) into a
+// RefusedError with Stripe's message; anything else is left as it is, to
+// be asked again.
+func refused(err error) error {
+	var se *stripe.Error
+	if !errors.As(err, &se) || se.HTTPStatusCode < 400 || se.HTTPStatusCode >= 500 ||
+		se.HTTPStatusCode == http.StatusConflict || se.HTTPStatusCode == http.StatusTooManyRequests {
+		return err
+	}
+	reason := se.Msg
+	if reason == "" {
+		reason = string(se.Code)
+	}
+	return &RefusedError{Reason: reason}
 }
 
 // SignatureHeaderStripe carries Stripe's webhook signature.

@@ -393,6 +393,26 @@ func (s *Server) adminPaymentRefund(w http.ResponseWriter, r *http.Request) erro
 	c := s.checkouts()
 	err = c.Refund(r.Context(), meetings.Staff{ID: id.PersonID, Name: id.Name}, pid, s.Now())
 	s.deliverQueued(r.Context(), c)
+	var failed *meetings.RefundFailure
+	if errors.As(err, &failed) {
+		// Not the generic failure page, which says nothing was changed:
+		// this one says what was, and what happens next.
+		status := http.StatusBadGateway
+		switch {
+		case failed.Made:
+			status = http.StatusInternalServerError
+		case failed.Refused:
+			status = http.StatusConflict
+		}
+		s.Log.Warn("a refund did not go through", "payment", pid, "err", err)
+		heading := "The refund did not go through"
+		if failed.Made {
+			heading = "The refund is made, and not yet recorded"
+		}
+		s.render(w, r, status, "message", pageData{Title: heading, Data: messageData{Heading: heading, Text: failed.Error(),
+			Link: "/admin/refunds", LinkText: "The refund requests"}})
+		return nil
+	}
 	if err != nil {
 		return meetingError(err)
 	}
