@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"plenary/internal/audit"
+	"plenary/internal/payments"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/validate"
@@ -47,12 +48,14 @@ type Ticket struct {
 // Price is the fee in words, "USD 350.00" or "free".
 func (t Ticket) Price() string { return Money(t.Fee, t.Currency) }
 
-// Money writes an amount in minor units with its currency.
+// Money writes an amount in minor units of currency with the currency
+// and its own decimals (ISO 4217): "EUR 450.00", "JPY 20000", "BHD
+// 12.500".
 func Money(amount int64, currency string) string {
 	if amount == 0 {
 		return "free"
 	}
-	return fmt.Sprintf("%s %d.%02d", currency, amount/100, amount%100)
+	return currency + " " + payments.FormatAmount(amount, currency)
 }
 
 // Meeting is one meeting.
@@ -98,7 +101,8 @@ func (m Meeting) Ticket(id int64) (Ticket, bool) {
 }
 
 // Form is what the secretariat types for a new meeting. Tickets has one
-// ticket type a line: "name | fee | currency", fee like 350.00.
+// ticket type a line: "name | fee | currency", the fee in the currency's
+// units with at most its decimals: 350.00 in USD, 20000 in JPY.
 type Form struct {
 	Name, StartsOn, EndsOn, Place, TimeZone, Opens, Closes, Capacity, Tickets string
 	Online, PublishAttendees                                                  bool
@@ -171,29 +175,15 @@ func parseTicket(line string) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	fee, err := parseFee(strings.TrimSpace(parts[1]))
+	cur, err := payments.CleanCurrency(parts[2])
 	if err != nil {
 		return Ticket{}, err
 	}
-	cur := strings.ToUpper(strings.TrimSpace(parts[2]))
-	if len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return Ticket{}, errors.New("the currency must be a three-letter code such as USD or EUR")
+	fee, err := payments.ParseAmount(parts[1], cur)
+	if err != nil {
+		return Ticket{}, fmt.Errorf("the fee: %w", err)
 	}
 	return Ticket{Name: name, Fee: fee, Currency: cur}, nil
-}
-
-func parseFee(s string) (int64, error) {
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 {
-		return 0, errors.New("the fee has at most two decimals")
-	}
-	frac += strings.Repeat("0", 2-len(frac))
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil || w < 0 || w > 1000000 {
-		return 0, errors.New("the fee must be an amount such as 350.00 (0 for a free ticket)")
-	}
-	return w*100 + f, nil
 }
 
 // Staff is who manages meetings.

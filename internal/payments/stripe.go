@@ -42,9 +42,50 @@ func NewStripe(key string, webhookSecrets []string, apiURL string, hc *http.Clie
 // Name implements Processor.
 func (s *Stripe) Name() string { return StripeName }
 
+// Stripe's API writes most amounts in the currency's ISO 4217 minor
+// unit, as plenary keeps them, but not all: it has no decimals for MGA
+// (ISO: two) and two for ISK (ISO: none, and Stripe wants whole krónur,
+// multiples of 100). stripeDecimals is Stripe's count where it differs
+// from ISO 4217's (https://docs.stripe.com/currencies).
+var stripeDecimals = map[string]int{"ISK": 2, "MGA": 0}
+
+// toStripe turns an amount in ISO 4217 minor units into Stripe's, and
+// refuses one Stripe cannot take (fractions of an ariary).
+func toStripe(amount int64, currency string) (int64, error) {
+	iso, ok := MinorUnits(currency)
+	st, differs := stripeDecimals[currency]
+	switch {
+	case !ok || !differs || st == iso:
+		return amount, nil
+	case st > iso:
+		return amount * pow10(st-iso), nil
+	case amount%pow10(iso-st) != 0:
+		return 0, fmt.Errorf("stripe: %s %s cannot be charged: Stripe takes whole units of %s", currency, FormatAmount(amount, currency), currency)
+	}
+	return amount / pow10(iso-st), nil
+}
+
+// fromStripe turns an amount in Stripe's units back into ISO 4217 minor
+// units.
+func fromStripe(amount int64, currency string) int64 {
+	iso, ok := MinorUnits(currency)
+	st, differs := stripeDecimals[currency]
+	switch {
+	case !ok || !differs || st == iso:
+		return amount
+	case st > iso:
+		return amount / pow10(st-iso)
+	}
+	return amount * pow10(iso-st)
+}
+
 // Start implements Processor: a Checkout Session in payment mode for one
 // line, whose reference is plenary's own.
 func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
+	unit, err := toStripe(c.Amount, c.Currency)
+	if err != nil {
+		return Session{}, err
+	}
 	params := &stripe.CheckoutSessionCreateParams{
 		Mode:              stripe.String(string(stripe.CheckoutSessionModePayment)),
 		ClientReferenceID: stripe.String(c.Reference),
@@ -54,7 +95,7 @@ func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
 			Quantity: stripe.Int64(1),
 			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
 				Currency:    stripe.String(strings.ToLower(c.Currency)),
-				UnitAmount:  stripe.Int64(c.Amount),
+				UnitAmount:  stripe.Int64(unit),
 				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(c.Reference)},
 			},
 		}},
@@ -84,7 +125,8 @@ func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
 // outcome turns a session into the allow-listed Outcome; the card's last
 // four and authorization code come from the charge when it is expanded.
 func outcome(sess *stripe.CheckoutSession) Outcome {
-	fields := map[string]any{"checkout_id": sess.ID, "amount": sess.AmountTotal, "currency": string(sess.Currency)}
+	cur := strings.ToUpper(string(sess.Currency))
+	fields := map[string]any{"checkout_id": sess.ID, "amount": fromStripe(sess.AmountTotal, cur), "currency": cur}
 	switch {
 	case sess.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid:
 		fields["status"] = Paid

@@ -268,9 +268,7 @@ func (p *TestProcessor) Handler() http.Handler {
 	return mux
 }
 
-func amount(c Checkout) string {
-	return fmt.Sprintf("%s %d.%02d", c.Currency, c.Amount/100, c.Amount%100)
-}
+func amount(c Checkout) string { return c.Currency + " " + FormatAmount(c.Amount, c.Currency) }
 
 func (p *TestProcessor) page(w http.ResponseWriter, status int, v checkoutView) {
 	v.Good, v.Late, v.Bad = CardSucceeds, CardSucceedsLate, CardDeclined
