@@ -102,3 +102,13 @@ func RefundRequestNotice(r Registration, at time.Time, baseURL, org string) mail
 	}
 	return mail.Message{To: r.Email, Subject: subject, Body: body}
 }
+
+// PaidNotice tells the registrant that their payment of amount (minor
+// units of currency) arrived on day at and their registration is
+// complete, with the links to their page and receipt.
+func (c Checkouts) PaidNotice(r Registration, amount int64, currency string, at time.Time) mail.Message {
+	body := fmt.Sprintf("Dear %s,\n\nwe received your payment of %s for %s on %s: your registration is complete, with the ticket %s.\n\n",
+		r.Name, Money(amount, currency), r.MeetingName, Day(at), r.Ticket.Name) +
+		fmt.Sprintf("Your receipt is at\n%s/receipt\n\nand your registration's page, where you can also cancel it, at\n%s\n\nKeep these links to yourself: they open your registration.\n", c.pageOf(r), c.pageOf(r))
+	return mail.Message{To: r.Email, Subject: c.subject("Your registration is complete", r), Body: body}
+}

@@ -350,7 +350,7 @@ func Shred(ctx context.Context, q store.Querier, now time.Time, days int) (int64
 func Confirmation(r Registration, baseURL, org string) mail.Message {
 	body := fmt.Sprintf("Dear %s,\n\nyou are registered for %s with the ticket %s (%s).\n\n", r.Name, r.MeetingName, r.Ticket.Name, r.Ticket.Price())
 	if r.Due() {
-		body += "Your registration is complete once it is paid. "
+		body += "Your registration is complete once it is paid; we write to you when the payment arrives. "
 	}
 	body += fmt.Sprintf("Your registration, its payment and its receipt are at\n%s/registrations/%s\n\nKeep this link to yourself: it opens your registration.\n", strings.TrimSuffix(baseURL, "/"), r.Token)
 	return mail.Message{To: r.Email, Subject: fmt.Sprintf("Your registration for %s (%s)", r.MeetingName, org), Body: body}

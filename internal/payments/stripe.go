@@ -132,6 +132,10 @@ func outcome(sess *stripe.CheckoutSession) Outcome {
 		fields["status"] = Paid
 	case sess.Status == stripe.CheckoutSessionStatusExpired:
 		fields["status"] = Expired
+	case sess.Status == stripe.CheckoutSessionStatusComplete:
+		// Completed and not yet paid: a payment method that settles later,
+		// whose outcome comes as async_payment_succeeded or _failed.
+		fields["status"] = Settling
 	default:
 		fields["status"] = Open
 	}

@@ -147,13 +147,19 @@ func (p *TestProcessor) Started() int {
 	return p.started
 }
 
-// LookUp implements Processor.
+// LookUp implements Processor: a CardSucceedsLate payment reads as
+// Settling until it is settled.
 func (p *TestProcessor) LookUp(ctx context.Context, id string) (Outcome, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.sessions[id]
 	if !ok {
 		return Outcome{}, fmt.Errorf("test processor: checkout %s: %w", id, ErrUnknownCheckout)
+	}
+	if s.settling {
+		o := s.outcome
+		o.Status = Settling
+		return o, nil
 	}
 	return s.outcome, nil
 }

@@ -191,14 +191,17 @@ type registrationData struct {
 	// Received: the processor says the payment went through, and it is
 	// not recorded here yet (its webhook is late).
 	Received bool
+	// Settling: the processor took the payment and is confirming it (a
+	// card that asks the bank); nothing is to be paid meanwhile.
+	Settling bool
 	// CanCheck offers the button that asks the processor and records what
 	// it says.
 	CanCheck bool
 }
 
-// receivedRefresh is how often the registration's page reloads itself
-// while the processor says the payment went through and it is not yet
-// recorded.
+// receivedRefresh is how often, in seconds, the registration's page
+// reloads itself while the processor says the payment went through or is
+// being confirmed, and it is not yet recorded.
 const receivedRefresh = "10"
 
 // registration is the registrant's own page, at the link only they were
@@ -223,10 +226,15 @@ func (s *Server) registration(w http.ResponseWriter, r *http.Request) error {
 				d.CanCheck = true
 			}
 		}
-		d.Received = s.checkouts().PaidAtProcessor(ctx, reg)
+		switch s.checkouts().AtProcessor(ctx, reg) {
+		case payments.Paid:
+			d.Received = true
+		case payments.Settling:
+			d.Settling = true
+		}
 	}
-	d.CanPay = s.Payments != nil && (reg.Due() || reg.Status == meetings.Expired) && !d.Received
-	if d.Received {
+	d.CanPay = s.Payments != nil && (reg.Due() || reg.Status == meetings.Expired) && !d.Received && !d.Settling
+	if d.Received || d.Settling {
 		w.Header().Set("Refresh", receivedRefresh)
 	}
 	s.render(w, r, http.StatusOK, "registration", pageData{Title: "Your registration", Data: d})
@@ -243,7 +251,10 @@ func (s *Server) checkPayment(w http.ResponseWriter, r *http.Request) error {
 	if s.Payments == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Message: meetings.ErrNoProcessor.Error()}
 	}
-	if err := s.checkouts().CheckPayment(r.Context(), token, s.Now()); err != nil {
+	c := s.checkouts()
+	err := c.CheckPayment(r.Context(), token, s.Now())
+	s.deliverQueued(r.Context(), c)
+	if err != nil {
 		return meetingError(err)
 	}
 	http.Redirect(w, r, "/registrations/"+token, http.StatusSeeOther)
@@ -270,7 +281,14 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	if s.Payments == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Message: meetings.ErrNoProcessor.Error()}
 	}
-	url, err := s.checkouts().StartPayment(r.Context(), token, s.Now())
+	c := s.checkouts()
+	url, err := c.StartPayment(r.Context(), token, s.Now())
+	s.deliverQueued(r.Context(), c)
+	if errors.Is(err, meetings.ErrSettling) || errors.Is(err, meetings.ErrPaid) {
+		// Nothing to pay: back to the page, which says how it stands.
+		http.Redirect(w, r, "/registrations/"+token, http.StatusSeeOther)
+		return nil
+	}
 	if err != nil {
 		return meetingError(err)
 	}
@@ -302,7 +320,9 @@ func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return formError(err)
 	}
-	err = s.checkouts().Webhook(r.Context(), r.Header, body, s.Now())
+	c := s.checkouts()
+	err = c.Webhook(r.Context(), r.Header, body, s.Now())
+	s.deliverQueued(r.Context(), c)
 	answer := "ok\n"
 	switch {
 	case errors.Is(err, payments.ErrBadSignature):
