@@ -14,7 +14,7 @@ import (
 // asking for a refund, through the registration's own link (which works
 // with or without an account), and the registrations on /account,
 // including those made without an account from an address whose mailbox
-// the person proved. Finance's list of refund requests is here too.
+// the person proved. Finance's side is in meetings_finance.go.
 
 func registrantError(err error) error {
 	switch {
@@ -127,18 +127,6 @@ func (s *Server) registrationRefund(w http.ResponseWriter, r *http.Request) erro
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Refund requested", Data: messageData{
 		Heading: "Your refund request is recorded", Text: doneMessages["refund-requested"], Link: "/registrations/" + token, LinkText: "Your registration's page"}})
-	return nil
-}
-
-// adminRefunds lists the refund requests for finance, each with the
-// button that refunds through the processor.
-func (s *Server) adminRefunds(w http.ResponseWriter, r *http.Request) error {
-	list, err := meetings.RefundRequests(r.Context(), s.DB)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, "admin_refunds", pageData{Title: "Refund requests", Data: list})
 	return nil
 }
 

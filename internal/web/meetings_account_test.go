@@ -266,7 +266,7 @@ func TestRegistrantAccountReceiptsCancelAndRefund(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT p.id FROM payments p JOIN registrations r ON r.id = p.registration_id WHERE r.refund_reason = 'My flight was cancelled.' AND p.status = 'paid'").Scan(&pid); err != nil {
 			t.Fatal(err)
 		}
-		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{}); res.Status != http.StatusSeeOther {
+		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{"confirm": {"yes"}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("refund: %d %.300s", res.Status, res.Body)
 		}
 		if strings.Contains(fin.get("/admin/refunds").Body, "My flight was cancelled.") {
@@ -405,7 +405,7 @@ func TestRegistrantIsToldOfRefundRequestAndRefund(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT id FROM payments WHERE status = 'paid'").Scan(&pid); err != nil {
 			t.Fatal(err)
 		}
-		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{}); res.Status != http.StatusSeeOther {
+		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{"confirm": {"yes"}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("refund: %d %.300s", res.Status, res.Body)
 		}
 		refunded := func(m mail.Message) bool { return strings.Contains(m.Subject, "refunded") }

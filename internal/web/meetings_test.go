@@ -326,10 +326,10 @@ func TestMeetingRegistrationAndPayment(t *testing.T) {
 		if err := db.QueryRow(context.Background(), "SELECT CAST(id AS TEXT) FROM payments WHERE status = 'paid'").Scan(&paymentID); err != nil {
 			t.Fatal(err)
 		}
-		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusSeeOther {
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{"confirm": {"yes"}}, role("finance")); res.Status != http.StatusSeeOther {
 			t.Errorf("refund: %d\n%s", res.Status, res.Body)
 		}
-		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusConflict {
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{"confirm": {"yes"}}, role("finance")); res.Status != http.StatusConflict {
 			t.Errorf("second refund: %d", res.Status)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM payments p JOIN registrations r ON r.id = p.registration_id WHERE p.status = 'refunded' AND r.status = 'cancelled'"); n != 1 {

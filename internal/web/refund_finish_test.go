@@ -40,10 +40,10 @@ func TestFinanceFinishesARefundAskedFor(t *testing.T) {
 			t.Fatal(err)
 		}
 		page := ms.send(t, "GET", ms.url+"/admin/payments", nil, role("finance"))
-		if !strings.Contains(page.Body, "Finish the refund of USD 350.00") || !strings.Contains(page.Body, "refund_requested") {
+		if !strings.Contains(page.Body, "Finish the refund of USD 350.00") || !strings.Contains(page.Body, "refund asked of the processor, not confirmed") {
 			t.Fatalf("finance's page does not offer to finish the refund:\n%s", page.Body)
 		}
-		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusSeeOther {
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{"confirm": {"yes"}}, role("finance")); res.Status != http.StatusSeeOther {
 			t.Fatalf("finishing the refund: %d\n%s", res.Status, res.Body)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM payments p JOIN registrations r ON r.id = p.registration_id WHERE p.status = 'refunded' AND r.status = 'cancelled'"); n != 1 {
@@ -52,7 +52,7 @@ func TestFinanceFinishesARefundAskedFor(t *testing.T) {
 		if n := ms.proc.Refunds(); n != 1 {
 			t.Errorf("the processor made %d refunds, want 1", n)
 		}
-		if page := ms.send(t, "GET", ms.url+"/admin/payments", nil, role("finance")); strings.Contains(page.Body, "/refund\"") {
+		if page := ms.send(t, "GET", ms.url+"/admin/payments", nil, role("finance")); strings.Contains(page.Body, "/refund?back=") {
 			t.Errorf("finance's page still offers a refund:\n%s", page.Body)
 		}
 	})
@@ -81,7 +81,7 @@ func TestFinanceSeesARefusedRefund(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT CAST(id AS TEXT) FROM payments WHERE status = 'paid'").Scan(&paymentID); err != nil {
 			t.Fatal(err)
 		}
-		res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance"))
+		res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{"confirm": {"yes"}}, role("finance"))
 		if res.Status != http.StatusConflict || !strings.Contains(res.Body, "refused the refund") || !strings.Contains(res.Body, "no checkout cs_test_gone") ||
 			strings.Contains(res.Body, "nothing was changed") || !strings.Contains(res.Body, `href="/admin/refunds"`) {
 			t.Errorf("a refused refund: %d\n%s", res.Status, res.Body)
