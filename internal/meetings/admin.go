@@ -110,10 +110,7 @@ func WriteCSV(w io.Writer, list []Own) error {
 
 // FormOf is the edit form filled with m, tickets written one a line.
 func FormOf(m Meeting) Form {
-	loc, err := time.LoadLocation(m.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := m.location()
 	var lines []string
 	for _, t := range m.Tickets {
 		lines = append(lines, fmt.Sprintf("%s | %s | %s", t.Name, payments.FormatAmount(t.Fee, t.Currency), t.Currency))

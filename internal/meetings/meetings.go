@@ -87,6 +87,42 @@ func (m Meeting) Where() string {
 	return m.Place
 }
 
+// location is the meeting's time zone (UTC if it cannot be loaded).
+func (m Meeting) location() *time.Location {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// day writes a calendar day kept as DateLayout as people read it,
+// "13 January 2027"; one that does not parse is written as it is.
+func day(d string) string {
+	t, err := time.Parse(DateLayout, d)
+	if err != nil {
+		return d
+	}
+	return t.Format(DayLayout)
+}
+
+// FirstDay and LastDay are the meeting's first and last days, as people
+// read them ("13 January 2027").
+func (m Meeting) FirstDay() string { return day(m.StartsOn) }
+func (m Meeting) LastDay() string  { return day(m.EndsOn) }
+
+// RegistrationOpensOn is the first day of registration, and
+// RegistrationClosesOn its last, in the meeting's time zone, as people
+// read them: registration opens at the start of the one and closes at
+// the end of the other (Form.Clean).
+func (m Meeting) RegistrationOpensOn() string { return m.Opens.In(m.location()).Format(DayLayout) }
+func (m Meeting) RegistrationClosesOn() string {
+	return m.Closes.In(m.location()).AddDate(0, 0, -1).Format(DayLayout)
+}
+
+// NotYetOpenAt reports whether registration is still to open at t.
+func (m Meeting) NotYetOpenAt(t time.Time) bool { return t.Before(m.Opens) }
+
 // OpenAt reports whether registration is open at t.
 func (m Meeting) OpenAt(t time.Time) bool { return !t.Before(m.Opens) && t.Before(m.Closes) }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,6 +35,15 @@ func meetingError(err error) error {
 	return err
 }
 
+// closedError says when registration for m opens, or when it closed.
+func closedError(m meetings.Meeting, now time.Time) error {
+	msg := fmt.Sprintf("Registration for %s closed at the end of %s.", m.Name, m.RegistrationClosesOn())
+	if m.NotYetOpenAt(now) {
+		msg = fmt.Sprintf("Registration for %s is not open yet: it opens on %s.", m.Name, m.RegistrationOpensOn())
+	}
+	return &Error{Status: http.StatusConflict, Message: msg, Again: fmt.Sprintf("/meetings/%d", m.ID), AgainText: "The meeting's page"}
+}
+
 func (s *Server) meetingOf(r *http.Request) (meetings.Meeting, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -60,6 +70,7 @@ func (s *Server) meetingsPage(w http.ResponseWriter, r *http.Request) error {
 type meetingData struct {
 	Meeting   meetings.Meeting
 	Open      bool
+	NotYet    bool // registration is still to open
 	Attendees []meetings.Attendee
 }
 
@@ -74,7 +85,7 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		// The page changes when registration opens or closes.
-		return &versionedPage{page: pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), Attendees: att}},
+		return &versionedPage{page: pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), NotYet: m.NotYetOpenAt(s.Now()), Attendees: att}},
 			until: earliest(s.Now(), m.Opens, m.Closes)}, nil
 	}
 	if handled, err := s.serveVersioned(w, r, "meeting", meetingAreas, build); handled {
@@ -117,7 +128,7 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !m.OpenAt(s.Now()) {
-		return meetingError(meetings.ErrClosed)
+		return closedError(m, s.Now())
 	}
 	d := s.registerData(m)
 	if id := identityOf(r); id != nil {
@@ -173,6 +184,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	reg, err := meetings.Register(ctx, s.DB, s.Audit, meetings.SignUp{Form: form, Ticket: ticket, MeetingID: m.ID, PersonID: person,
 		VersionID: cur.ID, Transfer: s.Policy.TransferStatement()}, s.Now())
+	if errors.Is(err, meetings.ErrClosed) {
+		return closedError(m, s.Now())
+	}
 	if err != nil {
 		return meetingError(err)
 	}
@@ -387,6 +401,6 @@ func (s *Server) adminMeetingCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return meetingError(err)
 	}
-	http.Redirect(w, r, "/meetings/"+strconv.FormatInt(mid, 10), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/admin/meetings/%d?done=created", mid), http.StatusSeeOther)
 	return nil
 }

@@ -137,10 +137,12 @@ func (ms *meetingSite) createMeeting(t *testing.T, name, capacity string) string
 		"opens": {today.AddDate(0, 0, -1).Format("2006-01-02")}, "closes": {today.AddDate(0, 0, 20).Format("2006-01-02")},
 		"capacity": {capacity}, "tickets": {"Full | 350.00 | USD\nRemote | 0 | USD"}, "publish_attendees": {"1"},
 	}, role("secretariat"))
-	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/meetings/") {
-		t.Fatalf("creating a meeting: %d %s\n%s", res.Status, res.Header.Get("Location"), res.Body)
+	id, ok := strings.CutPrefix(res.Header.Get("Location"), "/admin/meetings/")
+	id, done, _ := strings.Cut(id, "?")
+	if res.Status != http.StatusSeeOther || !ok || done != "done=created" {
+		t.Fatalf("creating a meeting: %d %s, want its staff page saying it is created\n%s", res.Status, res.Header.Get("Location"), res.Body)
 	}
-	return res.Header.Get("Location")
+	return "/meetings/" + id
 }
 
 // ticketIDs reads the ticket radio values from the registration form.
