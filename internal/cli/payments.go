@@ -12,6 +12,7 @@ import (
 	"plenary/internal/inventory"
 	"plenary/internal/jobs"
 	"plenary/internal/meetings"
+	"plenary/internal/outbox"
 	"plenary/internal/payments"
 )
 
@@ -56,10 +57,13 @@ func (a *app) processor(procLn net.Listener, log *slog.Logger) (payments.Process
 	return proc, func() { srv.Close() }
 }
 
-// checkouts is the payment use cases with proc.
+// checkouts is the payment use cases with proc. The mail they store (a
+// refund the job finishes, a payment it learns of) waits in the outbox
+// for its job, which sends it within a minute.
 func (a *app) checkouts(proc payments.Processor) meetings.Checkouts {
 	return meetings.Checkouts{DB: a.db, Audit: a.audit, Sealer: a.keys.Sealer(inventory.PaymentsKey), Proc: proc, Expiry: a.cfg.CheckoutExpiry,
-		BaseURL: a.cfg.BaseURL.String()}
+		BaseURL: a.cfg.BaseURL.String(), Org: a.cfg.OrgName,
+		Outbox: &outbox.Outbox{DB: a.db, Sealer: a.keys.Sealer(outbox.KeyPurpose)}}
 }
 
 // reconcileHandler is the reconcile job's handler. Each run also removes

@@ -22,6 +22,8 @@ import (
 	"plenary/internal/demo"
 	"plenary/internal/logsearch"
 	"plenary/internal/mail"
+	"plenary/internal/meetings"
+	"plenary/internal/payments"
 	"plenary/internal/retention"
 	"plenary/internal/web"
 )
@@ -91,6 +93,18 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	proc, stopProc := a.processor(procLn, log)
 	defer stopProc()
+	if tp, ok := proc.(*payments.TestProcessor); ok {
+		// It forgot its checkouts when it last stopped; without them, the
+		// payments made through it (the demo's among them) could not be
+		// refunded.
+		paid, err := meetings.PaidAt(ctx, a.db, tp.Name())
+		if err != nil {
+			return err
+		}
+		for _, o := range paid {
+			tp.AddPaid(o)
+		}
+	}
 	deps.Payments = proc
 	srv, err := web.New(deps)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"plenary/internal/meetings"
@@ -19,12 +20,15 @@ import (
 // registration its payment, and Grace Hopper (grace@demo.example) a paid
 // registration under her account with a receipt and a refund request, so
 // /account and /admin/refunds have content. The payments were "made" at
-// the test processor; no card detail is stored, as with a real one.
+// the test processor; no card detail is stored, as with a real one. The
+// test processor forgets its checkouts when it stops: serve gives it back
+// those plenary holds as paid (meetings.PaidAt), these included, so
+// finance can refund them.
 func seedRegistrantSide(ctx context.Context, tx *store.Tx, meeting int64, tickets []int64, version int64, now time.Time) error {
 	now = now.UTC()
 	pay := func(reg int64, checkout string) error {
 		_, err := tx.Exec(ctx, `INSERT INTO payments (registration_id, processor, checkout_id, checkout_url, amount, currency, status, transaction_id, created_at, updated_at)
-			VALUES (?, ?, ?, '', 45000, 'EUR', ?, ?, ?, ?)`, reg, payments.TestProcessorName, checkout, payments.Paid, "tx_demo_"+checkout, now.Add(-time.Hour), now.Add(-time.Hour))
+			VALUES (?, ?, ?, '', 45000, 'EUR', ?, ?, ?, ?)`, reg, payments.TestProcessorName, checkout, payments.Paid, "tx_"+strings.TrimPrefix(checkout, "cs_test_"), now.Add(-time.Hour), now.Add(-time.Hour))
 		if err != nil {
 			return fmt.Errorf("demo payments: %w", err)
 		}
@@ -34,7 +38,7 @@ func seedRegistrantSide(ctx context.Context, tx *store.Tx, meeting int64, ticket
 	if err := tx.QueryRow(ctx, "SELECT id FROM registrations WHERE meeting_id = ? AND email = ?", meeting, "amara@example.net").Scan(&amara); err != nil {
 		return fmt.Errorf("demo payments: %w", err)
 	}
-	if err := pay(amara, "amara"); err != nil {
+	if err := pay(amara, "cs_test_demo_amara"); err != nil {
 		return err
 	}
 	grace, _, err := people.FindByEmail(ctx, tx, "grace@demo.example")
@@ -51,7 +55,7 @@ func seedRegistrantSide(ctx context.Context, tx *store.Tx, meeting int64, ticket
 	if err != nil {
 		return fmt.Errorf("demo registrations: %w", err)
 	}
-	if err := pay(rid, "grace"); err != nil {
+	if err := pay(rid, "cs_test_demo_grace"); err != nil {
 		return err
 	}
 	if version == 0 {

@@ -76,6 +76,10 @@ func meetingItems() []Item {
 	// Checkout claims and refund requests (issue 10): the idempotency keys
 	// a checkout and a refund are asked for with, random, naming nobody.
 	items = append(items, notPersonal("payments", "start_key", "refund_key")...)
+	// A refund the processor did not make: its answer (about the checkout,
+	// in the processor's words), when, how often it was asked, and when it
+	// is asked again.
+	items = append(items, notPersonal("payments", "refund_error", "refund_failed_at", "refund_retry_at", "refund_attempts")...)
 	items = append(items, notPersonal("meetings", "id", "name", "starts_on", "ends_on", "place", "online", "time_zone",
 		"registration_opens", "registration_closes", "capacity", "publish_attendees", "created_at")...)
 	items = append(items, notPersonal("meeting_tickets", "id", "meeting_id", "name", "fee", "currency")...)

@@ -286,47 +286,50 @@ type RefundRequest struct {
 	RegistrationID int64
 	MeetingName    string
 	Registrant     string
-	Status         string // the registration's: paid, or cancelled
+	Status         string // the registration's: paid, cancelled, or expired (a payment after its place was released)
 	PaymentID      int64
+	PaymentStatus  string // paid, or refund_requested while the processor has not confirmed it
 	Amount         int64
 	Currency       string
 	Processor      string
 	RequestedAt    time.Time
+	PaidAt         time.Time // when the payment arrived (its last change while paid)
 	Reason         string
+	// LastError is the processor's answer to the last refund that did not
+	// go through, at FailedAt; RetryAt is when the payments job asks
+	// again, nil when it does not (the processor refused).
+	LastError string
+	FailedAt  *time.Time
+	RetryAt   *time.Time
 }
 
 // Price is the amount in words.
 func (r RefundRequest) Price() string { return Money(r.Amount, r.Currency) }
 
-// RefundRequests lists the refund requests whose payment is still paid,
-// oldest first, for finance, and with them any paid payment of a cancelled
-// registration (a checkout paid after its registration was cancelled).
-// Refunding the payment (Refund) takes it off.
+// Asked reports whether the refund was asked of the processor and not
+// yet confirmed: pressing the button again finishes it with its key.
+func (r RefundRequest) Asked() bool { return r.PaymentStatus == payments.RefundRequested }
+
+// RefundRequests lists the refund requests whose payment is not yet
+// refunded, oldest first, for finance: those asked for by registrants,
+// any paid payment of a cancelled registration (a checkout paid after its
+// registration was cancelled) or of one whose place was released (the
+// payments job refunds it; listed in case the processor refuses), and
+// every refund asked of the processor and not confirmed, with the
+// processor's last answer. Refunding the payment takes it off.
 func RefundRequests(ctx context.Context, q store.Querier) ([]RefundRequest, error) {
-	rows, err := q.Query(ctx, `SELECT r.id, m.name, r.name, r.status, p.id, p.amount, p.currency, p.processor,
-			r.refund_requested_at, r.cancelled_at, p.updated_at, r.refund_reason
-		FROM registrations r JOIN meetings m ON m.id = r.meeting_id JOIN payments p ON p.registration_id = r.id
-		WHERE (r.refund_requested_at IS NOT NULL OR r.status = ?) AND p.status = ? ORDER BY r.id LIMIT 500`, Cancelled, payments.Paid)
+	rows, err := q.Query(ctx, refundSelect+`
+		WHERE (p.status = ? AND (r.refund_requested_at IS NOT NULL OR r.status IN (?, ?))) OR p.status = ?
+		ORDER BY r.id LIMIT 500`, payments.Paid, Cancelled, Expired, payments.RefundRequested)
 	if err != nil {
 		return nil, fmt.Errorf("listing refund requests: %w", err)
 	}
 	defer rows.Close()
 	var out []RefundRequest
 	for rows.Next() {
-		var x RefundRequest
-		var requested, cancelled sql.NullTime
-		var paid time.Time
-		if err := rows.Scan(&x.RegistrationID, &x.MeetingName, &x.Registrant, &x.Status, &x.PaymentID, &x.Amount, &x.Currency, &x.Processor,
-			&requested, &cancelled, &paid, &x.Reason); err != nil {
-			return nil, fmt.Errorf("listing refund requests: %w", err)
-		}
-		switch {
-		case requested.Valid:
-			x.RequestedAt = requested.Time
-		case cancelled.Valid && cancelled.Time.After(paid):
-			x.RequestedAt = cancelled.Time
-		default:
-			x.RequestedAt = paid
+		x, err := scanRefund(rows)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, x)
 	}
@@ -336,6 +339,61 @@ func RefundRequests(ctx context.Context, q store.Querier) ([]RefundRequest, erro
 	slices.SortStableFunc(out, func(a, b RefundRequest) int { return a.RequestedAt.Compare(b.RequestedAt) })
 	return out, nil
 }
+
+// RefundOf reads payment id as finance's confirmation of its refund shows
+// it, whether or not a refund was asked for: then Reason is empty and
+// RequestedAt the time it was paid.
+func RefundOf(ctx context.Context, q store.Querier, id int64) (RefundRequest, error) {
+	rows, err := q.Query(ctx, refundSelect+" WHERE p.id = ?", id)
+	if err != nil {
+		return RefundRequest{}, fmt.Errorf("reading payment %d: %w", id, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return RefundRequest{}, fmt.Errorf("reading payment %d: %w", id, err)
+		}
+		return RefundRequest{}, ErrNotFound
+	}
+	return scanRefund(rows)
+}
+
+const refundSelect = `SELECT r.id, m.name, r.name, r.status, p.id, p.status, p.amount, p.currency, p.processor,
+		r.refund_requested_at, r.cancelled_at, p.updated_at, r.refund_reason, p.refund_error, p.refund_failed_at, p.refund_retry_at
+	FROM registrations r JOIN meetings m ON m.id = r.meeting_id JOIN payments p ON p.registration_id = r.id`
+
+func scanRefund(rows interface{ Scan(...any) error }) (RefundRequest, error) {
+	var x RefundRequest
+	var requested, cancelled, failed, retry sql.NullTime
+	var paid time.Time
+	if err := rows.Scan(&x.RegistrationID, &x.MeetingName, &x.Registrant, &x.Status, &x.PaymentID, &x.PaymentStatus, &x.Amount, &x.Currency, &x.Processor,
+		&requested, &cancelled, &paid, &x.Reason, &x.LastError, &failed, &retry); err != nil {
+		return x, fmt.Errorf("reading a refund request: %w", err)
+	}
+	switch {
+	case requested.Valid:
+		x.RequestedAt = requested.Time
+	case cancelled.Valid && cancelled.Time.After(paid):
+		x.RequestedAt = cancelled.Time
+	default:
+		x.RequestedAt = paid
+	}
+	x.PaidAt = paid
+	x.FailedAt, x.RetryAt = store.TimeOrNil(failed), store.TimeOrNil(retry)
+	return x, nil
+}
+
+// Refundable reports whether finance may refund the payment now: it is
+// paid, or its refund was asked of the processor and is to be finished.
+func (r RefundRequest) Refundable() bool {
+	return r.PaymentStatus == payments.Paid || r.PaymentStatus == payments.RefundRequested
+}
+
+// StatusLabel says the registration's status in words.
+func (r RefundRequest) StatusLabel() string { return RegistrationStatusLabel(r.Status) }
+
+// PaymentStatusLabel says the payment's status in words.
+func (r RefundRequest) PaymentStatusLabel() string { return PaymentStatusLabel(r.PaymentStatus) }
 
 // CancelNotice is the mail that confirms a cancellation to the address
 // the registration was made with, so that a cancellation made through a

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"plenary/internal/audit"
+	"plenary/internal/payments"
 	"plenary/internal/store"
 	"plenary/internal/validate"
 )
@@ -109,13 +110,10 @@ func WriteCSV(w io.Writer, list []Own) error {
 
 // FormOf is the edit form filled with m, tickets written one a line.
 func FormOf(m Meeting) Form {
-	loc, err := time.LoadLocation(m.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := m.location()
 	var lines []string
 	for _, t := range m.Tickets {
-		lines = append(lines, fmt.Sprintf("%s | %d.%02d | %s", t.Name, t.Fee/100, t.Fee%100, t.Currency))
+		lines = append(lines, fmt.Sprintf("%s | %s | %s", t.Name, payments.FormatAmount(t.Fee, t.Currency), t.Currency))
 	}
 	return Form{Name: m.Name, StartsOn: m.StartsOn, EndsOn: m.EndsOn, Place: m.Place, TimeZone: m.TimeZone,
 		Opens: m.Opens.In(loc).Format(DateLayout), Closes: m.Closes.In(loc).AddDate(0, 0, -1).Format(DateLayout),

@@ -7,29 +7,38 @@ import (
 	"time"
 
 	"plenary/internal/payments"
+	"plenary/internal/store"
 )
 
 // A registrant's own page may ask the processor how their payment
-// stands, but a GET changes nothing (issue 10): PaidAtProcessor only
+// stands, but a GET changes nothing (issue 10): AtProcessor only
 // reads, and the outcome is applied by the webhook, by the reconcile job,
 // or by CheckPayment, behind the page's button (a POST).
 
-// PaidAtProcessor reports whether the processor says one of the
-// registration's live checkouts is paid while it is not yet recorded here
-// (its webhook is late). It looks only, and records nothing.
-func (c Checkouts) PaidAtProcessor(ctx context.Context, r Registration) bool {
+// AtProcessor reports how the processor says the registration's live
+// checkouts stand while it is not recorded as paid here: payments.Paid
+// (its webhook is late), payments.Settling (the payment was taken and is
+// being confirmed), or "" (nothing paid or being paid). It looks only,
+// and records nothing.
+func (c Checkouts) AtProcessor(ctx context.Context, r Registration) string {
 	if c.Proc == nil || !r.Due() {
-		return false
+		return ""
 	}
+	state := ""
 	for _, p := range r.Payments {
 		if !live(p.Status) || p.Processor != c.Proc.Name() {
 			continue
 		}
-		if o, err := c.Proc.LookUp(ctx, p.CheckoutID); err == nil && o.Status == payments.Paid {
-			return true
+		o, err := c.Proc.LookUp(ctx, p.CheckoutID)
+		switch {
+		case err != nil:
+		case o.Status == payments.Paid:
+			return payments.Paid
+		case o.Status == payments.Settling:
+			state = payments.Settling
 		}
 	}
-	return false
+	return state
 }
 
 // CheckPayment asks the processor about the live checkouts of the
@@ -62,4 +71,26 @@ func (c Checkouts) CheckPayment(ctx context.Context, token string, now time.Time
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PaidAt lists the payments recorded as paid through processor, or with
+// their refund asked for and not confirmed: what a processor that forgets
+// its checkouts when it stops (the built-in test processor) is given back
+// when it starts, so that they can still be refunded.
+func PaidAt(ctx context.Context, q store.Querier, processor string) ([]payments.Outcome, error) {
+	rows, err := q.Query(ctx, `SELECT checkout_id, amount, currency, transaction_id FROM payments WHERE processor = ? AND status IN (?, ?) ORDER BY id`,
+		processor, payments.Paid, payments.RefundRequested)
+	if err != nil {
+		return nil, fmt.Errorf("listing paid payments: %w", err)
+	}
+	defer rows.Close()
+	var out []payments.Outcome
+	for rows.Next() {
+		o := payments.Outcome{Status: payments.Paid}
+		if err := rows.Scan(&o.CheckoutID, &o.Amount, &o.Currency, &o.TransactionID); err != nil {
+			return nil, fmt.Errorf("listing paid payments: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }

@@ -31,6 +31,7 @@ var (
 	ErrReleased     = errors.New("Your place was released because the payment was not completed in time, and the meeting is now full.")
 	ErrNoProcessor  = errors.New("Card payment is not set up on this site; please contact the secretariat.")
 	ErrCheckoutBusy = errors.New("Your earlier payment is still being settled with the card processor; please reload this page in a minute.")
+	ErrSettling     = errors.New("Your payment is being confirmed by the card processor, so there is nothing to pay now: your registration's page shows the payment once it is confirmed, and we mail you then.")
 	// ErrIgnored is a verified webhook about something plenary does not
 	// track (another kind of event, or a checkout made elsewhere).
 	ErrIgnored = errors.New("meetings: the webhook is about nothing this site tracks")
@@ -48,8 +49,15 @@ type Checkouts struct {
 	// Expiry is how long a checkout stays open and its ticket held.
 	Expiry time.Duration
 	// BaseURL is the site's address; the processor sends the browser back
-	// to the registration's page under it (ReturnURL).
+	// to the registration's page under it (ReturnURL), and mail to
+	// registrants links to their page under it.
 	BaseURL string
+	// Outbox stores the mail that tells a registrant of a refund made or a
+	// payment received, in the transaction that records it (notices.go);
+	// nil sends none.
+	Outbox Outbox
+	// Org is the organization's name, in that mail's subject.
+	Org string
 }
 
 func (c Checkouts) expiry() time.Duration {
@@ -96,6 +104,20 @@ func (c Checkouts) StartPayment(ctx context.Context, token string, now time.Time
 		case err != nil:
 			return "", err
 		case step.url != "":
+			// A checkout whose payment is being confirmed, or went through
+			// and is not recorded yet, takes no card: its page would say
+			// there is no open checkout.
+			if o, err := c.Proc.LookUp(ctx, step.checkout); err == nil {
+				switch o.Status {
+				case payments.Settling:
+					return "", ErrSettling
+				case payments.Paid:
+					if err := c.Apply(ctx, payments.Event{Outcome: o}, now); err != nil {
+						return "", err
+					}
+					return "", ErrPaid
+				}
+			}
 			return step.url, nil
 		case step.expire != "":
 			if err := c.Proc.Expire(ctx, step.expire); err != nil && !errors.Is(err, payments.ErrUnknownCheckout) {
@@ -125,8 +147,8 @@ type claim struct {
 // checkout to resume (url), one past its time to close at the processor
 // first (expire), or a claim to open.
 type reserved struct {
-	url, expire string
-	claim       claim
+	url, checkout, expire string
+	claim                 claim
 }
 
 // reserve is step (a) of StartPayment, one short transaction: it checks
@@ -166,7 +188,7 @@ func (c Checkouts) reserve(ctx context.Context, token string, now time.Time, clo
 				out.claim, err = claimOf(ctx, tx, p.ID)
 				return err
 			case mine && young:
-				out.url = p.CheckoutURL
+				out.url, out.checkout = p.CheckoutURL, p.CheckoutID
 				return nil
 			case mine && p.Status != payments.Starting && !closed[p.CheckoutID]:
 				out.expire = p.CheckoutID
@@ -350,7 +372,15 @@ func allowedMove(from, to string) bool {
 // if one is left; otherwise the registration stays released and the
 // payment is recorded for a refund. Only the allow-listed Outcome reaches
 // this function, so nothing else of the processor's message is kept.
-func Apply(ctx context.Context, db *store.DB, log *audit.Log, sealer *secrets.Sealer, processor string, ev payments.Event, now time.Time) error {
+//
+// A registration that this makes paid is told so by mail (PaidNotice),
+// stored in the same transaction, so it is told once, whichever of the
+// webhook, the reconcile job or the registrant's button learned it.
+func (c Checkouts) Apply(ctx context.Context, ev payments.Event, now time.Time) error {
+	if c.Proc == nil {
+		return ErrNoProcessor
+	}
+	db, log, sealer, processor := c.DB, c.Audit, c.Sealer, c.Proc.Name()
 	if log == nil {
 		return ErrNoAudit
 	}
@@ -407,12 +437,14 @@ func Apply(ctx context.Context, db *store.DB, log *audit.Log, sealer *secrets.Se
 			return fmt.Errorf("recording a payment's outcome: %w", err)
 		}
 		action := "payments." + o.Status
+		registered := false
 		if o.Status == payments.Paid {
 			switch regStatus {
 			case Unpaid:
 				if _, err := tx.Exec(ctx, "UPDATE registrations SET status = ? WHERE id = ? AND status = ?", Paid, regID, Unpaid); err != nil {
 					return fmt.Errorf("marking a registration paid: %w", err)
 				}
+				registered = true
 			case Expired:
 				err := retake(ctx, tx, log, meetingID, regID, Paid, processor, now)
 				if errors.Is(err, ErrReleased) {
@@ -420,22 +452,25 @@ func Apply(ctx context.Context, db *store.DB, log *audit.Log, sealer *secrets.Se
 				} else if err != nil {
 					return err
 				}
+				registered = err == nil
 			default:
 				// Paid already, or cancelled: this payment is one too many.
 				action = "payments.paid_without_place"
 			}
 		}
-		return log.Record(ctx, tx, audit.Entry{Label: processor, Action: action,
-			Subject: fmt.Sprintf("payment:%d", id), Detail: fmt.Sprintf("registration %d", regID)})
+		if err := log.Record(ctx, tx, audit.Entry{Label: processor, Action: action,
+			Subject: fmt.Sprintf("payment:%d", id), Detail: fmt.Sprintf("registration %d", regID)}); err != nil {
+			return err
+		}
+		if !registered {
+			return nil
+		}
+		r, err := regByID(ctx, tx, regID)
+		if err != nil {
+			return err
+		}
+		return c.notify(ctx, tx, c.PaidNotice(r, amount, currency, now), "a payment confirmation")
 	})
-}
-
-// Apply is Apply with this processor.
-func (c Checkouts) Apply(ctx context.Context, ev payments.Event, now time.Time) error {
-	if c.Proc == nil {
-		return ErrNoProcessor
-	}
-	return Apply(ctx, c.DB, c.Audit, c.Sealer, c.Proc.Name(), ev, now)
 }
 
 // Webhook verifies a processor's webhook delivery and applies it. A paid
@@ -656,7 +691,8 @@ func (c Checkouts) settle(ctx context.Context, l liveCheckout, now time.Time) (s
 		return "", fmt.Errorf("looking up payment %d: %w", l.id, err)
 	case o.Status == payments.Paid || o.Status == payments.Expired:
 		return apply(o)
-	case !due:
+	case !due, o.Status == payments.Settling:
+		// Being paid: its outcome follows, however late; it is not expired.
 		return "", nil
 	}
 	if err := c.Proc.Expire(ctx, l.checkout); err != nil && !errors.Is(err, payments.ErrUnknownCheckout) {
@@ -673,11 +709,13 @@ func (c Checkouts) settle(ctx context.Context, l liveCheckout, now time.Time) (s
 // for a registration whose place was released and not taken again
 // (Apply's "paid_without_place"), so nobody pays without a place, and
 // finishes every refund asked for and not recorded (refund.go), with the
-// key it was asked with.
+// key it was asked with, once its time to ask again has come. A refund
+// the processor refused is not asked again here: finance decide it.
 func (c Checkouts) refundStrays(ctx context.Context, now time.Time) (int, error) {
 	rows, err := c.DB.Query(ctx, `SELECT p.id FROM payments p JOIN registrations r ON r.id = p.registration_id
-		WHERE p.processor = ? AND ((p.status = ? AND r.status = ?) OR p.status = ?) ORDER BY p.id`,
-		c.Proc.Name(), payments.Paid, Expired, payments.RefundRequested)
+		WHERE p.processor = ? AND ((p.status = ? AND r.status = ? AND p.refund_error = '')
+			OR (p.status = ? AND (p.refund_retry_at IS NULL OR p.refund_retry_at <= ?))) ORDER BY p.id`,
+		c.Proc.Name(), payments.Paid, Expired, payments.RefundRequested, now)
 	if err != nil {
 		return 0, fmt.Errorf("listing payments to refund: %w", err)
 	}
@@ -697,7 +735,7 @@ func (c Checkouts) refundStrays(ctx context.Context, now time.Time) (int, error)
 	n := 0
 	var errs []error
 	for _, id := range ids {
-		done, err := refundPayment(ctx, c.DB, c.Audit, c.Proc, id, refundBy{label: "system", strayOnly: true,
+		done, err := c.refundPayment(ctx, id, refundBy{label: "system", strayOnly: true,
 			reason: "paid after its place was released, and the meeting was full"}, now)
 		switch {
 		case errors.Is(err, ErrNotRefundable), errors.Is(err, ErrNotFound):

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"plenary/internal/audit"
+	"plenary/internal/payments"
 	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/validate"
@@ -47,12 +48,14 @@ type Ticket struct {
 // Price is the fee in words, "USD 350.00" or "free".
 func (t Ticket) Price() string { return Money(t.Fee, t.Currency) }
 
-// Money writes an amount in minor units with its currency.
+// Money writes an amount in minor units of currency with the currency
+// and its own decimals (ISO 4217): "EUR 450.00", "JPY 20000", "BHD
+// 12.500".
 func Money(amount int64, currency string) string {
 	if amount == 0 {
 		return "free"
 	}
-	return fmt.Sprintf("%s %d.%02d", currency, amount/100, amount%100)
+	return currency + " " + payments.FormatAmount(amount, currency)
 }
 
 // Meeting is one meeting.
@@ -84,6 +87,42 @@ func (m Meeting) Where() string {
 	return m.Place
 }
 
+// location is the meeting's time zone (UTC if it cannot be loaded).
+func (m Meeting) location() *time.Location {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// day writes a calendar day kept as DateLayout as people read it,
+// "13 January 2027"; one that does not parse is written as it is.
+func day(d string) string {
+	t, err := time.Parse(DateLayout, d)
+	if err != nil {
+		return d
+	}
+	return t.Format(DayLayout)
+}
+
+// FirstDay and LastDay are the meeting's first and last days, as people
+// read them ("13 January 2027").
+func (m Meeting) FirstDay() string { return day(m.StartsOn) }
+func (m Meeting) LastDay() string  { return day(m.EndsOn) }
+
+// RegistrationOpensOn is the first day of registration, and
+// RegistrationClosesOn its last, in the meeting's time zone, as people
+// read them: registration opens at the start of the one and closes at
+// the end of the other (Form.Clean).
+func (m Meeting) RegistrationOpensOn() string { return m.Opens.In(m.location()).Format(DayLayout) }
+func (m Meeting) RegistrationClosesOn() string {
+	return m.Closes.In(m.location()).AddDate(0, 0, -1).Format(DayLayout)
+}
+
+// NotYetOpenAt reports whether registration is still to open at t.
+func (m Meeting) NotYetOpenAt(t time.Time) bool { return t.Before(m.Opens) }
+
 // OpenAt reports whether registration is open at t.
 func (m Meeting) OpenAt(t time.Time) bool { return !t.Before(m.Opens) && t.Before(m.Closes) }
 
@@ -98,7 +137,8 @@ func (m Meeting) Ticket(id int64) (Ticket, bool) {
 }
 
 // Form is what the secretariat types for a new meeting. Tickets has one
-// ticket type a line: "name | fee | currency", fee like 350.00.
+// ticket type a line: "name | fee | currency", the fee in the currency's
+// units with at most its decimals: 350.00 in USD, 20000 in JPY.
 type Form struct {
 	Name, StartsOn, EndsOn, Place, TimeZone, Opens, Closes, Capacity, Tickets string
 	Online, PublishAttendees                                                  bool
@@ -171,29 +211,15 @@ func parseTicket(line string) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, err
 	}
-	fee, err := parseFee(strings.TrimSpace(parts[1]))
+	cur, err := payments.CleanCurrency(parts[2])
 	if err != nil {
 		return Ticket{}, err
 	}
-	cur := strings.ToUpper(strings.TrimSpace(parts[2]))
-	if len(cur) != 3 || strings.Trim(cur, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return Ticket{}, errors.New("the currency must be a three-letter code such as USD or EUR")
+	fee, err := payments.ParseAmount(parts[1], cur)
+	if err != nil {
+		return Ticket{}, fmt.Errorf("the fee: %w", err)
 	}
 	return Ticket{Name: name, Fee: fee, Currency: cur}, nil
-}
-
-func parseFee(s string) (int64, error) {
-	whole, frac, _ := strings.Cut(s, ".")
-	if len(frac) > 2 {
-		return 0, errors.New("the fee has at most two decimals")
-	}
-	frac += strings.Repeat("0", 2-len(frac))
-	w, err1 := strconv.ParseInt(whole, 10, 64)
-	f, err2 := strconv.ParseInt(frac, 10, 64)
-	if err1 != nil || err2 != nil || w < 0 || w > 1000000 {
-		return 0, errors.New("the fee must be an amount such as 350.00 (0 for a free ticket)")
-	}
-	return w*100 + f, nil
 }
 
 // Staff is who manages meetings.

@@ -3,6 +3,7 @@ package meetings_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,4 +181,45 @@ func TestSignedInRegistrationShowsOnTheAccount(t *testing.T) {
 			t.Errorf("consent entries: %d for the person, %d for the anonymous registration; want 1 and 1", mine, anonymous)
 		}
 	})
+}
+
+// TestTicketFeesHaveTheirCurrencysDecimals: a ticket's fee is read with
+// its currency's decimals (JPY has none, BHD three) and shown, and written
+// back into the edit form, the same way; a fee with more decimals than its
+// currency has, and a made-up currency, are refused, the latter naming
+// the accepted codes.
+func TestTicketFeesHaveTheirCurrencysDecimals(t *testing.T) {
+	form := meetings.Form{Name: "M", Place: "Tokyo", TimeZone: "Asia/Tokyo", StartsOn: "2027-04-01", EndsOn: "2027-04-05",
+		Opens: "2027-03-01", Closes: "2027-03-10", Capacity: "5", Tickets: "Full | 20000 | JPY\nGold | 12.5 | bhd\nStudent | 45 | EUR"}
+	m, err := form.Clean()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []struct {
+		fee   int64
+		price string
+	}{{20000, "JPY 20000"}, {12500, "BHD 12.500"}, {4500, "EUR 45.00"}} {
+		if got := m.Tickets[i]; got.Fee != want.fee || got.Price() != want.price {
+			t.Errorf("ticket %d: fee %d shown %q, want %d shown %q", i, got.Fee, got.Price(), want.fee, want.price)
+		}
+	}
+	if got := meetings.FormOf(m).Tickets; got != "Full | 20000 | JPY\nGold | 12.500 | BHD\nStudent | 45.00 | EUR" {
+		t.Errorf("the edit form's tickets: %q", got)
+	}
+	for _, tc := range []struct{ tickets, says string }{
+		{"Full | 20000.50 | JPY", "no smaller unit"},
+		{"Full | 1.2345 | KWD", "at most 3 decimals"},
+		{"Full | 100 | XYZ", "use one of"},
+	} {
+		f := form
+		f.Tickets = tc.tickets
+		_, err := f.Clean()
+		var p interface{ For(string) string }
+		if !errors.As(err, &p) || !strings.Contains(p.For("tickets"), tc.says) {
+			t.Errorf("tickets %q: %v, want a problem saying %q", tc.tickets, err, tc.says)
+		}
+		if tc.says == "use one of" && (!strings.Contains(p.For("tickets"), "XYZ") || !strings.Contains(p.For("tickets"), "JPY")) {
+			t.Errorf("the refusal of XYZ names neither it nor the accepted codes: %s", p.For("tickets"))
+		}
+	}
 }

@@ -3,6 +3,7 @@ package meetings_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,12 +81,14 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 			storetest.Engines(t, func(t *testing.T, db *store.DB) {
 				ctx := context.Background()
 				proc := &fakeProc{}
-				c, log := checkoutsFor(t, db, proc)
+				c, _ := checkoutsFor(t, db, proc)
 				token, pid := paidRegistration(t, db, c, proc, "3")
 
 				cctx, cancel := context.WithCancel(ctx)
 				defer cancel()
-				err := meetings.Refund(cctx, db, log, cutRefund{fakeProc: proc, cancel: cancel, down: tc.down}, staff, pid, now.Add(time.Hour))
+				cut := c
+				cut.Proc = cutRefund{fakeProc: proc, cancel: cancel, down: tc.down}
+				err := cut.Refund(cctx, staff, pid, now.Add(time.Hour))
 				if err == nil {
 					t.Fatal("the cut-off refund reported success")
 				}
@@ -106,7 +109,7 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 
 				switch tc.retry {
 				case "finance":
-					if err := meetings.Refund(ctx, db, log, proc, staff, pid, now.Add(2*time.Hour)); err != nil {
+					if err := c.Refund(ctx, staff, pid, now.Add(2*time.Hour)); err != nil {
 						t.Fatalf("asking again: %v", err)
 					}
 				case "reconcile":
@@ -118,7 +121,7 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 				if proc.refunds != 1 {
 					t.Errorf("the processor made %d refunds, want 1", proc.refunds)
 				}
-				if err := meetings.Refund(ctx, db, log, proc, staff, pid, now.Add(3*time.Hour)); !errors.Is(err, meetings.ErrNotRefundable) {
+				if err := c.Refund(ctx, staff, pid, now.Add(3*time.Hour)); !errors.Is(err, meetings.ErrNotRefundable) {
 					t.Errorf("refunding the refunded payment again: %v, want ErrNotRefundable", err)
 				}
 				if r, err := c.Reconcile(ctx, now.Add(3*time.Hour), time.Minute); err != nil || r.Refunded != 0 {
@@ -136,4 +139,120 @@ func TestRefundAskedAgainWithItsKey(t *testing.T) {
 			})
 		})
 	}
+}
+
+// flakyRefund is fakeProc whose refunds the test can have refused (with
+// the processor's reason) or fail to reach it; it counts the refunds asked.
+type flakyRefund struct {
+	*fakeProc
+	refuse string
+	down   bool
+	calls  int
+}
+
+func (p *flakyRefund) Refund(ctx context.Context, id, key string) error {
+	p.calls++
+	switch {
+	case p.down:
+		return errors.New("fake processor: connection refused")
+	case p.refuse != "":
+		return &payments.RefusedError{Reason: p.refuse}
+	}
+	return p.fakeProc.Refund(ctx, id, key)
+}
+
+// TestRefundRefusedOrUnreachableStaysWithFinance: a refund the processor
+// refuses comes back as a RefundFailure naming the processor's reason;
+// nothing was refunded, the payment is paid again, and the request stays
+// on finance's list with the reason, not asked again by the reconcile
+// job, until finance refund it again. A refund the processor cannot be
+// asked for stays asked for, on the list with its error and the time the
+// job asks again, which it does then and not before, backing off. On
+// both engines.
+func TestRefundRefusedOrUnreachableStaysWithFinance(t *testing.T) {
+	staff := meetings.Staff{ID: 7, Name: "Fin"}
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		proc := &flakyRefund{fakeProc: &fakeProc{}}
+		c, _ := checkoutsFor(t, db, proc)
+		token, pid := paidRegistration(t, db, c, proc.fakeProc, "5")
+		if err := meetings.RequestRefund(ctx, db, c.Audit, meetings.Registrant{}, token, "I cannot come.", now); err != nil {
+			t.Fatal(err)
+		}
+		listed := func() (meetings.RefundRequest, bool) {
+			t.Helper()
+			list, err := meetings.RefundRequests(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range list {
+				if x.PaymentID == pid {
+					return x, true
+				}
+			}
+			return meetings.RefundRequest{}, false
+		}
+
+		// Refused: nothing refunded, the payment paid, the reason kept.
+		proc.refuse = "the charge is disputed"
+		at := now.Add(time.Hour)
+		err := c.Refund(ctx, staff, pid, at)
+		var failed *meetings.RefundFailure
+		if !errors.As(err, &failed) || !failed.Refused || failed.Reason != "the charge is disputed" ||
+			!strings.Contains(err.Error(), "the charge is disputed") || strings.Contains(err.Error(), "nothing was changed") {
+			t.Fatalf("a refused refund: %#v (%v), want a refusal naming the processor's reason", failed, err)
+		}
+		got, err := meetings.ByToken(ctx, db, token)
+		if err != nil || got.Status != meetings.Paid || got.Payments[0].Status != payments.Paid {
+			t.Errorf("after the refusal: registration %q, payment %q (%v); want both paid", got.Status, got.Payments[0].Status, err)
+		}
+		x, ok := listed()
+		if !ok || x.LastError != "the charge is disputed" || x.FailedAt == nil || !x.FailedAt.Equal(at) || x.RetryAt != nil || x.Asked() {
+			t.Errorf("finance's list after the refusal: %+v (listed %v)", x, ok)
+		}
+		calls := proc.calls
+		if r, err := c.Reconcile(ctx, now.Add(5*time.Hour), time.Minute); err != nil || r.Refunded != 0 || proc.calls != calls {
+			t.Errorf("reconcile after a refusal: %+v %v, %d refunds asked; want none asked", r, err, proc.calls-calls)
+		}
+		if n := countRows(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'payments.refund_refused'"); n != 1 {
+			t.Errorf("%d audit entries for the refusal, want 1", n)
+		}
+
+		// Unreachable: asked for, on the list with the time it is asked
+		// again; the job asks then, not before, and once it can, refunds.
+		proc.refuse, proc.down = "", true
+		at = now.Add(6 * time.Hour)
+		err = c.Refund(ctx, staff, pid, at)
+		if !errors.As(err, &failed) || failed.Refused || !failed.RetryAt.Equal(at.Add(time.Minute)) || !strings.Contains(failed.Reason, "connection refused") {
+			t.Fatalf("an unreachable processor: %#v (%v), want a failure asked again in a minute", failed, err)
+		}
+		x, ok = listed()
+		if !ok || !x.Asked() || !strings.Contains(x.LastError, "connection refused") || x.RetryAt == nil || !x.RetryAt.Equal(at.Add(time.Minute)) {
+			t.Errorf("finance's list after an unreachable processor: %+v (listed %v)", x, ok)
+		}
+		calls = proc.calls
+		if _, err := c.Reconcile(ctx, at.Add(30*time.Second), time.Minute); err != nil || proc.calls != calls {
+			t.Errorf("reconcile before the retry time: %v, %d refunds asked; want none", err, proc.calls-calls)
+		}
+		if _, err := c.Reconcile(ctx, at.Add(90*time.Second), time.Minute); err == nil || proc.calls != calls+1 {
+			t.Errorf("reconcile at the retry time, still down: %v, %d refunds asked; want one, failing", err, proc.calls-calls)
+		}
+		if x, _ := listed(); x.RetryAt == nil || !x.RetryAt.Equal(at.Add(90*time.Second).Add(2*time.Minute)) {
+			t.Errorf("after the second failure the job asks again at %v, want two minutes later", x.RetryAt)
+		}
+		proc.down = false
+		if r, err := c.Reconcile(ctx, at.Add(4*time.Minute), time.Minute); err != nil || r.Refunded != 1 {
+			t.Fatalf("reconcile once the processor answers: %+v %v", r, err)
+		}
+		if _, ok := listed(); ok {
+			t.Error("the refunded request stays on finance's list")
+		}
+		if proc.refunds != 1 {
+			t.Errorf("the processor made %d refunds, want 1", proc.refunds)
+		}
+		got, _ = meetings.ByToken(ctx, db, token)
+		if got.Status != meetings.Cancelled || got.Payments[0].Status != payments.Refunded {
+			t.Errorf("after the refund: registration %q, payment %q", got.Status, got.Payments[0].Status)
+		}
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -84,6 +85,27 @@ type Registration struct {
 	Token         string
 	CreatedAt     time.Time
 	Payments      []Payment
+}
+
+// StatusLabel says the registration's status in words.
+func (r Registration) StatusLabel() string { return RegistrationStatusLabel(r.Status) }
+
+// RegistrationStatusLabel says a registration status in words; an
+// unknown one is returned as it is.
+func RegistrationStatusLabel(status string) string {
+	switch status {
+	case Unpaid:
+		return "waiting for payment"
+	case Paid:
+		return "paid"
+	case Confirmed:
+		return "confirmed"
+	case Cancelled:
+		return "cancelled"
+	case Expired:
+		return "place released, not paid in time"
+	}
+	return status
 }
 
 // Due reports whether the registration waits for its payment.
@@ -242,6 +264,42 @@ type Payment struct {
 // Price is the amount in words.
 func (p Payment) Price() string { return Money(p.Amount, p.Currency) }
 
+// paymentLabels says each payment status in words, in the order a
+// payment goes through them.
+var paymentLabels = []struct{ status, label string }{
+	{payments.Starting, "being opened at the processor"},
+	{payments.Open, "open, not paid"},
+	{payments.Declined, "card declined, open for another"},
+	{payments.Expired, "closed unpaid"},
+	{payments.Paid, "paid"},
+	{payments.RefundRequested, "refund asked of the processor, not confirmed"},
+	{payments.Refunded, "refunded"},
+}
+
+// PaymentStatuses lists the statuses a payment can have, in the order a
+// payment goes through them.
+func PaymentStatuses() []string {
+	out := make([]string, len(paymentLabels))
+	for i, l := range paymentLabels {
+		out[i] = l.status
+	}
+	return out
+}
+
+// PaymentStatusLabel says a payment status in words; an unknown one is
+// returned as it is.
+func PaymentStatusLabel(status string) string {
+	for _, l := range paymentLabels {
+		if l.status == status {
+			return l.label
+		}
+	}
+	return status
+}
+
+// StatusLabel says the payment's status in words.
+func (p Payment) StatusLabel() string { return PaymentStatusLabel(p.Status) }
+
 func paymentsOf(ctx context.Context, q store.Querier, reg int64) ([]Payment, error) {
 	rows, err := q.Query(ctx, `SELECT id, processor, checkout_id, checkout_url, amount, currency, status, transaction_id, created_at
 		FROM payments WHERE registration_id = ? ORDER BY id`, reg)
@@ -266,6 +324,7 @@ func sealContext(field string, id int64) string { return inventory.SealContext("
 // FinanceRecord is a payment as finance sees it, card details opened.
 type FinanceRecord struct {
 	Payment
+	UpdatedAt      time.Time
 	RegistrationID int64
 	MeetingName    string
 	Registrant     string
@@ -273,20 +332,52 @@ type FinanceRecord struct {
 	Last4          string
 }
 
-// FinanceList returns the latest payments with their sealed details
-// opened, for staff with the finance role, and writes the view to the
-// audit log in the same transaction (P2).
-func FinanceList(ctx context.Context, db *store.DB, log *audit.Log, sealer *secrets.Sealer, staff Staff) ([]FinanceRecord, error) {
+// FinanceFilter narrows finance's list of payments; the zero value is
+// every payment, newest first, first page.
+type FinanceFilter struct {
+	Meeting int64  // 0: every meeting
+	Status  string // "": every status; else one of PaymentStatuses
+	Page    int    // from 1
+}
+
+// FinancePageSize is how many payments a page of finance's list shows.
+const FinancePageSize = 50
+
+// FinancePage is one page of finance's list of payments.
+type FinancePage struct {
+	Records []FinanceRecord
+	Filter  FinanceFilter
+	More    bool // a next page follows
+}
+
+// FinanceList returns a page of payments, newest first, narrowed by f,
+// with their sealed details opened, for staff with the finance role, and
+// writes the view to the audit log in the same transaction (P2).
+func FinanceList(ctx context.Context, db *store.DB, log *audit.Log, sealer *secrets.Sealer, staff Staff, f FinanceFilter) (FinancePage, error) {
 	if log == nil {
-		return nil, ErrNoAudit
+		return FinancePage{}, ErrNoAudit
 	}
-	var out []FinanceRecord
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if !slices.Contains(PaymentStatuses(), f.Status) {
+		f.Status = "" // none, or not a status: every one
+	}
+	out := FinancePage{Filter: f}
+	where, args := []string{"1 = 1"}, []any{}
+	if f.Meeting != 0 {
+		where, args = append(where, "r.meeting_id = ?"), append(args, f.Meeting)
+	}
+	if f.Status != "" {
+		where, args = append(where, "p.status = ?"), append(args, f.Status)
+	}
+	args = append(args, FinancePageSize+1, (f.Page-1)*FinancePageSize)
 	err := db.Tx(ctx, func(tx *store.Tx) error {
-		out = nil
-		rows, err := tx.Query(ctx, `SELECT p.id, p.processor, p.checkout_id, p.checkout_url, p.amount, p.currency, p.status, p.transaction_id, p.created_at,
+		out.Records, out.More = nil, false
+		rows, err := tx.Query(ctx, `SELECT p.id, p.processor, p.checkout_id, p.checkout_url, p.amount, p.currency, p.status, p.transaction_id, p.created_at, p.updated_at,
 			p.auth_code, p.last4, r.id, m.name, r.name
 			FROM payments p JOIN registrations r ON r.id = p.registration_id JOIN meetings m ON m.id = r.meeting_id
-			ORDER BY p.id DESC LIMIT 500`)
+			WHERE `+strings.Join(where, " AND ")+` ORDER BY p.id DESC LIMIT ? OFFSET ?`, args...)
 		if err != nil {
 			return fmt.Errorf("listing payments: %w", err)
 		}
@@ -295,9 +386,13 @@ func FinanceList(ctx context.Context, db *store.DB, log *audit.Log, sealer *secr
 		for rows.Next() {
 			var f FinanceRecord
 			var auth, last4 []byte
-			if err := rows.Scan(&f.ID, &f.Processor, &f.CheckoutID, &f.CheckoutURL, &f.Amount, &f.Currency, &f.Status, &f.TransactionID, &f.CreatedAt,
+			if err := rows.Scan(&f.ID, &f.Processor, &f.CheckoutID, &f.CheckoutURL, &f.Amount, &f.Currency, &f.Status, &f.TransactionID, &f.CreatedAt, &f.UpdatedAt,
 				&auth, &last4, &f.RegistrationID, &f.MeetingName, &f.Registrant); err != nil {
 				return fmt.Errorf("listing payments: %w", err)
+			}
+			if len(out.Records) == FinancePageSize {
+				out.More = true
+				break
 			}
 			if sealer != nil && len(auth) > 0 {
 				b, err := sealer.Open(auth, sealContext("auth_code", f.ID))
@@ -313,7 +408,7 @@ func FinanceList(ctx context.Context, db *store.DB, log *audit.Log, sealer *secr
 				}
 				f.Last4 = string(b)
 			}
-			out = append(out, f)
+			out.Records = append(out.Records, f)
 			ids = append(ids, strconv.FormatInt(f.ID, 10))
 		}
 		if err := rows.Err(); err != nil {
@@ -321,7 +416,7 @@ func FinanceList(ctx context.Context, db *store.DB, log *audit.Log, sealer *secr
 		}
 		rows.Close()
 		return log.Record(ctx, tx, audit.Entry{Actor: staff.ID, Label: staff.Name, Action: "payments.view",
-			Detail: fmt.Sprintf("%d payments: %s", len(out), strings.Join(ids, ","))})
+			Detail: fmt.Sprintf("%d payments: %s", len(out.Records), strings.Join(ids, ","))})
 	})
 	return out, err
 }
@@ -351,7 +446,7 @@ func Shred(ctx context.Context, q store.Querier, now time.Time, days int) (int64
 func Confirmation(r Registration, baseURL, org string) mail.Message {
 	body := fmt.Sprintf("Dear %s,\n\nyou are registered for %s with the ticket %s (%s).\n\n", r.Name, r.MeetingName, r.Ticket.Name, r.Ticket.Price())
 	if r.Due() {
-		body += "Your registration is complete once it is paid. "
+		body += "Your registration is complete once it is paid; we write to you when the payment arrives. "
 	}
 	body += fmt.Sprintf("Your registration, its payment and its receipt are at\n%s/registrations/%s\n\nKeep this link to yourself: it opens your registration.\n", strings.TrimSuffix(baseURL, "/"), r.Token)
 	return mail.Message{To: r.Email, Subject: fmt.Sprintf("Your registration for %s (%s)", r.MeetingName, org), Body: body}
@@ -360,16 +455,13 @@ func Confirmation(r Registration, baseURL, org string) mail.Message {
 // ErrNotRefundable refuses a refund of a payment that is not paid.
 var ErrNotRefundable = errors.New("Only a paid payment can be refunded.")
 
-// Refund gives a paid payment back through its processor, marks it
+// Refund gives a paid payment back through c's processor, marks it
 // refunded and the registration cancelled (its place is free again), with
-// audit entries, without holding a transaction while the processor
-// answers; a payment whose refund was asked for and not recorded is asked
-// for again with the same idempotency key (refund.go). Finance staff only
-// (the route).
-func Refund(ctx context.Context, db *store.DB, log *audit.Log, proc payments.Processor, staff Staff, paymentID int64, now time.Time) error {
-	if log == nil {
-		return ErrNoAudit
-	}
-	_, err := refundPayment(ctx, db, log, proc, paymentID, refundBy{actor: staff.ID, label: staff.Name, reason: "refunded by finance"}, now)
+// audit entries and the registrant's notice, without holding a
+// transaction while the processor answers; a payment whose refund was
+// asked for and not recorded is asked for again with the same idempotency
+// key (refund.go). Finance staff only (the route).
+func (c Checkouts) Refund(ctx context.Context, staff Staff, paymentID int64, now time.Time) error {
+	_, err := c.refundPayment(ctx, paymentID, refundBy{actor: staff.ID, label: staff.Name, reason: "refunded by finance"}, now)
 	return err
 }

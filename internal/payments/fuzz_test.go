@@ -18,7 +18,7 @@ func checkOutcome(t *testing.T, ev payments.Event) {
 	t.Helper()
 	o := ev.Outcome
 	switch o.Status {
-	case "", payments.Paid, payments.Declined, payments.Open, payments.Refunded:
+	case "", payments.Paid, payments.Declined, payments.Open, payments.Refunded, payments.Expired, payments.Settling:
 	default:
 		t.Fatalf("status %q kept", o.Status)
 	}

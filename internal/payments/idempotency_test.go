@@ -2,6 +2,7 @@ package payments_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -142,8 +143,12 @@ func TestTestProcessorRefundHonorsItsKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Refund(ctx, sess.ID, "plenary-refund-1"); err == nil {
-		t.Error("an unpaid checkout was refunded")
+	var no *payments.RefusedError
+	if err := p.Refund(ctx, sess.ID, "plenary-refund-1"); !errors.As(err, &no) || !strings.Contains(no.Reason, "is not paid") {
+		t.Errorf("refunding an unpaid checkout: %v, want a refusal saying it is not paid", err)
+	}
+	if err := p.Refund(ctx, "cs_test_nowhere", "plenary-refund-1"); !errors.As(err, &no) || !strings.Contains(no.Reason, "no checkout cs_test_nowhere") {
+		t.Errorf("refunding an unknown checkout: %v, want a refusal naming it", err)
 	}
 	form := url.Values{"number": {payments.CardSucceeds}, "exp_month": {"12"}, "exp_year": {"2031"}, "cvc": {"123"}}
 	req := httptest.NewRequest("POST", "/checkout/"+sess.ID, strings.NewReader(form.Encode()))
@@ -158,8 +163,8 @@ func TestTestProcessorRefundHonorsItsKey(t *testing.T) {
 			t.Errorf("refund %d with the key: %v", i+1, err)
 		}
 	}
-	if err := p.Refund(ctx, sess.ID, "plenary-refund-2"); err == nil {
-		t.Error("a second refund under another key was made")
+	if err := p.Refund(ctx, sess.ID, "plenary-refund-2"); !errors.As(err, &no) {
+		t.Errorf("a second refund under another key: %v, want a refusal", err)
 	}
 	if n := p.Refunds(); n != 1 {
 		t.Errorf("%d refunds made, want 1", n)
@@ -175,17 +180,18 @@ func TestTestProcessorRefundHonorsItsKey(t *testing.T) {
 // expired, is success; another refusal is an error.
 func TestStripeRefundSendsItsKey(t *testing.T) {
 	var refuse string // the error code Stripe answers a refund with, "" to let stripe-mock answer
+	status := http.StatusBadRequest
 	var mu sync.Mutex
 	base, requests := stripeRecorder(t, func(w http.ResponseWriter, r *http.Request) bool {
 		mu.Lock()
-		code := refuse
+		code, st := refuse, status
 		mu.Unlock()
 		if code == "" || r.URL.Path != "/v1/refunds" {
 			return false
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Stripe-Should-Retry", "false")
-		w.WriteHeader(http.StatusBadRequest)
+		w.WriteHeader(st)
 		io.WriteString(w, `{"error":{"type":"invalid_request_error","code":"`+code+`","message":"refused by the test"}}`)
 		return true
 	})
@@ -220,7 +226,19 @@ func TestStripeRefundSendsItsKey(t *testing.T) {
 	mu.Lock()
 	refuse = "amount_too_large"
 	mu.Unlock()
-	if err := s.Refund(ctx, sess.ID, "plenary-refund-k"); err == nil {
-		t.Error("Stripe refused the refund and Refund reported success")
+	err = s.Refund(ctx, sess.ID, "plenary-refund-k")
+	var no *payments.RefusedError
+	if !errors.As(err, &no) || no.Reason != "refused by the test" {
+		t.Errorf("Stripe refused the refund: %v, want a refusal with Stripe's message", err)
+	}
+	// Stripe failing (a 500) or busy (a 429) is no refusal: the refund
+	// is asked again with its key.
+	for _, st := range []int{http.StatusInternalServerError, http.StatusTooManyRequests} {
+		mu.Lock()
+		refuse, status = "api_error", st
+		mu.Unlock()
+		if err := s.Refund(ctx, sess.ID, "plenary-refund-k"); err == nil || errors.As(err, &no) {
+			t.Errorf("Stripe answers %d: %v, want an error that is not a refusal", st, err)
+		}
 	}
 }

@@ -56,6 +56,11 @@ const (
 	// RefundRequested is a paid payment whose refund was asked for, and
 	// not yet confirmed by the processor: asking again uses the same key.
 	RefundRequested = "refund_requested"
+	// Settling is a checkout whose payment was taken and is being
+	// confirmed (a card that asks the bank, a slower payment method): it
+	// takes no other card and cannot be expired, and its outcome follows.
+	// A processor's look-up may answer it; plenary records it nowhere.
+	Settling = "settling"
 	// Starting is a checkout claimed for a registration whose session
 	// the processor has not yet been asked for, or whose session was not
 	// yet recorded: its page address has been shown to nobody.
@@ -117,6 +122,18 @@ var (
 	ErrUnknownCheckout = errors.New("payments: the processor has no such checkout")
 )
 
+// RefusedError is a processor's answer that it will not make a refund:
+// the checkout was never paid there, the charge is disputed, and so on.
+// Nothing was refunded, and asking again changes nothing until the reason
+// is dealt with; Reason is the processor's own words, for finance. Any
+// other error of Refund means the processor could not be asked, and the
+// refund may be asked again with the same key.
+type RefusedError struct {
+	Reason string
+}
+
+func (e *RefusedError) Error() string { return "the processor refused the refund: " + e.Reason }
+
 // Tolerance is how old a webhook's signed timestamp may be.
 const Tolerance = 5 * time.Minute
 
@@ -149,7 +166,7 @@ func Allow(fields map[string]any) Outcome {
 		o.Last4 = ""
 	}
 	switch o.Status {
-	case Paid, Declined, Open, Refunded, Expired:
+	case Paid, Declined, Open, Refunded, Expired, Settling:
 	default:
 		o.Status = ""
 	}

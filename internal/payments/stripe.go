@@ -42,9 +42,50 @@ func NewStripe(key string, webhookSecrets []string, apiURL string, hc *http.Clie
 // Name implements Processor.
 func (s *Stripe) Name() string { return StripeName }
 
+// Stripe's API writes most amounts in the currency's ISO 4217 minor
+// unit, as plenary keeps them, but not all: it has no decimals for MGA
+// (ISO: two) and two for ISK (ISO: none, and Stripe wants whole krónur,
+// multiples of 100). stripeDecimals is Stripe's count where it differs
+// from ISO 4217's (https://docs.stripe.com/currencies).
+var stripeDecimals = map[string]int{"ISK": 2, "MGA": 0}
+
+// toStripe turns an amount in ISO 4217 minor units into Stripe's, and
+// refuses one Stripe cannot take (fractions of an ariary).
+func toStripe(amount int64, currency string) (int64, error) {
+	iso, ok := MinorUnits(currency)
+	st, differs := stripeDecimals[currency]
+	switch {
+	case !ok || !differs || st == iso:
+		return amount, nil
+	case st > iso:
+		return amount * pow10(st-iso), nil
+	case amount%pow10(iso-st) != 0:
+		return 0, fmt.Errorf("stripe: %s %s cannot be charged: Stripe takes whole units of %s", currency, FormatAmount(amount, currency), currency)
+	}
+	return amount / pow10(iso-st), nil
+}
+
+// fromStripe turns an amount in Stripe's units back into ISO 4217 minor
+// units.
+func fromStripe(amount int64, currency string) int64 {
+	iso, ok := MinorUnits(currency)
+	st, differs := stripeDecimals[currency]
+	switch {
+	case !ok || !differs || st == iso:
+		return amount
+	case st > iso:
+		return amount / pow10(st-iso)
+	}
+	return amount * pow10(iso-st)
+}
+
 // Start implements Processor: a Checkout Session in payment mode for one
 // line, whose reference is plenary's own.
 func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
+	unit, err := toStripe(c.Amount, c.Currency)
+	if err != nil {
+		return Session{}, err
+	}
 	params := &stripe.CheckoutSessionCreateParams{
 		Mode:              stripe.String(string(stripe.CheckoutSessionModePayment)),
 		ClientReferenceID: stripe.String(c.Reference),
@@ -54,7 +95,7 @@ func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
 			Quantity: stripe.Int64(1),
 			PriceData: &stripe.CheckoutSessionCreateLineItemPriceDataParams{
 				Currency:    stripe.String(strings.ToLower(c.Currency)),
-				UnitAmount:  stripe.Int64(c.Amount),
+				UnitAmount:  stripe.Int64(unit),
 				ProductData: &stripe.CheckoutSessionCreateLineItemPriceDataProductDataParams{Name: stripe.String(c.Reference)},
 			},
 		}},
@@ -84,12 +125,17 @@ func (s *Stripe) Start(ctx context.Context, c Checkout) (Session, error) {
 // outcome turns a session into the allow-listed Outcome; the card's last
 // four and authorization code come from the charge when it is expanded.
 func outcome(sess *stripe.CheckoutSession) Outcome {
-	fields := map[string]any{"checkout_id": sess.ID, "amount": sess.AmountTotal, "currency": string(sess.Currency)}
+	cur := strings.ToUpper(string(sess.Currency))
+	fields := map[string]any{"checkout_id": sess.ID, "amount": fromStripe(sess.AmountTotal, cur), "currency": cur}
 	switch {
 	case sess.PaymentStatus == stripe.CheckoutSessionPaymentStatusPaid:
 		fields["status"] = Paid
 	case sess.Status == stripe.CheckoutSessionStatusExpired:
 		fields["status"] = Expired
+	case sess.Status == stripe.CheckoutSessionStatusComplete:
+		// Completed and not yet paid: a payment method that settles later,
+		// whose outcome comes as async_payment_succeeded or _failed.
+		fields["status"] = Settling
 	default:
 		fields["status"] = Open
 	}
@@ -142,10 +188,10 @@ func unknown(err error) error {
 func (s *Stripe) Refund(ctx context.Context, id, key string) error {
 	sess, err := s.client.V1CheckoutSessions.Retrieve(ctx, id, nil)
 	if err != nil {
-		return fmt.Errorf("looking up a Stripe Checkout Session: %w", err)
+		return fmt.Errorf("looking up a Stripe Checkout Session: %w", refused(err))
 	}
 	if sess.PaymentIntent == nil {
-		return errors.New("stripe: the checkout has no payment to refund")
+		return &RefusedError{Reason: "the Stripe Checkout Session " + id + " has no payment to refund"}
 	}
 	params := &stripe.RefundCreateParams{PaymentIntent: stripe.String(sess.PaymentIntent.ID)}
 	if key != "" {
@@ -156,9 +202,26 @@ func (s *Stripe) Refund(ctx context.Context, id, key string) error {
 		if errors.As(err, &se) && se.Code == stripe.ErrorCodeChargeAlreadyRefunded {
 			return nil
 		}
-		return fmt.Errorf("refunding at Stripe: %w", err)
+		return fmt.Errorf("refunding at Stripe: %w", refused(err))
 	}
 	return nil
+}
+
+// refused turns Stripe's answer that it will not do what was asked (a
+// 4xx other than a conflict or a rate limit, which pass) into a
+// RefusedError with Stripe's message; anything else is left as it is, to
+// be asked again.
+func refused(err error) error {
+	var se *stripe.Error
+	if !errors.As(err, &se) || se.HTTPStatusCode < 400 || se.HTTPStatusCode >= 500 ||
+		se.HTTPStatusCode == http.StatusConflict || se.HTTPStatusCode == http.StatusTooManyRequests {
+		return err
+	}
+	reason := se.Msg
+	if reason == "" {
+		reason = string(se.Code)
+	}
+	return &RefusedError{Reason: reason}
 }
 
 // SignatureHeaderStripe carries Stripe's webhook signature.

@@ -89,7 +89,7 @@ func TestStripeWebhookOutcomes(t *testing.T) {
 		typ, session, want string
 	}{
 		{"checkout.session.completed", `"payment_status":"paid","status":"complete"`, payments.Paid},
-		{"checkout.session.completed", `"payment_status":"unpaid","status":"complete"`, payments.Open},
+		{"checkout.session.completed", `"payment_status":"unpaid","status":"complete"`, payments.Settling},
 		{"checkout.session.async_payment_succeeded", `"payment_status":"paid","status":"complete"`, payments.Paid},
 		{"checkout.session.async_payment_failed", `"payment_status":"unpaid","status":"complete"`, payments.Declined},
 		{"checkout.session.expired", `"payment_status":"unpaid","status":"expired"`, payments.Expired},

@@ -120,6 +120,25 @@ func (p *TestProcessor) sessionOf(id string) Session {
 	return Session{ID: id, URL: strings.TrimSuffix(p.Origin, "/") + "/checkout/" + id}
 }
 
+// AddPaid records a checkout paid through the processor: the processor
+// keeps its checkouts in memory only, so at start plenary gives it back
+// the payments its records hold as paid here (the demo's seeded ones
+// among them), which can then be refunded. A checkout it knows already is
+// left as it is.
+func (p *TestProcessor) AddPaid(o Outcome) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sessions == nil {
+		p.sessions = map[string]*testSession{}
+		p.keys = map[string]string{}
+	}
+	if _, ok := p.sessions[o.CheckoutID]; ok || o.CheckoutID == "" {
+		return
+	}
+	o.Status = Paid
+	p.sessions[o.CheckoutID] = &testSession{Checkout: Checkout{Amount: o.Amount, Currency: o.Currency}, outcome: o}
+}
+
 // Started is how many checkouts the processor opened (a repeated key
 // opens none).
 func (p *TestProcessor) Started() int {
@@ -128,13 +147,19 @@ func (p *TestProcessor) Started() int {
 	return p.started
 }
 
-// LookUp implements Processor.
+// LookUp implements Processor: a CardSucceedsLate payment reads as
+// Settling until it is settled.
 func (p *TestProcessor) LookUp(ctx context.Context, id string) (Outcome, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s, ok := p.sessions[id]
 	if !ok {
 		return Outcome{}, fmt.Errorf("test processor: checkout %s: %w", id, ErrUnknownCheckout)
+	}
+	if s.settling {
+		o := s.outcome
+		o.Status = Settling
+		return o, nil
 	}
 	return s.outcome, nil
 }
@@ -161,7 +186,8 @@ func (p *TestProcessor) Expire(ctx context.Context, id string) error {
 
 // Refund implements Processor: a refund asked again with the key it was
 // made with succeeds and refunds nothing more; with another key, a
-// checkout already refunded is refused.
+// checkout already refunded is refused, as is one not paid or unknown
+// (RefusedError).
 func (p *TestProcessor) Refund(ctx context.Context, id, key string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -169,8 +195,12 @@ func (p *TestProcessor) Refund(ctx context.Context, id, key string) error {
 	switch {
 	case ok && s.outcome.Status == Refunded && key != "" && s.refundKey == key:
 		return nil
-	case !ok || s.outcome.Status != Paid:
-		return fmt.Errorf("test processor: checkout %s is not paid", id)
+	case !ok:
+		return &RefusedError{Reason: fmt.Sprintf("it has no checkout %s, so nothing was paid through it", id)}
+	case s.outcome.Status == Refunded:
+		return &RefusedError{Reason: fmt.Sprintf("checkout %s is refunded already", id)}
+	case s.outcome.Status != Paid:
+		return &RefusedError{Reason: fmt.Sprintf("checkout %s is not paid", id)}
 	}
 	s.outcome.Status = Refunded
 	s.refundKey = key
@@ -244,9 +274,7 @@ func (p *TestProcessor) Handler() http.Handler {
 	return mux
 }
 
-func amount(c Checkout) string {
-	return fmt.Sprintf("%s %d.%02d", c.Currency, c.Amount/100, c.Amount%100)
-}
+func amount(c Checkout) string { return c.Currency + " " + FormatAmount(c.Amount, c.Currency) }
 
 func (p *TestProcessor) page(w http.ResponseWriter, status int, v checkoutView) {
 	v.Good, v.Late, v.Bad = CardSucceeds, CardSucceedsLate, CardDeclined

@@ -106,9 +106,9 @@ func TestTestProcessorCards(t *testing.T) {
 	if res := pay(late.ID, payments.CardSucceedsLate); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "https://site.example/back" {
 		t.Fatalf("the late card: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
-	// Back at once, and not yet paid.
-	if got := status(late.ID); got != payments.Open {
-		t.Errorf("just after the late card: %s, want still open", got)
+	// Back at once, and not yet paid: being confirmed.
+	if got := status(late.ID); got != payments.Settling {
+		t.Errorf("just after the late card: %s, want settling", got)
 	}
 	select {
 	case ev := <-hooks:

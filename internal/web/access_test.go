@@ -140,6 +140,7 @@ var routeAccess = map[string]string{
 	"GET /admin/meetings":                          "secretariat admin",
 	"POST /admin/meetings":                         "secretariat admin",
 	"GET /admin/payments":                          "finance",
+	"GET /admin/payments/{id}/refund":              "finance",
 	"POST /admin/payments/{id}/refund":             "finance",
 	// Meetings, the registrant's side and the secretariat's list (issue 10).
 	"GET /registrations/{token}/receipt":         anyone,

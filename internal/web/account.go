@@ -148,7 +148,7 @@ var doneMessages = map[string]string{
 	// Meetings, the registrant's side (issue 10).
 	"registration-cancelled":        "Your registration is cancelled and its place is free for someone else.",
 	"registration-cancelled-refund": "Your registration is cancelled and its place is free for someone else. As it was paid, a refund request went to finance, who refund through the card processor and write to you.",
-	"refund-requested":              "Your refund request is recorded. Finance decide it; a refund goes back to your card through the processor and cancels the registration.",
+	"refund-requested":              "Your refund request is recorded, and we have mailed you an acknowledgement. Finance decide it; a refund goes back to your card through the processor, cancels the registration and is mailed to you.",
 	// IPR disclosures (issue 11).
 	"ipr-sent": "Your disclosure was received. It waits for the secretariat, who will post it or tell you why not; it is listed below with its state.",
 }

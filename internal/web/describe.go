@@ -56,6 +56,7 @@ var pageDescriptions = map[string]string{
 	// Meetings, the registrant's side and the secretariat's list (issue 10).
 	"receipt":       "A printable receipt of ORG for a payment of a meeting registration.",
 	"admin_refunds": "Finance page of ORG with the refunds registrants asked for.",
+	"admin_refund":  "Finance page of ORG confirming a refund through the card processor.",
 	"admin_meeting": "Staff page of ORG for one meeting: its registrations, their export and the meeting's details.",
 	// IPR disclosures and liaison statements (issue 11).
 	"ipr_list":       "The IPR disclosures made to ORG: patents that may bear on its documents, and their licensing terms.",

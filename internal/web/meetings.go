@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -34,6 +35,15 @@ func meetingError(err error) error {
 	return err
 }
 
+// closedError says when registration for m opens, or when it closed.
+func closedError(m meetings.Meeting, now time.Time) error {
+	msg := fmt.Sprintf("Registration for %s closed at the end of %s.", m.Name, m.RegistrationClosesOn())
+	if m.NotYetOpenAt(now) {
+		msg = fmt.Sprintf("Registration for %s is not open yet: it opens on %s.", m.Name, m.RegistrationOpensOn())
+	}
+	return &Error{Status: http.StatusConflict, Message: msg, Again: fmt.Sprintf("/meetings/%d", m.ID), AgainText: "The meeting's page"}
+}
+
 func (s *Server) meetingOf(r *http.Request) (meetings.Meeting, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -60,6 +70,7 @@ func (s *Server) meetingsPage(w http.ResponseWriter, r *http.Request) error {
 type meetingData struct {
 	Meeting   meetings.Meeting
 	Open      bool
+	NotYet    bool // registration is still to open
 	Attendees []meetings.Attendee
 }
 
@@ -74,7 +85,7 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request) error {
 			return nil, err
 		}
 		// The page changes when registration opens or closes.
-		return &versionedPage{page: pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), Attendees: att}},
+		return &versionedPage{page: pageData{Title: m.Name, Data: meetingData{Meeting: m, Open: m.OpenAt(s.Now()), NotYet: m.NotYetOpenAt(s.Now()), Attendees: att}},
 			until: earliest(s.Now(), m.Opens, m.Closes)}, nil
 	}
 	if handled, err := s.serveVersioned(w, r, "meeting", meetingAreas, build); handled {
@@ -117,7 +128,7 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !m.OpenAt(s.Now()) {
-		return meetingError(meetings.ErrClosed)
+		return closedError(m, s.Now())
 	}
 	d := s.registerData(m)
 	if id := identityOf(r); id != nil {
@@ -173,6 +184,9 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	}
 	reg, err := meetings.Register(ctx, s.DB, s.Audit, meetings.SignUp{Form: form, Ticket: ticket, MeetingID: m.ID, PersonID: person,
 		VersionID: cur.ID, Transfer: s.Policy.TransferStatement()}, s.Now())
+	if errors.Is(err, meetings.ErrClosed) {
+		return closedError(m, s.Now())
+	}
 	if err != nil {
 		return meetingError(err)
 	}
@@ -191,14 +205,17 @@ type registrationData struct {
 	// Received: the processor says the payment went through, and it is
 	// not recorded here yet (its webhook is late).
 	Received bool
+	// Settling: the processor took the payment and is confirming it (a
+	// card that asks the bank); nothing is to be paid meanwhile.
+	Settling bool
 	// CanCheck offers the button that asks the processor and records what
 	// it says.
 	CanCheck bool
 }
 
-// receivedRefresh is how often the registration's page reloads itself
-// while the processor says the payment went through and it is not yet
-// recorded.
+// receivedRefresh is how often, in seconds, the registration's page
+// reloads itself while the processor says the payment went through or is
+// being confirmed, and it is not yet recorded.
 const receivedRefresh = "10"
 
 // registration is the registrant's own page, at the link only they were
@@ -223,10 +240,15 @@ func (s *Server) registration(w http.ResponseWriter, r *http.Request) error {
 				d.CanCheck = true
 			}
 		}
-		d.Received = s.checkouts().PaidAtProcessor(ctx, reg)
+		switch s.checkouts().AtProcessor(ctx, reg) {
+		case payments.Paid:
+			d.Received = true
+		case payments.Settling:
+			d.Settling = true
+		}
 	}
-	d.CanPay = s.Payments != nil && (reg.Due() || reg.Status == meetings.Expired) && !d.Received
-	if d.Received {
+	d.CanPay = s.Payments != nil && (reg.Due() || reg.Status == meetings.Expired) && !d.Received && !d.Settling
+	if d.Received || d.Settling {
 		w.Header().Set("Refresh", receivedRefresh)
 	}
 	s.render(w, r, http.StatusOK, "registration", pageData{Title: "Your registration", Data: d})
@@ -243,18 +265,23 @@ func (s *Server) checkPayment(w http.ResponseWriter, r *http.Request) error {
 	if s.Payments == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Message: meetings.ErrNoProcessor.Error()}
 	}
-	if err := s.checkouts().CheckPayment(r.Context(), token, s.Now()); err != nil {
+	c := s.checkouts()
+	err := c.CheckPayment(r.Context(), token, s.Now())
+	s.deliverQueued(r.Context(), c)
+	if err != nil {
 		return meetingError(err)
 	}
 	http.Redirect(w, r, "/registrations/"+token, http.StatusSeeOther)
 	return nil
 }
 
-// checkouts is the payment use cases with this site's processor.
+// checkouts is the payment use cases with this site's processor. The
+// mail they store (a refund's notice, a payment's confirmation) is
+// delivered after the answer by deliverQueued, or else by the outbox's job.
 func (s *Server) checkouts() meetings.Checkouts {
-	c := meetings.Checkouts{DB: s.DB, Audit: s.Audit, Sealer: s.paymentSealer(), Proc: s.Payments}
+	c := meetings.Checkouts{DB: s.DB, Audit: s.Audit, Sealer: s.paymentSealer(), Proc: s.Payments, Outbox: &queuedMail{s: s}}
 	if s.Config != nil {
-		c.Expiry, c.BaseURL = s.Config.CheckoutExpiry, s.base()
+		c.Expiry, c.BaseURL, c.Org = s.Config.CheckoutExpiry, s.base(), s.Config.OrgName
 	}
 	return c
 }
@@ -268,7 +295,14 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) error {
 	if s.Payments == nil {
 		return &Error{Status: http.StatusServiceUnavailable, Message: meetings.ErrNoProcessor.Error()}
 	}
-	url, err := s.checkouts().StartPayment(r.Context(), token, s.Now())
+	c := s.checkouts()
+	url, err := c.StartPayment(r.Context(), token, s.Now())
+	s.deliverQueued(r.Context(), c)
+	if errors.Is(err, meetings.ErrSettling) || errors.Is(err, meetings.ErrPaid) {
+		// Nothing to pay: back to the page, which says how it stands.
+		http.Redirect(w, r, "/registrations/"+token, http.StatusSeeOther)
+		return nil
+	}
 	if err != nil {
 		return meetingError(err)
 	}
@@ -300,7 +334,9 @@ func (s *Server) paymentWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return formError(err)
 	}
-	err = s.checkouts().Webhook(r.Context(), r.Header, body, s.Now())
+	c := s.checkouts()
+	err = c.Webhook(r.Context(), r.Header, body, s.Now())
+	s.deliverQueued(r.Context(), c)
 	answer := "ok\n"
 	switch {
 	case errors.Is(err, payments.ErrBadSignature):
@@ -365,32 +401,6 @@ func (s *Server) adminMeetingCreate(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return meetingError(err)
 	}
-	http.Redirect(w, r, "/meetings/"+strconv.FormatInt(mid, 10), http.StatusSeeOther)
-	return nil
-}
-
-// adminPayments is finance's view of payments with their sealed details
-// opened; each view is audited (P2).
-func (s *Server) adminPayments(w http.ResponseWriter, r *http.Request) error {
-	id := identityOf(r)
-	list, err := meetings.FinanceList(r.Context(), s.DB, s.Audit, s.paymentSealer(), meetings.Staff{ID: id.PersonID, Name: id.Name})
-	if err != nil {
-		return meetingError(err)
-	}
-	s.render(w, r, http.StatusOK, "admin_payments", pageData{Title: "Payments", Data: list})
-	return nil
-}
-
-// adminPaymentRefund gives a paid payment back through the processor.
-func (s *Server) adminPaymentRefund(w http.ResponseWriter, r *http.Request) error {
-	pid, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return meetingError(meetings.ErrNotFound)
-	}
-	id := identityOf(r)
-	if err := meetings.Refund(r.Context(), s.DB, s.Audit, s.Payments, meetings.Staff{ID: id.PersonID, Name: id.Name}, pid, s.Now()); err != nil {
-		return meetingError(err)
-	}
-	http.Redirect(w, r, "/admin/payments", http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/admin/meetings/%d?done=created", mid), http.StatusSeeOther)
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 // asking for a refund, through the registration's own link (which works
 // with or without an account), and the registrations on /account,
 // including those made without an account from an address whose mailbox
-// the person proved. Finance's list of refund requests is here too.
+// the person proved. Finance's side is in meetings_finance.go.
 
 func registrantError(err error) error {
 	switch {
@@ -115,24 +115,18 @@ func (s *Server) registrationRefund(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return registrantError(err)
 	}
+	// Acknowledged to the address the registration was made with, as a
+	// cancellation is, so a request made through a forwarded link does
+	// not go unnoticed either.
+	if reg, err := meetings.ByToken(r.Context(), s.DB, token); err == nil && reg.Email != "" {
+		s.sendInBackground(r, meetings.RefundRequestNotice(reg, s.Now(), s.base(), s.Config.OrgName), "a refund request acknowledgement")
+	}
 	if backToAccount(r) {
 		http.Redirect(w, r, "/account?done=refund-requested#registrations", http.StatusSeeOther)
 		return nil
 	}
 	s.render(w, r, http.StatusOK, "message", pageData{Title: "Refund requested", Data: messageData{
 		Heading: "Your refund request is recorded", Text: doneMessages["refund-requested"], Link: "/registrations/" + token, LinkText: "Your registration's page"}})
-	return nil
-}
-
-// adminRefunds lists the refund requests for finance, each with the
-// button that refunds through the processor.
-func (s *Server) adminRefunds(w http.ResponseWriter, r *http.Request) error {
-	list, err := meetings.RefundRequests(r.Context(), s.DB)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	s.render(w, r, http.StatusOK, "admin_refunds", pageData{Title: "Refund requests", Data: list})
 	return nil
 }
 

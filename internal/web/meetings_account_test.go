@@ -266,7 +266,7 @@ func TestRegistrantAccountReceiptsCancelAndRefund(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT p.id FROM payments p JOIN registrations r ON r.id = p.registration_id WHERE r.refund_reason = 'My flight was cancelled.' AND p.status = 'paid'").Scan(&pid); err != nil {
 			t.Fatal(err)
 		}
-		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{}); res.Status != http.StatusSeeOther {
+		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{"confirm": {"yes"}}); res.Status != http.StatusSeeOther {
 			t.Fatalf("refund: %d %.300s", res.Status, res.Body)
 		}
 		if strings.Contains(fin.get("/admin/refunds").Body, "My flight was cancelled.") {
@@ -375,4 +375,57 @@ func meetingByID(t *testing.T, db *store.DB, id string) (meetings.Meeting, error
 		t.Fatal(err)
 	}
 	return meetings.Get(context.Background(), db, n)
+}
+
+// TestRegistrantIsToldOfRefundRequestAndRefund: a registrant who asks for
+// a refund is mailed an acknowledgement; when finance refunds the
+// payment, the registrant is mailed the amount with its currency, the day
+// and that the place is released.
+func TestRegistrantIsToldOfRefundRequestAndRefund(t *testing.T) {
+	storetest.Engines(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		rs := newRegistrantSite(t, db)
+		meeting, full, _ := addMeeting(t, db, "Porto plenary")
+		regPath := rs.register(t, nil, meeting, registration("Rita Refund", "rita@example.net", full, false))
+		rs.pay(t, regPath)
+		today := time.Now().UTC().Format("2 January 2006")
+
+		if res := rs.browser(t).post(regPath+"/refund", url.Values{"reason": {"I cannot travel."}}); res.Status != http.StatusOK {
+			t.Fatalf("asking for a refund: %d %.300s", res.Status, res.Body)
+		}
+		ack, ok := rs.newestMail(t, "rita@example.net", func(m mail.Message) bool { return strings.Contains(m.Subject, "refund request") })
+		if !ok || !strings.Contains(ack.Subject, "Porto plenary") || !strings.Contains(ack.Body, "USD 350.00") || !strings.Contains(ack.Body, today) ||
+			!strings.Contains(ack.Body, regPath) {
+			t.Errorf("no acknowledgement of the refund request: %+v", ack)
+		}
+
+		rs.makeStaff(t, "Fay Finance", "fay@org.example", auth.Finance)
+		fin := rs.signIn(t, "fay@org.example")
+		var pid int64
+		if err := db.QueryRow(ctx, "SELECT id FROM payments WHERE status = 'paid'").Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+		if res := fin.post("/admin/payments/"+itoa(pid)+"/refund", url.Values{"confirm": {"yes"}}); res.Status != http.StatusSeeOther {
+			t.Fatalf("refund: %d %.300s", res.Status, res.Body)
+		}
+		refunded := func(m mail.Message) bool { return strings.Contains(m.Subject, "refunded") }
+		m, ok := rs.newestMail(t, "rita@example.net", refunded)
+		if !ok {
+			t.Fatal("the registrant was not told of the refund")
+		}
+		for _, want := range []string{"USD 350.00", today, "place is released", "Porto plenary", regPath} {
+			if !strings.Contains(m.Body+m.Subject, want) {
+				t.Errorf("the refund notice does not say %q:\n%s", want, m.Body)
+			}
+		}
+		n := 0
+		for _, m := range rs.outbox.Messages() {
+			if m.To == "rita@example.net" && refunded(m) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%d refund notices, want 1", n)
+		}
+	})
 }

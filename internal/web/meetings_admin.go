@@ -20,7 +20,13 @@ type adminMeetingData struct {
 	Registrations []meetings.Own
 	Form          meetings.Form
 	Problems      *validate.Errors
-	Saved         bool
+	Done          string
+}
+
+// meetingDone are the messages the meeting's page shows after a change.
+var meetingDone = map[string]string{
+	"created": "The meeting is created, and its public page is up.",
+	"saved":   "The meeting is saved.",
 }
 
 func (s *Server) adminMeetingPage(w http.ResponseWriter, r *http.Request, status int, m meetings.Meeting, d adminMeetingData) error {
@@ -40,7 +46,7 @@ func (s *Server) adminMeeting(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.adminMeetingPage(w, r, http.StatusOK, m, adminMeetingData{Form: meetings.FormOf(m), Saved: r.URL.Query().Get("done") == "saved"})
+	return s.adminMeetingPage(w, r, http.StatusOK, m, adminMeetingData{Form: meetings.FormOf(m), Done: meetingDone[r.URL.Query().Get("done")]})
 }
 
 func (s *Server) adminMeetingUpdate(w http.ResponseWriter, r *http.Request) error {

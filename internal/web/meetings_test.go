@@ -137,10 +137,12 @@ func (ms *meetingSite) createMeeting(t *testing.T, name, capacity string) string
 		"opens": {today.AddDate(0, 0, -1).Format("2006-01-02")}, "closes": {today.AddDate(0, 0, 20).Format("2006-01-02")},
 		"capacity": {capacity}, "tickets": {"Full | 350.00 | USD\nRemote | 0 | USD"}, "publish_attendees": {"1"},
 	}, role("secretariat"))
-	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/meetings/") {
-		t.Fatalf("creating a meeting: %d %s\n%s", res.Status, res.Header.Get("Location"), res.Body)
+	id, ok := strings.CutPrefix(res.Header.Get("Location"), "/admin/meetings/")
+	id, done, _ := strings.Cut(id, "?")
+	if res.Status != http.StatusSeeOther || !ok || done != "done=created" {
+		t.Fatalf("creating a meeting: %d %s, want its staff page saying it is created\n%s", res.Status, res.Header.Get("Location"), res.Body)
 	}
-	return res.Header.Get("Location")
+	return "/meetings/" + id
 }
 
 // ticketIDs reads the ticket radio values from the registration form.
@@ -326,10 +328,10 @@ func TestMeetingRegistrationAndPayment(t *testing.T) {
 		if err := db.QueryRow(context.Background(), "SELECT CAST(id AS TEXT) FROM payments WHERE status = 'paid'").Scan(&paymentID); err != nil {
 			t.Fatal(err)
 		}
-		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusSeeOther {
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{"confirm": {"yes"}}, role("finance")); res.Status != http.StatusSeeOther {
 			t.Errorf("refund: %d\n%s", res.Status, res.Body)
 		}
-		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{}, role("finance")); res.Status != http.StatusConflict {
+		if res := ms.send(t, "POST", ms.url+"/admin/payments/"+paymentID+"/refund", url.Values{"confirm": {"yes"}}, role("finance")); res.Status != http.StatusConflict {
 			t.Errorf("second refund: %d", res.Status)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM payments p JOIN registrations r ON r.id = p.registration_id WHERE p.status = 'refunded' AND r.status = 'cancelled'"); n != 1 {
@@ -472,10 +474,12 @@ func regCheckout(t *testing.T, db *store.DB, paymentID string) string {
 
 // TestLateCardIsPaidWhenItsWebhookComes: with the card that the test
 // processor settles a few moments later, the registrant is sent back
-// before the payment is settled and sees it still waiting; the webhook
-// that follows marks it paid, with no look-up and nothing done by the
-// registrant. Until then, neither another attempt nor the reconcile job
-// opens a second checkout or gives the place up.
+// before the payment is settled and sees it being confirmed, on a page
+// that reloads itself and offers no payment; the webhook that follows
+// marks it paid, with no look-up and nothing done by the registrant, and
+// mails them, once, that the registration is complete. Until then,
+// neither another attempt nor the reconcile job opens a second checkout
+// or gives the place up.
 func TestLateCardIsPaidWhenItsWebhookComes(t *testing.T) {
 	storetest.Engines(t, func(t *testing.T, db *store.DB) {
 		ms := newMeetingSite(t, db)
@@ -484,8 +488,13 @@ func TestLateCardIsPaidWhenItsWebhookComes(t *testing.T) {
 		full, _ := ticketIDs(t, ms.send(t, "GET", ms.url+meeting+"/register", nil, nil).Body)
 		regPath := ms.send(t, "POST", ms.url+meeting+"/register", registration("Lena Late", "lena@example.net", full, false), nil).Header.Get("Location")
 		ms.payWith(t, regPath, payments.CardSucceedsLate)
-		if page := ms.send(t, "GET", ms.url+regPath, nil, nil); !strings.Contains(page.Body, "waiting for payment") {
-			t.Errorf("back from the processor before the payment settled:\n%s", page.Body)
+		page := ms.send(t, "GET", ms.url+regPath, nil, nil)
+		if !strings.Contains(page.Body, "being confirmed") || page.Header.Get("Refresh") == "" || strings.Contains(page.Body, `action="`+regPath+`/pay"`) ||
+			strings.Contains(page.Body, "waiting for payment") {
+			t.Errorf("back from the processor before the payment settled: Refresh %q\n%s", page.Header.Get("Refresh"), page.Body)
+		}
+		if res := ms.send(t, "POST", ms.url+regPath+"/pay", url.Values{}, nil); res.Status != http.StatusSeeOther || res.Header.Get("Location") != regPath {
+			t.Errorf("paying again while the payment is confirmed: %d to %q, want back to the registration's page", res.Status, res.Header.Get("Location"))
 		}
 		if _, err := ms.Server.checkouts().Reconcile(context.Background(), time.Now(), time.Minute); err != nil {
 			t.Errorf("reconcile while the payment settles: %v", err)
@@ -506,6 +515,16 @@ func TestLateCardIsPaidWhenItsWebhookComes(t *testing.T) {
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM payments WHERE status = 'paid'"); n != 1 {
 			t.Errorf("%d paid payment records, want 1", n)
+		}
+		ms.Server.Wait()
+		var complete []mail.Message
+		for _, m := range ms.out.Messages() {
+			if m.To == "lena@example.net" && strings.Contains(m.Subject, "registration is complete") {
+				complete = append(complete, m)
+			}
+		}
+		if len(complete) != 1 || !strings.Contains(complete[0].Body, "USD 350.00") || !strings.Contains(complete[0].Body, regPath+"/receipt") {
+			t.Errorf("mail that the registration is complete: %+v, want one with the amount and the receipt", complete)
 		}
 	})
 }

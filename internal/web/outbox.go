@@ -3,9 +3,11 @@ package web
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"plenary/internal/mail"
+	"plenary/internal/meetings"
 	"plenary/internal/outbox"
 	"plenary/internal/store"
 )
@@ -104,4 +106,40 @@ func (d durableSender) Send(ctx context.Context, m mail.Message) error {
 	}
 	d.s.deliverSoon(ctx, id)
 	return nil
+}
+
+// queuedMail is the outbox for the use cases of one request that store
+// their mail in their own transaction (meetings.Checkouts): it remembers
+// what they stored, for deliverQueued to send once they have committed.
+type queuedMail struct {
+	s   *Server
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (q *queuedMail) Put(ctx context.Context, tx store.Querier, m mail.Message, what string) (int64, error) {
+	id, err := q.s.queueMail(ctx, tx, m, what)
+	if err == nil && id != 0 {
+		q.mu.Lock()
+		q.ids = append(q.ids, id)
+		q.mu.Unlock()
+	}
+	return id, err
+}
+
+// deliverQueued delivers after the answer what c's use cases stored. A
+// message whose transaction rolled back is no longer there, and is
+// skipped (outbox.Deliver).
+func (s *Server) deliverQueued(ctx context.Context, c meetings.Checkouts) {
+	q, ok := c.Outbox.(*queuedMail)
+	if !ok {
+		return
+	}
+	q.mu.Lock()
+	ids := q.ids
+	q.ids = nil
+	q.mu.Unlock()
+	for _, id := range ids {
+		s.deliverSoon(ctx, id)
+	}
 }

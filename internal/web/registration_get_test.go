@@ -77,7 +77,7 @@ func TestRegistrationPageGETChangesNothing(t *testing.T) {
 		before := dumpTables(t, db)
 		for range 2 {
 			page := ms.send(t, "GET", ms.url+regPath, nil, nil)
-			if page.Status != http.StatusOK || !strings.Contains(page.Body, "reports your payment as received") || !strings.Contains(page.Body, "waiting for payment") {
+			if page.Status != http.StatusOK || !strings.Contains(page.Body, "reports your payment as received") || !strings.Contains(page.Body, "payment being confirmed") {
 				t.Errorf("the page after a payment whose webhook was lost: %d\n%s", page.Status, page.Body)
 			}
 			if got := page.Header.Get("Refresh"); got != "10" {

@@ -182,6 +182,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST /admin/meetings", meetingStaff, s.adminMeetingCreate)
 	finance := auth.Roles(auth.Finance)
 	s.handle("GET /admin/payments", finance, s.adminPayments)
+	s.handle("GET /admin/payments/{id}/refund", finance, s.adminPaymentRefundConfirm)
 	s.handle("POST /admin/payments/{id}/refund", finance, s.adminPaymentRefund)
 	// Meetings, the registrant's side and the secretariat's list (issue 10):
 	// receipts, cancelling and refund requests through the registration's
