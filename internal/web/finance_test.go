@@ -92,11 +92,11 @@ func TestFinanceConfirmsARefundAndComesBack(t *testing.T) {
 		page := ms.send(t, "GET", ms.url+here, nil, role("finance"))
 		today := time.Now().UTC().Format("2006-01-02")
 		if !strings.Contains(page.Body, "Otto Other") || strings.Contains(page.Body, "Olga Elsewhere") || strings.Contains(page.Body, "Rita Refund") ||
-			!strings.Contains(page.Body, ">Started<") || !strings.Contains(page.Body, today) || !strings.Contains(page.Body, `<option value="`+mid+`" selected>`) {
+			!strings.Contains(page.Body, ">When<") || !strings.Contains(page.Body, "started "+today) || !strings.Contains(page.Body, today) || !strings.Contains(page.Body, `<option value="`+mid+`" selected>`) {
 			t.Errorf("/admin/payments for one meeting's paid payments:\n%s", page.Body)
 		}
 		refunded := ms.send(t, "GET", ms.url+"/admin/payments?status=refunded", nil, role("finance"))
-		if !strings.Contains(refunded.Body, "Rita Refund") || !strings.Contains(refunded.Body, "<td>refunded</td>") || strings.Contains(refunded.Body, "Otto Other") {
+		if !strings.Contains(refunded.Body, "Rita Refund") || !strings.Contains(refunded.Body, `<td data-label="Status">refunded</td>`) || strings.Contains(refunded.Body, "Otto Other") {
 			t.Errorf("/admin/payments of refunded payments:\n%s", refunded.Body)
 		}
 		if !strings.Contains(page.Body, `href="/admin/payments/`+otto+`/refund?back=%2fadmin%2fpayments%3fmeeting%3d`+mid+`%26status%3dpaid"`) {
@@ -128,11 +128,11 @@ func TestFinanceConfirmsARefundAndComesBack(t *testing.T) {
 			}
 		}
 		first := ms.send(t, "GET", ms.url+"/admin/payments?status=expired", nil, role("finance"))
-		if n := strings.Count(first.Body, "<td>closed unpaid</td>"); n != 50 || !strings.Contains(first.Body, `href="/admin/payments?page=2&amp;status=expired" rel="next"`) || strings.Contains(first.Body, `rel="prev"`) {
+		if n := strings.Count(first.Body, `<td data-label="Status">closed unpaid</td>`); n != 50 || !strings.Contains(first.Body, `href="/admin/payments?page=2&amp;status=expired" rel="next"`) || strings.Contains(first.Body, `rel="prev"`) {
 			t.Errorf("the first page of expired payments: %d rows, want 50 and a link to the next\n%s", n, first.Body)
 		}
 		second := ms.send(t, "GET", ms.url+"/admin/payments?status=expired&page=2", nil, role("finance"))
-		if n := strings.Count(second.Body, "<td>closed unpaid</td>"); n != 5 || !strings.Contains(second.Body, `href="/admin/payments?status=expired" rel="prev"`) || strings.Contains(second.Body, `rel="next"`) {
+		if n := strings.Count(second.Body, `<td data-label="Status">closed unpaid</td>`); n != 5 || !strings.Contains(second.Body, `href="/admin/payments?status=expired" rel="prev"`) || strings.Contains(second.Body, `rel="next"`) {
 			t.Errorf("the second page of expired payments: %d rows, want 5 and a link back\n%s", n, second.Body)
 		}
 	})
