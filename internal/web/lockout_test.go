@@ -29,7 +29,7 @@ func TestOneClientCannotLockAnAccountOut(t *testing.T) {
 			b.header.Set("X-Forwarded-For", ip)
 			return b.post("/login", url.Values{"email": {addr}, "password": {password}})
 		}
-		for i := range 31 {
+		for i := range loginPerIP.Max + 1 {
 			from("198.51.100.66", fmt.Sprintf("junk%d@example.org", i), "wrong password")
 		}
 		for i := range 11 {

@@ -53,8 +53,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if addr == "" || password == "" {
 		return fail(http.StatusBadRequest, "Please give your e-mail address and your password.")
 	}
-	if err := s.limit(ctx, limitCheck{loginPerIP, s.clientKey(r)}); err != nil {
+	// Only failures count against the client: a venue's network, where
+	// hundreds sign in through one address, must not lock out the room.
+	client := s.clientKey(r)
+	if over, wait, err := loginPerIP.Over(ctx, s.DB, client, s.Now()); err != nil {
 		return err
+	} else if over {
+		return tooManyAttempts(wait)
 	}
 	p, e, err := people.FindByEmail(ctx, s.DB, addr)
 	if err != nil && !errors.Is(err, people.ErrNotFound) {
@@ -71,6 +76,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !ok || !e.Active {
+		if _, _, err := loginPerIP.Hit(ctx, s.DB, client, s.Now()); err != nil {
+			return err
+		}
 		if locked, err = s.signInFailed(ctx, account); err != nil {
 			return err
 		}

@@ -400,6 +400,34 @@ func TestMailedLinkWorksOnceUnderConcurrentUse(t *testing.T) {
 	})
 }
 
+// TestOneNetworkSignsInARoom: at a meeting, everyone signs in through the
+// venue's one address. Right passwords are not counted against it, so
+// more people than the limit's failures sign in; wrong ones still are.
+func TestOneNetworkSignsInARoom(t *testing.T) {
+	a := newAccountSite(t, siteOptions{Now: quarterHourClock(), Args: []string{"--trusted-proxies", "127.0.0.1"}})
+	a.signUp(t, "Ada", "ada@example.org")
+	login := func(password string) int {
+		b := a.browser(t)
+		b.header.Set("X-Forwarded-For", "198.51.100.200")
+		return b.post("/login", url.Values{"email": {"ada@example.org"}, "password": {password}}).Status
+	}
+	for i := range 70 {
+		if got := login(testPassword); got != http.StatusSeeOther {
+			t.Fatalf("sign-in %d from the venue: %d, want 303", i+1, got)
+		}
+	}
+	// The account's own lock comes after 10 wrong passwords; the venue's
+	// after 60, from many accounts: here, guesses at unknown addresses.
+	for i := range 60 {
+		b := a.browser(t)
+		b.header.Set("X-Forwarded-For", "198.51.100.200")
+		b.post("/login", url.Values{"email": {fmt.Sprintf("guess%d@example.org", i)}, "password": {"wrong password"}})
+	}
+	if got := login(testPassword); got != http.StatusTooManyRequests {
+		t.Errorf("after 60 wrong passwords from the venue: %d, want 429", got)
+	}
+}
+
 // TestClientLimitCountsIPv6Networks: the per-client sign-in limit counts an
 // IPv6 client by its /64, so taking a fresh address from one's own network
 // for each attempt does not escape it; another network is not limited.

@@ -328,10 +328,14 @@ func (s *Server) limit(ctx context.Context, checks ...limitCheck) error {
 		return err
 	}
 	if wait > 0 {
-		return &Error{Status: http.StatusTooManyRequests, RetryAfter: wait,
-			Message: fmt.Sprintf("Too many attempts, try again in %s.", minutes(wait))}
+		return tooManyAttempts(wait)
 	}
 	return nil
+}
+
+func tooManyAttempts(wait time.Duration) error {
+	return &Error{Status: http.StatusTooManyRequests, RetryAfter: wait,
+		Message: fmt.Sprintf("Too many attempts, try again in %s.", minutes(wait))}
 }
 
 // minutes says d in whole minutes, rounded up: "1 minute", "14 minutes".
@@ -370,7 +374,8 @@ type limitCheck struct {
 
 // The limits on attempts, per 15 minutes.
 var (
-	loginPerIP = auth.Limiter{Action: "login-ip", Max: 30, Window: 15 * time.Minute}
+	// Failed sign-ins per client; a right password is not counted.
+	loginPerIP = auth.Limiter{Action: "login-ip", Max: 60, Window: 15 * time.Minute}
 	// Wrong passwords per account, whichever of its addresses was typed
 	// (per typed address when it has no account), from clients within
 	// their own limit. Past it a password alone does not sign in; a right one gets
