@@ -120,6 +120,12 @@ func TestDiscussionGroupOnTheWeb(t *testing.T) {
 		if arch.Status != 200 || strings.Count(arch.Body, `<ol class="thread">`) != 1 || !strings.Contains(arch.Body, "Re: Proposal: a new header") {
 			t.Fatalf("archive is not one thread of two: %.800s", arch.Body)
 		}
+		// A page past the end says so, not that nothing was ever posted.
+		for _, path := range []string{"/lists/wg-web?page=999", "/lists/wg-web?view=date&page=999"} {
+			if past := visitor.get(path); !strings.Contains(past.Body, "There is no page 999: the archive is shorter.") || strings.Contains(past.Body, "Nothing has been posted yet") {
+				t.Errorf("%s: %.300s", path, past.Body)
+			}
+		}
 		// An anonymous reader's mbox masks the addresses; a participant's has them whole.
 		mbox := visitor.get("/lists/wg-web/mbox")
 		if mbox.Status != 200 || mbox.Header.Get("Content-Type") != "application/mbox" || !strings.Contains(mbox.Body, "From: Pat Participant <p...@example.org>") ||
