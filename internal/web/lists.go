@@ -98,8 +98,23 @@ func (s *Server) listPage(w http.ResponseWriter, r *http.Request) error {
 	if err := s.listArchiveInto(r, &d); err != nil {
 		return err
 	}
+	d.Email = s.ownAddress(r)
 	s.render(w, r, http.StatusOK, "list", pageData{Title: d.List.Name, Data: d})
 	return nil
+}
+
+// ownAddress is the signed-in person's confirmed primary address, to
+// fill in a form that asks for an address; "" for anyone else.
+func (s *Server) ownAddress(r *http.Request) string {
+	id := identityOf(r)
+	if id == nil {
+		return ""
+	}
+	e, err := people.Primary(r.Context(), s.DB, id.PersonID)
+	if err != nil || !e.Verified() {
+		return ""
+	}
+	return e.Address
 }
 
 // listSubscribe asks for a subscription; the answer is the same whether

@@ -78,6 +78,12 @@ func TestDiscussionGroupOnTheWeb(t *testing.T) {
 		// A participant subscribes while signed in and posts.
 		pid := a.signUp(t, "Pat Participant", "pat@example.org")
 		pat := a.signIn(t, "pat@example.org")
+		if page := pat.get("/lists/wg-web"); !strings.Contains(page.Body, `required value="pat@example.org"`) {
+			t.Error("the subscribe form does not offer the signed-in participant's address")
+		}
+		if page := visitor.get("/lists/wg-web"); strings.Contains(page.Body, "pat@example.org") {
+			t.Error("an anonymous reader's subscribe form shows someone's address")
+		}
 		if res := pat.post("/lists/wg-web/subscribe", url.Values{"email": {"pat@example.org"}}); res.Status != 200 {
 			t.Fatalf("subscribing while signed in: %d", res.Status)
 		}

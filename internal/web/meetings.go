@@ -132,7 +132,7 @@ func (s *Server) registerForm(w http.ResponseWriter, r *http.Request) error {
 	}
 	d := s.registerData(m)
 	if id := identityOf(r); id != nil {
-		d.Form.Name = id.Name
+		d.Form.Name, d.Form.Email = id.Name, s.ownAddress(r)
 	}
 	s.render(w, r, http.StatusOK, "register", pageData{Title: "Register for " + m.Name, Data: d})
 	return nil

@@ -136,6 +136,11 @@ func TestRegistrantAccountReceiptsCancelAndRefund(t *testing.T) {
 			t.Fatalf("the staff-entered address should be confirmed but not proven (%+v, %v), so the case was not tried", e, err)
 		}
 
+		// Signed in, the form starts with Mo's name and primary address.
+		if form := mo.get("/meetings/" + itoa(meeting) + "/register"); !strings.Contains(form.Body, `required value="mo@example.org"`) || !strings.Contains(form.Body, `value="Mo Registrant"`) {
+			t.Error("the registration form does not start with the signed-in participant's name and address")
+		}
+
 		// Without an account from Mo's own address (paid), from the
 		// staff-entered one (someone else's), and signed in (free).
 		paidPath := rs.register(t, nil, meeting, registration("Mo Registrant", "MO@example.org", full, false))
