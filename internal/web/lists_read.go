@@ -90,6 +90,12 @@ func (s *Server) listOldAddress(w http.ResponseWriter, r *http.Request) error {
 // shown is a posting as this reader may see it: whole when signed in,
 // every address masked otherwise.
 func shown(r *http.Request, p lists.Posting) lists.Posting {
+	// A former participant's postings carry a made-up address under the
+	// reserved domain "invalid" (RFC 2606): an address to nobody, shown to
+	// nobody.
+	if strings.HasSuffix(strings.ToLower(p.Email), "@invalid") {
+		p.Email = ""
+	}
 	if person(r) != 0 {
 		return p
 	}
