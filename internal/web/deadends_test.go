@@ -32,7 +32,7 @@ func TestRefusalPagesOfferAWayOn(t *testing.T) {
 	limited := a.browser(t)
 	limited.header.Set("X-Forwarded-For", "198.51.100.99")
 	var tooMany response
-	for i := range 31 {
+	for i := range loginPerIP.Max + 1 {
 		tooMany = limited.post("/login", url.Values{"email": {fmt.Sprintf("x%d@example.org", i)}, "password": {"wrong password"}})
 	}
 

@@ -15,7 +15,7 @@ import (
 )
 
 // TestOneClientCannotLockAnAccountOut reproduces issue 8, item 8: one
-// address sends 31 junk sign-ins, then 11 for the admin's address; the
+// address sends more junk sign-ins than its limit, then 11 for the admin's address; the
 // admin's right password from another network must still sign in. A
 // client within its own limit that does use up the account's allowance of
 // wrong passwords locks nobody out either: the right password then gets a
