@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"plenary/internal/auth"
 	"plenary/internal/dsr"
 	"plenary/internal/jobs"
+	"plenary/internal/people"
 	"plenary/internal/store"
 	"plenary/internal/store/storetest"
 )
@@ -143,6 +145,23 @@ func TestStaffEnteredRequestAndMailedCopy(t *testing.T) {
 		}
 		if _, err := dsr.EnterRemoval(ctx, db, f.log, staff, "stranger@example.org", "replied from it", "", now); err != dsr.ErrNoSuchAddress {
 			t.Errorf("a request for an unknown address: %v", err)
+		}
+		// An address staff entered on Rosalind's account, confirmed from
+		// her primary, is not proof that mail from it is hers: Vera, who
+		// reads it, must not have Rosalind's data mailed or removed.
+		sec := people.Request{Person: ros, Staff: true, Reason: "asked by phone", Actor: people.Actor{ID: 9003, Label: "Sam", Roles: []auth.Role{auth.Secretariat}}}
+		c, err := f.people.AddAddress(ctx, sec, "vera@example.net", people.OriginStaff, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.people.ConfirmAddress(ctx, c.Token, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dsr.EnterRemoval(ctx, db, f.log, staff, "vera@example.net", "replied from it", "", now); err != dsr.ErrUnprovenAddress {
+			t.Errorf("a request from a staff-entered address: %v, want ErrUnprovenAddress", err)
+		}
+		if _, _, err := dsr.StaffExport(ctx, db, f.log, f.inv, nil, staff, "vera@example.net", "replied from it", now); err != dsr.ErrUnprovenAddress {
+			t.Errorf("a copy asked for from a staff-entered address: %v, want ErrUnprovenAddress", err)
 		}
 		id, err := dsr.EnterRemoval(ctx, db, f.log, staff, "ROSALIND@lab.example", "she replied to our message sent to that address", "by letter", now)
 		if err != nil {

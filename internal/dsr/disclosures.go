@@ -114,6 +114,10 @@ func RecordDisclosure(ctx context.Context, db *store.DB, log *audit.Log, staff A
 				problems["who"] = "No participant has that account number or confirmed address; describe the person instead."
 				return ErrDisclosureForm
 			}
+			if errors.Is(err, ErrUnprovenAddress) {
+				problems["who"] = "That address was entered by staff and its mailbox never proven: give the account number instead."
+				return ErrDisclosureForm
+			}
 			if err != nil {
 				return err
 			}

@@ -27,8 +27,14 @@ var (
 	ErrNoSuchAddress  = errors.New("No participant has that confirmed address or number. Data sent without an account (an inquiry) is removed by deleting the inquiry. Nothing was changed.")
 )
 
+// ErrUnprovenAddress refuses to find a person by an address whose mailbox
+// they never proved (staff entered it): mail from it does not show that
+// the account's holder wrote.
+var ErrUnprovenAddress = errors.New("That address was entered on an account by staff, and the account's holder never proved its mailbox, so mail from it does not show whose request this is. Check with the account's primary address, then give the account number. Nothing was changed.")
+
 // FindPerson finds the participant a request by mail is about, by their
-// account number or a confirmed address.
+// account number or an address whose mailbox they proved (as the export
+// itself counts addresses, LoadSubject).
 func FindPerson(ctx context.Context, q store.Querier, who string) (int64, error) {
 	who = strings.TrimSpace(who)
 	var id int64
@@ -36,7 +42,11 @@ func FindPerson(ctx context.Context, q store.Querier, who string) (int64, error)
 	if n, perr := parseID(who); perr == nil {
 		err = q.QueryRow(ctx, `SELECT id FROM people WHERE id = ?`, n).Scan(&id)
 	} else {
-		err = q.QueryRow(ctx, `SELECT person_id FROM person_emails WHERE address_key = ? AND verified_at IS NOT NULL`, strings.ToLower(who)).Scan(&id)
+		var origin string
+		err = q.QueryRow(ctx, `SELECT person_id, origin FROM person_emails WHERE address_key = ? AND verified_at IS NOT NULL`, strings.ToLower(who)).Scan(&id, &origin)
+		if err == nil && origin != "self" {
+			return 0, ErrUnprovenAddress
+		}
 	}
 	if errors.Is(err, sql.ErrNoRows) || who == "" {
 		return 0, ErrNoSuchAddress

@@ -23,7 +23,7 @@ func dsrError(err error) error {
 	case errors.Is(err, dsr.ErrOwnRequest):
 		return &Error{Status: http.StatusForbidden, Message: err.Error()}
 	case errors.Is(err, dsr.ErrNoReason), errors.Is(err, dsr.ErrNoteLong), errors.Is(err, dsr.ErrUndecided),
-		errors.Is(err, dsr.ErrNoVerification), errors.Is(err, dsr.ErrNoSuchAddress):
+		errors.Is(err, dsr.ErrNoVerification), errors.Is(err, dsr.ErrNoSuchAddress), errors.Is(err, dsr.ErrUnprovenAddress):
 		return badRequest(err.Error())
 	}
 	return err
