@@ -52,8 +52,9 @@ func TestMeetingRegistrationAndPaymentInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, ctx, "the registration form", `document.querySelector('form input[name="ticket"]') !== null`)
+		// Signed in, the form starts with Tim's name and address.
+		waitFor(t, ctx, "the form holding Tim's address", `document.querySelector("#email").value === "tim@demo.example"`)
 		err = chromedp.Do(ctx,
-			chromedp.SendKeys(chromedp.CSS("#email"), "tim@demo.example"),
 			chromedp.SendKeys(chromedp.CSS("#postal_address"), "7 Harbour Lane\nPorto"),
 			chromedp.Click(chromedp.Search(`//label[contains(., "Full: EUR 450.00")]/input`)),
 			chromedp.Click(chromedp.CSS(`#age_ok`)),
