@@ -150,34 +150,25 @@ func settleDay(ctx context.Context, tx *store.Tx, day string) error {
 	if err != nil {
 		return err
 	}
-	type group struct{ dim, name string }
-	type merged struct {
-		requests int64
-		visitors analytics.Sketch
-	}
-	groups := map[group]*merged{}
-	var order []group
+	groups := map[groupKey]*groupUnion{}
+	var order []groupKey
 	for rows.Next() {
-		var g group
+		var g groupKey
 		var requests int64
 		var sketch string
 		if err := rows.Scan(&g.dim, &g.name, &requests, &sketch); err != nil {
 			rows.Close()
 			return err
 		}
-		s, ok := decodeSketch(sketch)
-		if !ok {
+		if _, seen := groups[g]; !seen {
+			order = append(order, g)
+		}
+		u := unionOf(groups, g)
+		u.add(requests, 0, sketch)
+		if u.broken {
 			rows.Close()
 			return fmt.Errorf("the sketch of %s %q is corrupt", g.dim, g.name)
 		}
-		m := groups[g]
-		if m == nil {
-			m = &merged{}
-			groups[g] = m
-			order = append(order, g)
-		}
-		m.requests += requests
-		m.visitors.Merge(s)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -187,7 +178,7 @@ func settleDay(ctx context.Context, tx *store.Tx, day string) error {
 		m := groups[g]
 		if _, err := tx.Exec(ctx, `INSERT INTO usage_counts (day, instance, dimension, name, requests, visitors) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (day, instance, dimension, name) DO UPDATE SET requests = usage_counts.requests + excluded.requests,
-			visitors = usage_counts.visitors + excluded.visitors`, day, Settled, g.dim, g.name, m.requests, m.visitors.Estimate()); err != nil {
+			visitors = usage_counts.visitors + excluded.visitors`, day, Settled, g.dim, g.name, m.requests, m.union.Estimate()); err != nil {
 			return err
 		}
 	}

@@ -200,26 +200,20 @@ func mergeGroupVisitors(ctx context.Context, db *store.DB, t *Trends) error {
 		return fmt.Errorf("reading group sketches: %w", err)
 	}
 	defer rows.Close()
-	type group struct{ dim, name string }
-	type merged struct {
-		rows, summed int64
-		union        analytics.Sketch
-		broken       bool
-	}
-	correction := map[group]int64{}
+	correction := map[groupKey]int64{}
 	var day string
-	days := map[group]*merged{}
+	days := map[groupKey]*groupUnion{}
 	flush := func() {
-		for g, m := range days {
-			if m.rows > 1 && !m.broken {
-				correction[g] += m.union.Estimate() - m.summed
+		for g, u := range days {
+			if u.rows > 1 && !u.broken {
+				correction[g] += u.union.Estimate() - u.visitors
 			}
 		}
 		clear(days)
 	}
 	for rows.Next() {
 		var d, sketch string
-		var g group
+		var g groupKey
 		var visitors int64
 		if err := rows.Scan(&d, &g.dim, &g.name, &visitors, &sketch); err != nil {
 			return fmt.Errorf("reading group sketches: %w", err)
@@ -228,18 +222,7 @@ func mergeGroupVisitors(ctx context.Context, db *store.DB, t *Trends) error {
 			flush()
 			day = d
 		}
-		m := days[g]
-		if m == nil {
-			m = &merged{}
-			days[g] = m
-		}
-		m.rows++
-		m.summed += visitors
-		if s, ok := decodeSketch(sketch); ok {
-			m.union.Merge(s)
-		} else {
-			m.broken = true
-		}
+		unionOf(days, g).add(0, visitors, sketch)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading group sketches: %w", err)
@@ -247,8 +230,41 @@ func mergeGroupVisitors(ctx context.Context, db *store.DB, t *Trends) error {
 	flush()
 	for dim, rs := range t.Tables {
 		for i := range rs {
-			rs[i].Visitors += correction[group{dim, rs[i].Name}]
+			rs[i].Visitors += correction[groupKey{dim, rs[i].Name}]
 		}
 	}
 	return nil
+}
+
+// groupKey names a group of a day's table: a page, a browser, an hour.
+type groupKey struct{ dim, name string }
+
+// groupUnion gathers the instances' rows of one group on one day, for the
+// dashboard (mergeGroupVisitors) and for settling (settleDay).
+type groupUnion struct {
+	rows               int
+	requests, visitors int64 // summed over the rows
+	union              analytics.Sketch
+	broken             bool // a row's sketch did not decode
+}
+
+func (u *groupUnion) add(requests, visitors int64, sketch string) {
+	u.rows++
+	u.requests += requests
+	u.visitors += visitors
+	if s, ok := decodeSketch(sketch); ok {
+		u.union.Merge(s)
+	} else {
+		u.broken = true
+	}
+}
+
+// unionOf returns g's union in m, made on first use.
+func unionOf(m map[groupKey]*groupUnion, g groupKey) *groupUnion {
+	u := m[g]
+	if u == nil {
+		u = &groupUnion{}
+		m[g] = u
+	}
+	return u
 }
