@@ -5,6 +5,17 @@ import (
 	"strings"
 )
 
+// removedAddress is the SQL of the address a pseudonym puts in a row in
+// place of a person's: unique to the row, under the top-level domain
+// "invalid", which RFC 2606 reserves so that it reaches no one.
+const removedAddress = "'removed-' || CAST(id AS TEXT) || '@invalid'"
+
+// IsRemovedAddress reports whether addr is an address a pseudonym made
+// (removedAddress): a page shows it to no one, as it names nobody.
+func IsRemovedAddress(addr string) bool {
+	return strings.HasSuffix(strings.ToLower(addr), "@invalid")
+}
+
 // Link says how rows of a table are tied to one person. Exactly one field
 // is set. The data-subject rights walker (internal/dsr) reads these to find
 // everything about a person, for export (R2) and for removal (R4), so a new
@@ -142,7 +153,7 @@ func rightsDecls() []Rights {
 	}
 	pseudonym := map[string]string{
 		"name":      "'A former participant'",
-		"email":     "'removed-' || CAST(id AS TEXT) || '@invalid'",
+		"email":     removedAddress,
 		"person_id": "NULL",
 	}
 	return []Rights{
@@ -208,7 +219,7 @@ func rightsDecls() []Rights {
 			Removal: Removal{Action: Delete, Why: "your meeting registrations are deleted"},
 			Detached: Removal{Action: Pseudonymize, Set: map[string]string{
 				"name":           "'A former participant'",
-				"email":          "'removed-' || CAST(id AS TEXT) || '@invalid'",
+				"email":          removedAddress,
 				"postal_address": "''",
 				"affiliation":    "''",
 				"list_me":        "FALSE",
@@ -222,14 +233,14 @@ func rightsDecls() []Rights {
 		{Table: "ipr_disclosures", Category: CategoryDrafts, Links: []Link{{Column: "submitter_id"}, {Address: "contact_email"}},
 			Removal: Removal{Action: Pseudonymize, Set: map[string]string{
 				"contact_name":  "'A former contact'",
-				"contact_email": "'removed-' || CAST(id AS TEXT) || '@invalid'",
+				"contact_email": removedAddress,
 				"contact_info":  "''",
 			}, Why: "a disclosure is a public record and stays under its holder's name, without the contact name and details it gave (the staff decide, as a disclosure you sent may name another contact)"},
 			Detached: Removal{Action: Keep, Why: "a disclosure is a public record and stays as posted, its contact included, when the removal of documents is declined"}},
 		{Table: "liaison_statements", Category: CategoryDrafts, Links: []Link{{Address: "contact_email"}},
 			Removal: Removal{Action: Pseudonymize, Set: map[string]string{
 				"contact_name":  "'A former contact'",
-				"contact_email": "'removed-' || CAST(id AS TEXT) || '@invalid'",
+				"contact_email": removedAddress,
 			}, Why: "a liaison statement is a public record and stays, without your name and address as its contact; the staff member who entered it is kept by account number"},
 			Detached: Removal{Action: Keep, Why: "a liaison statement is a public record and stays as posted, its contact included, when the removal of documents is declined"}},
 		{Table: "liaison_attachments", Category: CategoryDrafts, Links: []Link{{Parent: "liaison_statements", Through: "statement_id"}},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"plenary/internal/auth"
+	"plenary/internal/inventory"
 	"plenary/internal/lists"
 )
 
@@ -90,10 +91,9 @@ func (s *Server) listOldAddress(w http.ResponseWriter, r *http.Request) error {
 // shown is a posting as this reader may see it: whole when signed in,
 // every address masked otherwise.
 func shown(r *http.Request, p lists.Posting) lists.Posting {
-	// A former participant's postings carry a made-up address under the
-	// reserved domain "invalid" (RFC 2606): an address to nobody, shown to
-	// nobody.
-	if strings.HasSuffix(strings.ToLower(p.Email), "@invalid") {
+	// A former participant's postings carry the address their pseudonym
+	// made: an address to nobody, shown to nobody.
+	if inventory.IsRemovedAddress(p.Email) {
 		p.Email = ""
 	}
 	if person(r) != 0 {

@@ -62,8 +62,8 @@ func (s *Server) accountPassword(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.signIn(w, r, id.PersonID, notRemembered == nil); err != nil {
 		return err
 	}
-	if e, err := people.Primary(ctx, s.DB, id.PersonID); err == nil && e.Verified() {
-		s.sendInBackground(r, s.passwordChangeNotice(e.Address, now), "a notice of a password change")
+	if to := s.ownAddress(r); to != "" {
+		s.sendInBackground(r, s.passwordChangeNotice(to, now), "a notice of a password change")
 	}
 	http.Redirect(w, r, "/account?done=password#password", http.StatusSeeOther)
 	return nil
